@@ -1,0 +1,91 @@
+# alembic-guard: see README.md. The user owns CC, CFLAGS, CPPFLAGS, LDFLAGS
+# and PREFIX; our own flags live in AG_* variables.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PREFIX  ?= /usr/local
+BUILD   ?= build
+PYTHON  ?= /usr/bin/python3
+
+PKGS     = libpq libcurl jansson inih
+AG_WARN  = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wwrite-strings -Wformat=2 -Wcast-qual -Wundef -Wconversion -Wno-sign-conversion
+AG_GIT   = $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+AG_CFLAGS = -std=c11 -D_GNU_SOURCE -I. -Ilib $(AG_WARN) -MMD -MP \
+            -DAG_GIT_COMMIT=\"$(AG_GIT)\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+AG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+LIB_SRC  = $(sort $(wildcard lib/*.c))
+CMD_SRC  = $(sort $(wildcard cmd/*.c))
+TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/check_main.c
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ  = $(CMD_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all test test-run sanitize fuzz fuzz-run bench demo static install clean deps check-unit
+
+all: $(BUILD)/alembic-guard
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(AG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libag.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/alembic-guard: $(CMD_OBJ) $(BUILD)/libag.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libag.a $(AG_LIBS)
+
+$(BUILD)/check-unit: $(TEST_OBJ) $(BUILD)/libag.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libag.a $(AG_LIBS) \
+		$(shell pkg-config --libs check)
+
+# Installs what is missing (apt-get), then runs every suite: unit (Check),
+# integration against a PostgreSQL the harness starts, the differential test
+# against Debian's Alembic, the same again under ASan+UBSan, and the static
+# binary's test when it has been built.
+test: deps
+	$(MAKE) test-run
+
+deps:
+	@tests/deps.sh
+
+test-run:
+	tests/run-all.sh
+
+check-unit: $(BUILD)/check-unit
+	$(BUILD)/check-unit
+
+sanitize:
+	$(MAKE) BUILD=build-asan CC=clang \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		build-asan/alembic-guard build-asan/check-unit
+
+fuzz: deps
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		build-fuzz/libag.a
+	clang -O1 -g -fsanitize=fuzzer,address,undefined -I. -Ilib -o build-fuzz/fuzz-pyscan \
+		tests/fuzz/fuzz_pyscan.c build-fuzz/libag.a $(AG_LIBS)
+	clang -O1 -g -fsanitize=fuzzer,address,undefined -I. -Ilib -o build-fuzz/fuzz-config \
+		tests/fuzz/fuzz_config.c build-fuzz/libag.a $(AG_LIBS)
+	@echo "run: build-fuzz/fuzz-pyscan -max_total_time=600 tests/fuzz/corpus-pyscan"
+
+bench: deps all
+	$(PYTHON) tests/bench.py --bin $(BUILD)/alembic-guard
+
+demo: deps
+	$(MAKE) all
+	examples/demo.sh $(BUILD)/alembic-guard
+
+static:
+	release/build-static.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/alembic-guard $(DESTDIR)$(PREFIX)/bin/alembic-guard
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

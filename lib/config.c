@@ -1,0 +1,670 @@
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Raw ini entries, in file order. Multi-line values are joined with "\n",
+ * as configparser does. */
+struct entry {
+	char *section, *key, *value;
+};
+
+struct ini_state {
+	struct entry *v;
+	size_t n, cap;
+};
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_state *st = user;
+	char *key = ag_strdup(name);
+	for (char *c = key; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a'); /* configparser's optionxform */
+	/* inih reports each continuation line with the same name again. */
+	if (st->n && strcmp(st->v[st->n - 1].section, section) == 0 &&
+	    strcmp(st->v[st->n - 1].key, key) == 0) {
+		char *joined = ag_printf("%s\n%s", st->v[st->n - 1].value, value);
+		free(st->v[st->n - 1].value);
+		st->v[st->n - 1].value = joined;
+		free(key);
+		return 1;
+	}
+	/* A later key of the same name wins (configparser refuses duplicates in
+	 * strict mode; Alembic's is strict, which we report below). */
+	for (size_t i = 0; i < st->n; i++) {
+		if (strcmp(st->v[i].section, section) == 0 && strcmp(st->v[i].key, key) == 0) {
+			free(key);
+			return 0;
+		}
+	}
+	ag_grow((void **)&st->v, &st->cap, st->n + 1, sizeof *st->v);
+	st->v[st->n].section = ag_strdup(section);
+	st->v[st->n].key = key;
+	st->v[st->n].value = ag_strdup(value);
+	st->n++;
+	return 1;
+}
+
+static void ini_state_free(struct ini_state *st)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		free(st->v[i].section);
+		free(st->v[i].key);
+		free(st->v[i].value);
+	}
+	free(st->v);
+}
+
+static const char *raw_get(const struct ini_state *st, const char *section, const char *key)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (strcmp(st->v[i].section, section) == 0 && strcmp(st->v[i].key, key) == 0)
+			return st->v[i].value;
+	if (strcmp(section, "DEFAULT") != 0)
+		return raw_get(st, "DEFAULT", key);
+	return NULL;
+}
+
+/* configparser's BasicInterpolation: %% and %(name)s, names from the same
+ * section, then DEFAULT, then `here`. Returns NULL with err set. */
+static char *interpolate(const struct ini_state *st, const char *section, const char *here,
+			 const char *key, const char *value, const char *path, int depth,
+			 struct ag_err *err)
+{
+	if (depth > 10) {
+		ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0,
+			      "interpolation of %s is too deeply nested (a loop?)", key);
+		return NULL;
+	}
+	struct ag_buf b = {0};
+	ag_buf_adds(&b, "");
+	for (const char *p = value; *p;) {
+		if (*p != '%') {
+			ag_buf_addc(&b, *p++);
+			continue;
+		}
+		if (p[1] == '%') {
+			ag_buf_addc(&b, '%');
+			p += 2;
+			continue;
+		}
+		const char *close = p[1] == '(' ? strstr(p, ")s") : NULL;
+		if (!close) {
+			ag_buf_free(&b);
+			ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0,
+				      "'%%' in the value of %s must be written '%%%%' (configparser "
+				      "interpolation)",
+				      key);
+			return NULL;
+		}
+		char *name = ag_strndup(p + 2, (size_t)(close - p - 2));
+		for (char *c = name; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		const char *sub = raw_get(st, section, name);
+		char *expanded = NULL;
+		if (sub)
+			expanded = interpolate(st, section, here, name, sub, path, depth + 1, err);
+		else if (strcmp(name, "here") == 0)
+			expanded = ag_strdup(here);
+		else
+			ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0,
+				      "the value of %s refers to %%(%s)s, which is not set", key, name);
+		free(name);
+		if (!expanded) {
+			ag_buf_free(&b);
+			return NULL;
+		}
+		ag_buf_adds(&b, expanded);
+		free(expanded);
+		p = close + 2;
+	}
+	return ag_buf_take(&b);
+}
+
+static char *dir_of(const char *path)
+{
+	char *abs = NULL;
+	if (path[0] == '/') {
+		abs = ag_strdup(path);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+		abs = ag_printf("%s/%s", cwd ? cwd : ".", path);
+		free(cwd);
+	}
+	char *slash = strrchr(abs, '/');
+	if (slash == abs)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return abs;
+}
+
+static bool truthy(const char *v)
+{
+	return v && (strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
+		     strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0);
+}
+
+/* Splits version_locations as Alembic does: path_separator (1.16),
+ * version_path_separator, or the legacy split on commas and spaces. */
+static int split_locations(struct ag_config *cfg, const char *value, const char *sep,
+			   const char *path, struct ag_err *err)
+{
+	const char *chars = NULL;
+	if (!sep)
+		chars = NULL;
+	else if (strcmp(sep, "space") == 0)
+		chars = " ";
+	else if (strcmp(sep, "newline") == 0)
+		chars = "\n";
+	else if (strcmp(sep, "os") == 0 || strcmp(sep, ":") == 0)
+		chars = ":";
+	else if (strcmp(sep, ";") == 0)
+		chars = ";";
+	else
+		return ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0,
+				     "'%s' is not a valid value for version_path_separator; expected "
+				     "'space', 'newline', 'os', ':', ';'",
+				     sep);
+	const char *p = value;
+	if (!chars) {
+		/* re.split(r", *|(?: +)", value): empty pieces are kept by Python,
+		 * and Alembic then skips paths that do not exist. */
+		for (;;) {
+			size_t n = strcspn(p, ", ");
+			ag_strv_push_take(&cfg->version_locations, ag_strndup(p, n));
+			p += n;
+			if (!*p)
+				break;
+			if (*p == ',') {
+				p++;
+				while (*p == ' ')
+					p++;
+			} else {
+				while (*p == ' ')
+					p++;
+			}
+		}
+		/* Drop the empty ones: they name no directory. */
+		size_t w = 0;
+		for (size_t i = 0; i < cfg->version_locations.n; i++) {
+			if (cfg->version_locations.v[i][0])
+				cfg->version_locations.v[w++] = cfg->version_locations.v[i];
+			else
+				free(cfg->version_locations.v[i]);
+		}
+		cfg->version_locations.n = w;
+		if (cfg->version_locations.v)
+			cfg->version_locations.v[w] = NULL;
+		return 0;
+	}
+	for (;;) {
+		size_t n = strcspn(p, chars);
+		/* Each piece is stripped (1.16 strips; older versions have no
+		 * newline mode and keep spaces, which no real path starts with). */
+		const char *s = p;
+		size_t m = n;
+		while (m && (*s == ' ' || *s == '\t' || *s == '\n')) {
+			s++;
+			m--;
+		}
+		while (m && (s[m - 1] == ' ' || s[m - 1] == '\t' || s[m - 1] == '\n'))
+			m--;
+		if (m)
+			ag_strv_push_take(&cfg->version_locations, ag_strndup(s, m));
+		p += n;
+		if (!*p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, const char *path,
+			const char *section, struct ag_err *err)
+{
+	if (!section)
+		section = "alembic";
+	if (memchr(text, '\0', len))
+		return ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0,
+				     "%s contains a NUL byte; it is not an ini file", path);
+	char *copy = ag_strndup(text, len);
+	struct ini_state st = {0};
+	/* Python 3's configparser: no inline comments, lines of any length. */
+	ini_allow_inline_comments = false;
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = 1 << 20;
+	ini_allow_multiline = true;
+	ini_stop_on_first_error = true;
+	ini_allow_no_value = false;
+	int r = ini_parse_string(copy, on_entry, &st);
+	free(copy);
+	if (r != 0) {
+		ini_state_free(&st);
+		if (r < 0)
+			return ag_err_set(err, AG_ERR_INTERNAL, "cannot parse %s: out of memory", path);
+		return ag_err_set_at(err, AG_ERR_CONFIG, path, r, 0,
+				     "%s:%d: not a valid ini line (or a key given twice)", path, r);
+	}
+	free(cfg->path);
+	free(cfg->here);
+	cfg->path = ag_strdup(path);
+	cfg->here = dir_of(path);
+
+	int rc = 0;
+	char *vals[8] = {0};
+	static const char *const keys[] = {"script_location", "version_locations",
+					   "path_separator", "version_path_separator",
+					   "recursive_version_locations", "file_template",
+					   "sqlalchemy.url"};
+	for (size_t i = 0; i < AG_ARRAY_LEN(keys); i++) {
+		const char *raw = raw_get(&st, section, keys[i]);
+		if (!raw)
+			continue;
+		vals[i] = interpolate(&st, section, cfg->here, keys[i], raw, path, 0, err);
+		if (!vals[i]) {
+			rc = -1;
+			goto out;
+		}
+	}
+	bool found_section = false;
+	for (size_t i = 0; i < st.n; i++)
+		found_section |= strcmp(st.v[i].section, section) == 0;
+	if (!found_section) {
+		rc = ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0, "%s has no [%s] section", path,
+				   section);
+		goto out;
+	}
+	if (vals[0]) {
+		free(cfg->script_location);
+		cfg->script_location = ag_strdup(vals[0]);
+	}
+	ag_strv_free(&cfg->version_locations);
+	if (vals[1] && vals[1][0]) {
+		if (split_locations(cfg, vals[1], vals[2] ? vals[2] : vals[3], path, err) < 0) {
+			rc = -1;
+			goto out;
+		}
+	} else if (cfg->script_location) {
+		ag_strv_push_take(&cfg->version_locations,
+				  ag_printf("%s/versions", cfg->script_location));
+	}
+	cfg->recursive = truthy(vals[4]);
+	if (vals[5]) {
+		free(cfg->file_template);
+		cfg->file_template = ag_strdup(vals[5]);
+	}
+	if (vals[6] && vals[6][0]) {
+		free(cfg->url);
+		cfg->url = ag_strdup(vals[6]);
+	}
+	for (size_t i = 0; i < st.n; i++) {
+		if (strcmp(st.v[i].section, "alembic-guard") != 0)
+			continue;
+		char *v = interpolate(&st, "alembic-guard", cfg->here, st.v[i].key, st.v[i].value, path,
+				      0, err);
+		if (!v) {
+			rc = -1;
+			goto out;
+		}
+		ag_strv_push(&cfg->guard_keys, st.v[i].key);
+		ag_strv_push_take(&cfg->guard_values, v);
+	}
+out:
+	for (size_t i = 0; i < AG_ARRAY_LEN(vals); i++)
+		free(vals[i]);
+	ini_state_free(&st);
+	return rc;
+}
+
+const char *ag_config_guard(const struct ag_config *cfg, const char *key)
+{
+	for (size_t i = cfg->guard_keys.n; i-- > 0;)
+		if (strcmp(cfg->guard_keys.v[i], key) == 0)
+			return cfg->guard_values.v[i];
+	return NULL;
+}
+
+int ag_config_load(struct ag_config *cfg, const char *path, const char *section, bool allow_none,
+		   struct ag_err *err)
+{
+	const char *try_path = path;
+	if (!try_path) {
+		if (access("alembic.ini", F_OK) == 0)
+			try_path = "alembic.ini";
+		else if (access("pyproject.toml", F_OK) == 0)
+			try_path = "pyproject.toml";
+		else if (allow_none)
+			return 0;
+		else
+			return ag_err_set(err, AG_ERR_CONFIG,
+					  "no alembic.ini or pyproject.toml in the current directory; "
+					  "pass -c FILE or --versions DIR");
+	}
+	size_t len = 0;
+	char *text = ag_read_file(try_path, &len);
+	if (!text)
+		return ag_err_set(err, errno == ENOENT ? AG_ERR_CONFIG : AG_ERR_IO, "cannot read %s: %s",
+				  try_path, strerror(errno));
+	size_t n = strlen(try_path);
+	int r;
+	if (n >= 5 && strcmp(try_path + n - 5, ".toml") == 0)
+		r = ag_config_parse_toml(cfg, text, len, try_path, err);
+	else
+		r = ag_config_parse_ini(cfg, text, len, try_path, section, err);
+	free(text);
+	return r;
+}
+
+void ag_config_free(struct ag_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->path);
+	free(cfg->here);
+	free(cfg->script_location);
+	ag_strv_free(&cfg->version_locations);
+	free(cfg->file_template);
+	free(cfg->url);
+	ag_strv_free(&cfg->guard_keys);
+	ag_strv_free(&cfg->guard_values);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+/* ---- pyproject.toml: the subset [tool.alembic] uses ------------------ */
+
+struct toml {
+	const char *p, *end, *path;
+	int line;
+	struct ag_err *err;
+};
+
+static int toml_fail(struct toml *t, const char *msg)
+{
+	return ag_err_set_at(t->err, AG_ERR_CONFIG, t->path, t->line, 0, "%s:%d: %s", t->path, t->line,
+			     msg);
+}
+
+static void toml_skip_ws(struct toml *t, bool newlines)
+{
+	while (t->p < t->end) {
+		char c = *t->p;
+		if (c == ' ' || c == '\t' || c == '\r') {
+			t->p++;
+		} else if (c == '\n' && newlines) {
+			t->p++;
+			t->line++;
+		} else if (c == '#') {
+			while (t->p < t->end && *t->p != '\n')
+				t->p++;
+		} else {
+			break;
+		}
+	}
+}
+
+/* Reads a string at t->p into out (appended); returns -1 on error. */
+static int toml_string(struct toml *t, struct ag_buf *out)
+{
+	char q = *t->p;
+	bool multi = t->end - t->p >= 3 && t->p[1] == q && t->p[2] == q;
+	t->p += multi ? 3 : 1;
+	if (multi && t->p < t->end && *t->p == '\n') {
+		t->p++;
+		t->line++;
+	}
+	while (t->p < t->end) {
+		char c = *t->p;
+		if (c == q && (!multi || (t->end - t->p >= 3 && t->p[1] == q && t->p[2] == q))) {
+			t->p += multi ? 3 : 1;
+			ag_buf_add(out, "", 0);
+			return 0;
+		}
+		if (c == '\n') {
+			if (!multi)
+				return toml_fail(t, "a string runs past the end of its line");
+			t->line++;
+		}
+		if (c == '\\' && q == '"') {
+			if (t->p + 1 >= t->end)
+				break;
+			char e = t->p[1];
+			t->p += 2;
+			switch (e) {
+			case 'n': ag_buf_addc(out, '\n'); break;
+			case 't': ag_buf_addc(out, '\t'); break;
+			case '"': ag_buf_addc(out, '"'); break;
+			case '\\': ag_buf_addc(out, '\\'); break;
+			case '\n':
+				t->line++;
+				while (t->p < t->end && (*t->p == ' ' || *t->p == '\n' || *t->p == '\t'))
+					t->line += *t->p++ == '\n';
+				break;
+			default:
+				return toml_fail(t, "an escape sequence this reader does not support");
+			}
+			continue;
+		}
+		ag_buf_addc(out, c);
+		t->p++;
+	}
+	return toml_fail(t, "a string is never closed");
+}
+
+/* Reads a value; strings and arrays of strings are kept (arrays joined
+ * with "\n"), booleans and numbers as written. Inline tables are skipped
+ * when skip is true, an error otherwise. */
+static int toml_value(struct toml *t, struct ag_buf *out, bool skip, int depth)
+{
+	toml_skip_ws(t, false);
+	if (t->p >= t->end)
+		return toml_fail(t, "a key has no value");
+	if (depth > 32)
+		return toml_fail(t, "arrays are nested too deeply");
+	char c = *t->p;
+	if (c == '"' || c == '\'')
+		return toml_string(t, out);
+	if (c == '[' || c == '{') {
+		char close = c == '[' ? ']' : '}';
+		if (c == '{' && !skip)
+			return toml_fail(t, "inline tables are not supported here; use a [table]");
+		t->p++;
+		bool first = true;
+		for (;;) {
+			toml_skip_ws(t, true);
+			if (t->p >= t->end)
+				return toml_fail(t, "an array is never closed");
+			if (*t->p == close) {
+				t->p++;
+				ag_buf_add(out, "", 0);
+				return 0;
+			}
+			if (!first) {
+				if (*t->p != ',')
+					return toml_fail(t, "expected ',' between array items");
+				t->p++;
+				toml_skip_ws(t, true);
+				if (t->p < t->end && *t->p == close)
+					continue;
+			}
+			if (c == '{') {
+				/* key = value inside an inline table we skip */
+				while (t->p < t->end && *t->p != '=' && *t->p != close)
+					t->p++;
+				if (t->p < t->end && *t->p == '=')
+					t->p++;
+			}
+			if (!first)
+				ag_buf_addc(out, '\n');
+			if (toml_value(t, out, skip, depth + 1) < 0)
+				return -1;
+			first = false;
+		}
+	}
+	const char *s = t->p;
+	while (t->p < t->end && *t->p != '\n' && *t->p != ',' && *t->p != ']' && *t->p != '}' &&
+	       *t->p != '#' && *t->p != ' ' && *t->p != '\t' && *t->p != '\r')
+		t->p++;
+	if (t->p == s)
+		return toml_fail(t, "a value this reader does not understand");
+	ag_buf_add(out, s, (size_t)(t->p - s));
+	return 0;
+}
+
+/* A key or table name: bare or quoted parts joined with '.'. */
+static int toml_key(struct toml *t, struct ag_buf *out, char stop)
+{
+	for (;;) {
+		toml_skip_ws(t, false);
+		if (t->p >= t->end)
+			return toml_fail(t, "a key is cut short");
+		if (*t->p == '"' || *t->p == '\'') {
+			if (toml_string(t, out) < 0)
+				return -1;
+		} else {
+			const char *s = t->p;
+			while (t->p < t->end && ((*t->p >= 'a' && *t->p <= 'z') || (*t->p >= 'A' && *t->p <= 'Z') ||
+						 (*t->p >= '0' && *t->p <= '9') || *t->p == '_' || *t->p == '-'))
+				t->p++;
+			if (t->p == s)
+				return toml_fail(t, "expected a key");
+			ag_buf_add(out, s, (size_t)(t->p - s));
+		}
+		toml_skip_ws(t, false);
+		if (t->p < t->end && *t->p == '.') {
+			ag_buf_addc(out, '.');
+			t->p++;
+			continue;
+		}
+		if (t->p < t->end && *t->p == stop)
+			return 0;
+		return toml_fail(t, stop == '=' ? "expected '=' after a key" : "expected ']' after a table name");
+	}
+}
+
+static char *subst_here(const char *v, const char *here)
+{
+	struct ag_buf b = {0};
+	ag_buf_adds(&b, "");
+	for (const char *p = v; *p;) {
+		if (strncmp(p, "%(here)s", 8) == 0) {
+			ag_buf_adds(&b, here);
+			p += 8;
+		} else {
+			ag_buf_addc(&b, *p++);
+		}
+	}
+	return ag_buf_take(&b);
+}
+
+int ag_config_parse_toml(struct ag_config *cfg, const char *text, size_t len, const char *path,
+			 struct ag_err *err)
+{
+	if (memchr(text, '\0', len))
+		return ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0,
+				     "%s contains a NUL byte; it is not a TOML file", path);
+	struct toml t = {text, text + len, path, 1, err};
+	struct ag_buf table = {0}, key = {0}, val = {0};
+	ag_buf_adds(&table, "");
+	bool seen_alembic = false;
+	free(cfg->path);
+	free(cfg->here);
+	cfg->path = ag_strdup(path);
+	cfg->here = dir_of(path);
+	int rc = 0;
+	for (;;) {
+		toml_skip_ws(&t, true);
+		if (t.p >= t.end)
+			break;
+		if (*t.p == '[') {
+			bool array = t.end - t.p >= 2 && t.p[1] == '[';
+			t.p += array ? 2 : 1;
+			table.len = 0;
+			ag_buf_adds(&table, "");
+			if (toml_key(&t, &table, ']') < 0) {
+				rc = -1;
+				break;
+			}
+			t.p++;
+			if (array) {
+				if (t.p >= t.end || *t.p != ']') {
+					rc = toml_fail(&t, "expected ']]'");
+					break;
+				}
+				t.p++;
+				/* An array of tables is never ours: make its name unmatchable. */
+				ag_buf_adds(&table, "[]");
+			}
+			seen_alembic |= strcmp(table.p, "tool.alembic") == 0;
+			continue;
+		}
+		key.len = 0;
+		ag_buf_adds(&key, "");
+		val.len = 0;
+		ag_buf_adds(&val, "");
+		int kline = t.line;
+		if (toml_key(&t, &key, '=') < 0) {
+			rc = -1;
+			break;
+		}
+		t.p++;
+		bool ours = strcmp(table.p, "tool.alembic") == 0 ||
+			    strncmp(table.p, "tool.alembic-guard", 18) == 0;
+		if (toml_value(&t, &val, !ours, 0) < 0) {
+			rc = -1;
+			break;
+		}
+		toml_skip_ws(&t, false);
+		if (t.p < t.end && *t.p != '\n') {
+			rc = toml_fail(&t, "expected the end of the line after a value");
+			break;
+		}
+		if (!ours)
+			continue;
+		char *v = subst_here(val.p, cfg->here);
+		if (strcmp(table.p, "tool.alembic") == 0) {
+			if (strcmp(key.p, "script_location") == 0) {
+				free(cfg->script_location);
+				cfg->script_location = v;
+				v = NULL;
+			} else if (strcmp(key.p, "version_locations") == 0) {
+				ag_strv_free(&cfg->version_locations);
+				rc = split_locations(cfg, v, "newline", path, err);
+			} else if (strcmp(key.p, "recursive_version_locations") == 0) {
+				cfg->recursive = truthy(v);
+			} else if (strcmp(key.p, "file_template") == 0) {
+				free(cfg->file_template);
+				cfg->file_template = v;
+				v = NULL;
+			} else if (strcmp(key.p, "sqlalchemy.url") == 0 || strcmp(key.p, "sqlalchemy_url") == 0) {
+				free(cfg->url);
+				cfg->url = v;
+				v = NULL;
+			}
+		} else {
+			/* [tool.alembic-guard] and its subtables: "sub.key" */
+			const char *sub = table.p + 18;
+			char *k = *sub == '.' ? ag_printf("%s.%s", sub + 1, key.p) : ag_strdup(key.p);
+			ag_strv_push_take(&cfg->guard_keys, k);
+			ag_strv_push(&cfg->guard_values, v);
+		}
+		(void)kline;
+		free(v);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && !seen_alembic)
+		rc = ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0, "%s has no [tool.alembic] table", path);
+	if (rc == 0 && cfg->version_locations.n == 0 && cfg->script_location)
+		ag_strv_push_take(&cfg->version_locations, ag_printf("%s/versions", cfg->script_location));
+	ag_buf_free(&table);
+	ag_buf_free(&key);
+	ag_buf_free(&val);
+	return rc;
+}

@@ -1,0 +1,155 @@
+#include "finding.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct ag_finding *ag_findings_add(struct ag_findings *fs, enum ag_severity sev, const char *code,
+				   const char *rev, const char *file, int line, const char *fmt, ...)
+{
+	ag_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof *fs->v);
+	struct ag_finding *f = &fs->v[fs->n++];
+	memset(f, 0, sizeof *f);
+	f->code = ag_strdup(code);
+	f->severity = sev;
+	va_list ap;
+	va_start(ap, fmt);
+	f->message = ag_vprintf(fmt, ap);
+	va_end(ap);
+	f->revision = rev ? ag_strdup(rev) : NULL;
+	f->file = file ? ag_strdup(file) : NULL;
+	f->line = line;
+	return f;
+}
+
+void ag_finding_fix(struct ag_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(f->fix);
+	f->fix = ag_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void ag_finding_detail(struct ag_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(f->detail);
+	f->detail = ag_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void ag_finding_cause(struct ag_finding *f, const char *cause)
+{
+	free(f->cause);
+	f->cause = cause ? ag_strdup(cause) : NULL;
+}
+
+void ag_findings_move(struct ag_findings *dst, struct ag_findings *src)
+{
+	if (!src->n)
+		return;
+	ag_grow((void **)&dst->v, &dst->cap, dst->n + src->n, sizeof *dst->v);
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof *src->v);
+	dst->n += src->n;
+	free(src->v);
+	memset(src, 0, sizeof *src);
+}
+
+size_t ag_findings_count(const struct ag_findings *fs, enum ag_severity sev)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < fs->n; i++)
+		c += fs->v[i].severity == sev;
+	return c;
+}
+
+bool ag_findings_has(const struct ag_findings *fs, const char *code)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (strcmp(fs->v[i].code, code) == 0)
+			return true;
+	return false;
+}
+
+static int strcmp0(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int cmp_finding(const struct ag_finding *a, const struct ag_finding *b)
+{
+	int c;
+	if (a->severity != b->severity)
+		return (int)b->severity - (int)a->severity;
+	if ((c = strcmp0(a->file, b->file)))
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if ((c = strcmp(a->code, b->code)))
+		return c;
+	return strcmp0(a->revision, b->revision);
+}
+
+struct sort_item {
+	struct ag_finding f;
+	size_t idx;
+};
+
+static int cmp_item(const void *pa, const void *pb)
+{
+	const struct sort_item *a = pa, *b = pb;
+	int c = cmp_finding(&a->f, &b->f);
+	if (c)
+		return c;
+	/* Equal findings keep the order in which they were found. */
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+void ag_findings_sort(struct ag_findings *fs)
+{
+	if (fs->n < 2)
+		return;
+	struct sort_item *items = ag_malloc(fs->n * sizeof *items);
+	for (size_t i = 0; i < fs->n; i++) {
+		items[i].f = fs->v[i];
+		items[i].idx = i;
+	}
+	qsort(items, fs->n, sizeof *items, cmp_item);
+	for (size_t i = 0; i < fs->n; i++)
+		fs->v[i] = items[i].f;
+	free(items);
+}
+
+void ag_findings_free(struct ag_findings *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		struct ag_finding *f = &fs->v[i];
+		free(f->code);
+		free(f->message);
+		free(f->revision);
+		free(f->file);
+		free(f->fix);
+		free(f->detail);
+		free(f->cause);
+	}
+	free(fs->v);
+	memset(fs, 0, sizeof *fs);
+}
+
+const char *ag_severity_name(enum ag_severity sev)
+{
+	switch (sev) {
+	case AG_SEV_ERROR:
+		return "error";
+	case AG_SEV_WARNING:
+		return "warning";
+	default:
+		return "info";
+	}
+}

@@ -1,0 +1,507 @@
+#include "pyscan.h"
+
+#include <string.h>
+
+#include "util.h"
+
+/* Byte classes, in the manner of sqlite's aiClass table. */
+enum {
+	CC_OTHER = 0, /* illegal in Python source */
+	CC_SPACE,     /* space, tab, form feed */
+	CC_NL,        /* \n or \r */
+	CC_IDSTART,   /* letters, '_', bytes >= 0x80 (UTF-8 identifiers) */
+	CC_DIGIT,
+	CC_QUOTE,
+	CC_HASH,
+	CC_BACKSLASH,
+	CC_OP,
+	CC_NUL,
+};
+
+static unsigned char byte_class(unsigned char c)
+{
+	if (c >= 0x80)
+		return CC_IDSTART;
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
+		return CC_IDSTART;
+	if (c >= '0' && c <= '9')
+		return CC_DIGIT;
+	switch (c) {
+	case ' ': case '\t': case '\f':
+		return CC_SPACE;
+	case '\n': case '\r':
+		return CC_NL;
+	case '\'': case '"':
+		return CC_QUOTE;
+	case '#':
+		return CC_HASH;
+	case '\\':
+		return CC_BACKSLASH;
+	case '\0':
+		return CC_NUL;
+	default:
+		break;
+	}
+	if (strchr("+-*/%@&|^~<>()[]{},:.;=!", c))
+		return CC_OP;
+	return CC_OTHER;
+}
+
+static bool is_idchar(unsigned char c)
+{
+	unsigned char k = byte_class(c);
+	return k == CC_IDSTART || k == CC_DIGIT;
+}
+
+/* Length of a valid UTF-8 sequence at p, or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char c = p[0];
+	size_t n;
+	unsigned min;
+	unsigned cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2; cp = c & 0x1fu; min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3; cp = c & 0x0fu; min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4; cp = c & 0x07u; min = 0x10000;
+	} else {
+		return 0;
+	}
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3fu);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void ag_pyscan_init(struct ag_pyscan *s, const char *buf, size_t len)
+{
+	memset(s, 0, sizeof *s);
+	s->buf = buf;
+	s->cur = buf;
+	s->end = buf + len;
+	s->line = 1;
+	s->line_start = buf;
+	s->at_line_start = true;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		s->cur += 3;
+}
+
+static enum ag_tok_kind fail(struct ag_pyscan *s, struct ag_tok *tok, const char *at, int line,
+			     const char *line_start, const char *msg, bool incomplete)
+{
+	s->failed = true;
+	tok->kind = AG_TOK_ERROR;
+	tok->p = msg;
+	tok->len = strlen(msg);
+	tok->line = line;
+	tok->col = (int)(at - line_start) + 1;
+	tok->incomplete = incomplete;
+	return AG_TOK_ERROR;
+}
+
+/* Consumes one newline (\n, \r\n or \r) at s->cur. */
+static void eat_newline(struct ag_pyscan *s)
+{
+	if (*s->cur == '\r' && s->cur + 1 < s->end && s->cur[1] == '\n')
+		s->cur++;
+	s->cur++;
+	s->line++;
+	s->line_start = s->cur;
+}
+
+/* Scans a string literal body from the opening quote at s->cur. */
+static enum ag_tok_kind scan_string(struct ag_pyscan *s, struct ag_tok *tok)
+{
+	char q = *s->cur;
+	bool triple = s->end - s->cur >= 3 && s->cur[1] == q && s->cur[2] == q;
+	const char *open_at = s->cur;
+	int open_line = s->line;
+	const char *open_ls = s->line_start;
+	s->cur += triple ? 3 : 1;
+	while (s->cur < s->end) {
+		char c = *s->cur;
+		if (c == '\\') {
+			s->cur++;
+			if (s->cur >= s->end)
+				break;
+			if (*s->cur == '\n' || *s->cur == '\r')
+				eat_newline(s);
+			else
+				s->cur++;
+			continue;
+		}
+		if (c == '\n' || c == '\r') {
+			if (!triple)
+				return fail(s, tok, open_at, open_line, open_ls,
+					    "unterminated string literal", false);
+			eat_newline(s);
+			continue;
+		}
+		if (c == '\0')
+			return fail(s, tok, s->cur, s->line, s->line_start,
+				    "source code cannot contain null bytes", false);
+		if ((unsigned char)c >= 0x80) {
+			size_t n = utf8_len((const unsigned char *)s->cur, (const unsigned char *)s->end);
+			if (n == 0)
+				return fail(s, tok, s->cur, s->line, s->line_start,
+					    "invalid UTF-8 in a string", false);
+			s->cur += n;
+			continue;
+		}
+		if (c == q) {
+			if (!triple) {
+				s->cur++;
+				return tok->kind = AG_TOK_STRING;
+			}
+			if (s->end - s->cur >= 3 && s->cur[1] == q && s->cur[2] == q) {
+				s->cur += 3;
+				return tok->kind = AG_TOK_STRING;
+			}
+		}
+		s->cur++;
+	}
+	return fail(s, tok, open_at, open_line, open_ls,
+		    triple ? "unterminated triple-quoted string literal" : "unterminated string literal",
+		    true);
+}
+
+static bool is_string_prefix(const char *p, size_t n)
+{
+	char a = (char)(p[0] | 0x20), b = n > 1 ? (char)(p[1] | 0x20) : 0;
+	if (n == 1)
+		return a == 'r' || a == 'u' || a == 'b' || a == 'f';
+	if (n == 2)
+		return (a == 'b' && b == 'r') || (a == 'r' && b == 'b') || (a == 'f' && b == 'r') ||
+		       (a == 'r' && b == 'f');
+	return false;
+}
+
+static size_t op_len(const char *p, const char *end)
+{
+	static const char *const ops3[] = {"**=", "//=", ">>=", "<<=", "..."};
+	static const char *const ops2[] = {"==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=", "&=",
+					   "|=", "^=", "->", "**", "//", "<<", ">>", ":=", "@="};
+	size_t left = (size_t)(end - p);
+	for (size_t i = 0; left >= 3 && i < AG_ARRAY_LEN(ops3); i++)
+		if (memcmp(p, ops3[i], 3) == 0)
+			return 3;
+	for (size_t i = 0; left >= 2 && i < AG_ARRAY_LEN(ops2); i++)
+		if (memcmp(p, ops2[i], 2) == 0)
+			return 2;
+	return *p == '!' ? 0 : 1;
+}
+
+static char closer_of(char open)
+{
+	return open == '(' ? ')' : open == '[' ? ']' : '}';
+}
+
+enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
+{
+	memset(tok, 0, sizeof *tok);
+	if (s->failed) {
+		tok->kind = AG_TOK_EOF;
+		tok->line = s->line;
+		return AG_TOK_EOF;
+	}
+	for (;;) {
+		while (s->cur < s->end && byte_class((unsigned char)*s->cur) == CC_SPACE)
+			s->cur++;
+		tok->line = s->line;
+		tok->col = (int)(s->cur - s->line_start) + 1;
+		tok->depth = s->depth;
+		if (s->cur >= s->end) {
+			if (s->depth > 0) {
+				int d = s->depth - 1;
+				return fail(s, tok, s->cur, s->line, s->line_start,
+					    s->open[d] == '(' ? "'(' was never closed"
+					    : s->open[d] == '[' ? "'[' was never closed"
+								: "'{' was never closed",
+					    true);
+			}
+			if (!s->at_line_start) {
+				s->at_line_start = true;
+				tok->p = s->cur;
+				return tok->kind = AG_TOK_NEWLINE;
+			}
+			return tok->kind = AG_TOK_EOF;
+		}
+		unsigned char c = (unsigned char)*s->cur;
+		switch (byte_class(c)) {
+		case CC_HASH:
+			while (s->cur < s->end && *s->cur != '\n' && *s->cur != '\r') {
+				size_t n = utf8_len((const unsigned char *)s->cur,
+						    (const unsigned char *)s->end);
+				if (n == 0)
+					return fail(s, tok, s->cur, s->line, s->line_start,
+						    "invalid UTF-8 in a comment", false);
+				if (*s->cur == '\0')
+					return fail(s, tok, s->cur, s->line, s->line_start,
+						    "source code cannot contain null bytes", false);
+				s->cur += n;
+			}
+			continue;
+		case CC_BACKSLASH:
+			if (s->cur + 1 >= s->end)
+				return fail(s, tok, s->cur, s->line, s->line_start,
+					    "unexpected end of file after line continuation", true);
+			if (s->cur[1] != '\n' && s->cur[1] != '\r')
+				return fail(s, tok, s->cur, s->line, s->line_start,
+					    "unexpected character after line continuation character", false);
+			s->cur++;
+			eat_newline(s);
+			continue;
+		case CC_NL: {
+			const char *at = s->cur;
+			eat_newline(s);
+			if (s->depth > 0 || s->at_line_start)
+				continue;
+			s->at_line_start = true;
+			tok->p = at;
+			tok->len = 0;
+			return tok->kind = AG_TOK_NEWLINE;
+		}
+		case CC_NUL:
+			return fail(s, tok, s->cur, s->line, s->line_start,
+				    "source code cannot contain null bytes", false);
+		case CC_OTHER:
+			return fail(s, tok, s->cur, s->line, s->line_start, "invalid character", false);
+		default:
+			break;
+		}
+
+		/* A real token: note whether it starts a statement. */
+		if (s->at_line_start) {
+			tok->flags |= AG_TOK_STMT;
+			s->indent = (int)(s->cur - s->line_start);
+			s->at_line_start = false;
+		}
+		if (s->after_semicolon) {
+			tok->flags |= AG_TOK_STMT;
+			s->after_semicolon = false;
+		}
+		tok->indent = s->indent;
+		tok->p = s->cur;
+		const char *start = s->cur;
+
+		switch (byte_class(c)) {
+		case CC_IDSTART: {
+			while (s->cur < s->end && is_idchar((unsigned char)*s->cur)) {
+				size_t n = utf8_len((const unsigned char *)s->cur,
+						    (const unsigned char *)s->end);
+				if (n == 0)
+					return fail(s, tok, s->cur, s->line, s->line_start,
+						    "invalid UTF-8 in an identifier", false);
+				s->cur += n;
+			}
+			size_t n = (size_t)(s->cur - start);
+			if (s->cur < s->end && (*s->cur == '\'' || *s->cur == '"') &&
+			    is_string_prefix(start, n)) {
+				enum ag_tok_kind k = scan_string(s, tok);
+				tok->p = start;
+				tok->len = (size_t)(s->cur - start);
+				return k;
+			}
+			tok->len = n;
+			return tok->kind = AG_TOK_NAME;
+		}
+		case CC_QUOTE: {
+			enum ag_tok_kind k = scan_string(s, tok);
+			if (k == AG_TOK_STRING) {
+				tok->p = start;
+				tok->len = (size_t)(s->cur - start);
+			}
+			return k;
+		}
+		case CC_DIGIT:
+		number:
+			s->cur++;
+			while (s->cur < s->end) {
+				char d = *s->cur;
+				if (is_idchar((unsigned char)d) || d == '.') {
+					s->cur++;
+				} else if ((d == '+' || d == '-') && (s->cur[-1] == 'e' || s->cur[-1] == 'E') &&
+					   !(start + 1 < s->end && (start[1] == 'x' || start[1] == 'X'))) {
+					s->cur++;
+				} else {
+					break;
+				}
+			}
+			tok->len = (size_t)(s->cur - start);
+			return tok->kind = AG_TOK_NUMBER;
+		case CC_OP: {
+			if (c == '.' && s->cur + 1 < s->end && s->cur[1] >= '0' && s->cur[1] <= '9')
+				goto number;
+			size_t n = op_len(s->cur, s->end);
+			if (n == 0)
+				return fail(s, tok, s->cur, s->line, s->line_start, "invalid syntax", false);
+			if (n == 1 && (c == '(' || c == '[' || c == '{')) {
+				if (s->depth >= AG_PYSCAN_MAX_DEPTH)
+					return fail(s, tok, s->cur, s->line, s->line_start,
+						    "too many nested parentheses", false);
+				s->open[s->depth] = (char)c;
+				s->open_line[s->depth] = s->line;
+				s->depth++;
+			} else if (n == 1 && (c == ')' || c == ']' || c == '}')) {
+				if (s->depth == 0)
+					return fail(s, tok, s->cur, s->line, s->line_start,
+						    "unmatched closing bracket", false);
+				if (closer_of(s->open[s->depth - 1]) != (char)c)
+					return fail(s, tok, s->cur, s->line, s->line_start,
+						    "closing bracket does not match the opening bracket", false);
+				s->depth--;
+			} else if (n == 1 && c == ';' && s->depth == 0) {
+				s->after_semicolon = true;
+			}
+			s->cur += n;
+			tok->len = n;
+			return tok->kind = AG_TOK_OP;
+		}
+		default:
+			return fail(s, tok, s->cur, s->line, s->line_start, "invalid character", false);
+		}
+	}
+}
+
+bool ag_tok_is(const struct ag_tok *tok, const char *text)
+{
+	if (tok->kind != AG_TOK_OP && tok->kind != AG_TOK_NAME)
+		return false;
+	size_t n = strlen(text);
+	return tok->len == n && memcmp(tok->p, text, n) == 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int put_codepoint(struct ag_buf *out, unsigned long cp)
+{
+	char b[4];
+	size_t n;
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	if (cp < 0x80) {
+		b[0] = (char)cp; n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | (cp >> 6)); b[1] = (char)(0x80 | (cp & 0x3f)); n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | (cp >> 12)); b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f)); n = 3;
+	} else {
+		b[0] = (char)(0xf0 | (cp >> 18)); b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); b[3] = (char)(0x80 | (cp & 0x3f)); n = 4;
+	}
+	ag_buf_add(out, b, n);
+	return 0;
+}
+
+int ag_pyscan_string(const struct ag_tok *tok, struct ag_buf *out)
+{
+	if (tok->kind != AG_TOK_STRING)
+		return 0;
+	const char *p = tok->p, *end = tok->p + tok->len;
+	bool raw = false, fstr = false;
+	while (p < end && *p != '\'' && *p != '"') {
+		char c = (char)(*p | 0x20);
+		if (c == 'b')
+			return 0;
+		raw |= c == 'r';
+		fstr |= c == 'f';
+		p++;
+	}
+	size_t ql = (end - p >= 6 && p[1] == p[0] && p[2] == p[0]) ? 3 : 1;
+	p += ql;
+	end -= ql;
+	/* An empty str is fine, but a valid token never has end < p. */
+	if (end < p)
+		return -1;
+	while (p < end) {
+		char c = *p;
+		if (fstr && (c == '{' || c == '}')) {
+			if (p + 1 < end && p[1] == c) {
+				ag_buf_addc(out, c);
+				p += 2;
+				continue;
+			}
+			return 0; /* a replacement field: only Python knows the value */
+		}
+		if (c == '\r') {
+			ag_buf_addc(out, '\n');
+			p += (p + 1 < end && p[1] == '\n') ? 2 : 1;
+			continue;
+		}
+		if (c != '\\' || raw || p + 1 >= end) {
+			if (c == '\\' && raw && p + 1 < end) {
+				/* In a raw string a backslash stays, and keeps the next char. */
+				ag_buf_add(out, p, 2);
+				p += 2;
+				continue;
+			}
+			ag_buf_addc(out, c);
+			p++;
+			continue;
+		}
+		char e = p[1];
+		p += 2;
+		switch (e) {
+		case '\n': break;
+		case '\r': if (p < end && *p == '\n') p++; break;
+		case '\\': ag_buf_addc(out, '\\'); break;
+		case '\'': ag_buf_addc(out, '\''); break;
+		case '"': ag_buf_addc(out, '"'); break;
+		case 'a': ag_buf_addc(out, '\a'); break;
+		case 'b': ag_buf_addc(out, '\b'); break;
+		case 'f': ag_buf_addc(out, '\f'); break;
+		case 'n': ag_buf_addc(out, '\n'); break;
+		case 'r': ag_buf_addc(out, '\r'); break;
+		case 't': ag_buf_addc(out, '\t'); break;
+		case 'v': ag_buf_addc(out, '\v'); break;
+		case 'x': case 'u': case 'U': {
+			int want = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+			unsigned long cp = 0;
+			for (int i = 0; i < want; i++) {
+				if (p >= end || hexval(*p) < 0)
+					return -1;
+				cp = cp * 16 + (unsigned long)hexval(*p++);
+			}
+			if (put_codepoint(out, cp) < 0)
+				return -1;
+			break;
+		}
+		case 'N':
+			return 0; /* \N{NAME}: a table we do not carry */
+		default:
+			if (e >= '0' && e <= '7') {
+				unsigned long cp = (unsigned long)(e - '0');
+				for (int i = 0; i < 2 && p < end && *p >= '0' && *p <= '7'; i++)
+					cp = cp * 8 + (unsigned long)(*p++ - '0');
+				if (put_codepoint(out, cp) < 0)
+					return -1;
+			} else {
+				/* Python keeps unknown escapes as they are. */
+				ag_buf_addc(out, '\\');
+				ag_buf_addc(out, e);
+			}
+		}
+	}
+	ag_buf_add(out, "", 0);
+	return 1;
+}

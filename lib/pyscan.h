@@ -1,0 +1,75 @@
+/*
+ * pyscan: a tokenizer for the subset of Python that migration files need
+ * read, in the manner of sqlite's tokenize.c. It walks one buffer (bounded
+ * by an end pointer, not a NUL), and hands out tokens that point into it:
+ * no allocation per token. It knows enough of Python's lexical rules to
+ * skip everything it does not care about correctly: comments, all string
+ * forms (prefixes, triple quotes, escapes), line continuations, and
+ * brackets that span lines. It marks the first token of every statement so
+ * a caller can tell module-level assignments from code in a body.
+ *
+ * Ownership: the scanner borrows the buffer; tokens are valid while it lives.
+ * Errors come back as an AG_TOK_ERROR token whose text is a static message;
+ * line and col say where. After an error the scanner only returns EOF.
+ */
+#ifndef AG_PYSCAN_H
+#define AG_PYSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum ag_tok_kind {
+	AG_TOK_EOF = 0,
+	AG_TOK_NAME,    /* identifier or keyword */
+	AG_TOK_NUMBER,
+	AG_TOK_STRING,  /* the whole literal, prefix and quotes included */
+	AG_TOK_OP,      /* operator or bracket, longest match */
+	AG_TOK_NEWLINE, /* end of a logical line (not inside brackets) */
+	AG_TOK_ERROR,   /* p/len: a static message; see incomplete */
+};
+
+/* Token flags. */
+#define AG_TOK_STMT 0x1 /* first token of a statement (line start or after ';') */
+
+struct ag_tok {
+	enum ag_tok_kind kind;
+	const char *p; /* into the buffer, or a static message for errors */
+	size_t len;
+	int line, col;   /* 1-based; col counts bytes */
+	int depth;       /* bracket depth before this token */
+	int indent;      /* column (0-based) where this token's logical line starts */
+	unsigned flags;
+	bool incomplete; /* error only: the input ended too soon ("more input expected") */
+};
+
+#define AG_PYSCAN_MAX_DEPTH 200 /* Python's own limit on nested brackets */
+
+struct ag_pyscan {
+	const char *buf, *cur, *end;
+	int line;
+	const char *line_start;
+	int depth;
+	int indent;
+	bool at_line_start; /* the next token begins a logical line */
+	bool after_semicolon;
+	bool failed;
+	char open[AG_PYSCAN_MAX_DEPTH]; /* the open bracket characters */
+	int open_line[AG_PYSCAN_MAX_DEPTH];
+};
+
+void ag_pyscan_init(struct ag_pyscan *s, const char *buf, size_t len);
+/* Fills tok with the next token; returns its kind. */
+enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok);
+/* True when tok is the operator or name spelled exactly as text. */
+bool ag_tok_is(const struct ag_tok *tok, const char *text);
+
+/*
+ * Decodes a STRING token's value into out (appending). Returns 1 when the
+ * literal is a str whose value is known, 0 when it is not a plain str
+ * (bytes, or an f-string with replacement fields), -1 on a malformed
+ * escape. Handles r/u/f prefixes, triple quotes and Python's escapes.
+ */
+struct ag_buf;
+int ag_pyscan_string(const struct ag_tok *tok, struct ag_buf *out);
+
+#endif

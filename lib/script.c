@@ -1,0 +1,824 @@
+#include "script.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pyscan.h"
+
+#define MAX_FILE_SIZE (64u << 20) /* no migration is this large; refuse to read more */
+
+void ag_defines_set(struct ag_defines *d, const char *name, const char *value)
+{
+	for (size_t i = 0; i < d->names.n; i++) {
+		if (strcmp(d->names.v[i], name) == 0) {
+			free(d->values.v[i]);
+			d->values.v[i] = ag_strdup(value);
+			return;
+		}
+	}
+	ag_strv_push(&d->names, name);
+	ag_strv_push(&d->values, value);
+}
+
+const char *ag_defines_get(const struct ag_defines *d, const char *name)
+{
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < d->names.n; i++)
+		if (strcmp(d->names.v[i], name) == 0)
+			return d->values.v[i];
+	return NULL;
+}
+
+void ag_defines_free(struct ag_defines *d)
+{
+	ag_strv_free(&d->names);
+	ag_strv_free(&d->values);
+}
+
+/* ---- values ---------------------------------------------------------- */
+
+enum vkind {
+	V_STR,        /* items.v[0] */
+	V_NONE,       /* None */
+	V_SEQ,        /* tuple or list of str: items */
+	V_OTHER,      /* a literal that is not a str (number, bytes, True...) */
+	V_UNRESOLVED, /* an expression only Python could evaluate: expr */
+};
+
+struct val {
+	enum vkind kind;
+	struct ag_strv items;
+	char *expr;  /* V_UNRESOLVED: the name or a short excerpt */
+	bool is_name; /* V_UNRESOLVED: expr is a plain (dotted) name */
+	char quote;
+};
+
+static void val_free(struct val *v)
+{
+	ag_strv_free(&v->items);
+	free(v->expr);
+	memset(v, 0, sizeof *v);
+}
+
+static void val_copy(struct val *dst, const struct val *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->kind = src->kind;
+	ag_strv_copy(&dst->items, &src->items);
+	dst->expr = src->expr ? ag_strdup(src->expr) : NULL;
+	dst->is_name = src->is_name;
+	dst->quote = src->quote;
+}
+
+/* Module-level names seen so far, for names used in later expressions. */
+struct local {
+	char *name;
+	struct val v;
+};
+
+struct parser {
+	struct ag_pyscan s;
+	struct ag_tok tok;
+	struct ag_script *sc;
+	const struct ag_defines *defs;
+	struct local *locals;
+	size_t nlocals, caplocals;
+	bool error; /* a tokenizer error was reported */
+};
+
+static void advance(struct parser *p)
+{
+	ag_pyscan_next(&p->s, &p->tok);
+	if (p->tok.kind == AG_TOK_ERROR && !p->error) {
+		p->error = true;
+		ag_findings_add(&p->sc->findings, AG_SEV_ERROR, "parse-error", NULL, p->sc->path,
+				p->tok.line, "%s: %.*s (column %d); Python, and so Alembic, cannot load this file",
+				p->sc->name, (int)p->tok.len, p->tok.p, p->tok.col);
+	}
+}
+
+static bool at_stmt_end(const struct parser *p)
+{
+	const struct ag_tok *t = &p->tok;
+	return t->kind == AG_TOK_NEWLINE || t->kind == AG_TOK_EOF || t->kind == AG_TOK_ERROR ||
+	       (t->kind == AG_TOK_OP && t->depth == 0 && ag_tok_is(t, ";"));
+}
+
+static void skip_stmt(struct parser *p)
+{
+	while (!at_stmt_end(p))
+		advance(p);
+}
+
+static const struct val *local_get(const struct parser *p, const char *name)
+{
+	for (size_t i = p->nlocals; i-- > 0;)
+		if (strcmp(p->locals[i].name, name) == 0)
+			return &p->locals[i].v;
+	return NULL;
+}
+
+static void local_set(struct parser *p, const char *name, const struct val *v)
+{
+	for (size_t i = 0; i < p->nlocals; i++) {
+		if (strcmp(p->locals[i].name, name) == 0) {
+			val_free(&p->locals[i].v);
+			val_copy(&p->locals[i].v, v);
+			return;
+		}
+	}
+	ag_grow((void **)&p->locals, &p->caplocals, p->nlocals + 1, sizeof *p->locals);
+	p->locals[p->nlocals].name = ag_strdup(name);
+	val_copy(&p->locals[p->nlocals].v, v);
+	p->nlocals++;
+}
+
+static bool is_keyword(const struct ag_tok *t)
+{
+	static const char *const kw[] = {"False", "None", "True", "and", "as", "assert", "async",
+					 "await", "break", "class", "continue", "def", "del", "elif",
+					 "else", "except", "finally", "for", "from", "global", "if",
+					 "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass",
+					 "raise", "return", "try", "while", "with", "yield"};
+	for (size_t i = 0; i < AG_ARRAY_LEN(kw); i++)
+		if (ag_tok_is(t, kw[i]))
+			return true;
+	return false;
+}
+
+static void unresolved(struct val *v, const char *text, size_t len, bool is_name)
+{
+	val_free(v);
+	v->kind = V_UNRESOLVED;
+	if (len > 80)
+		len = 80;
+	v->expr = ag_strndup(text, len);
+	for (char *c = v->expr; *c; c++)
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = ' ';
+	v->is_name = is_name;
+}
+
+/* One element: a str literal (implicitly concatenated), None, a name, or
+ * anything else (which makes the value unresolved). Leaves p->tok on the
+ * first token after the element. */
+static void parse_atom(struct parser *p, struct val *v)
+{
+	memset(v, 0, sizeof *v);
+	struct ag_tok first = p->tok;
+	if (first.kind == AG_TOK_STRING) {
+		struct ag_buf b = {0};
+		int ok = 1;
+		v->quote = first.p[first.len - 1];
+		while (p->tok.kind == AG_TOK_STRING) {
+			int r = ag_pyscan_string(&p->tok, &b);
+			if (r < 1)
+				ok = r;
+			advance(p);
+		}
+		if (ok == 1) {
+			v->kind = V_STR;
+			ag_strv_push_take(&v->items, ag_buf_take(&b));
+		} else if (ok == 0) {
+			/* bytes or an f-string with fields: not a str Alembic could use as is */
+			unresolved(v, first.p, first.len, false);
+		} else {
+			v->kind = V_OTHER;
+			v->expr = ag_strdup("a string with a malformed escape");
+		}
+		ag_buf_free(&b);
+		return;
+	}
+	if (ag_tok_is(&first, "None")) {
+		v->kind = V_NONE;
+		advance(p);
+		return;
+	}
+	if (first.kind == AG_TOK_NUMBER || ag_tok_is(&first, "True") || ag_tok_is(&first, "False")) {
+		v->kind = V_OTHER;
+		v->expr = ag_strndup(first.p, first.len);
+		advance(p);
+		return;
+	}
+	if (first.kind == AG_TOK_NAME && !is_keyword(&first)) {
+		/* A (dotted) name: look it up. */
+		struct ag_buf name = {0};
+		ag_buf_add(&name, first.p, first.len);
+		advance(p);
+		while (ag_tok_is(&p->tok, ".")) {
+			advance(p);
+			if (p->tok.kind != AG_TOK_NAME)
+				break;
+			ag_buf_addc(&name, '.');
+			ag_buf_add(&name, p->tok.p, p->tok.len);
+			advance(p);
+		}
+		const struct val *lv = strchr(name.p, '.') ? NULL : local_get(p, name.p);
+		const char *dv = ag_defines_get(p->defs, name.p);
+		if (dv) {
+			v->kind = V_STR;
+			ag_strv_push(&v->items, dv);
+		} else if (lv) {
+			val_copy(v, lv);
+		} else {
+			unresolved(v, name.p, name.len, true);
+		}
+		ag_buf_free(&name);
+		return;
+	}
+	if (ag_tok_is(&first, "(") || ag_tok_is(&first, "[")) {
+		const char *closer = ag_tok_is(&first, "(") ? ")" : "]";
+		bool paren = closer[0] == ')';
+		advance(p);
+		v->kind = V_SEQ;
+		bool comma = false;
+		size_t n = 0;
+		struct val only = {0}; /* the first element, for (x) == x */
+		while (!ag_tok_is(&p->tok, closer) && p->tok.kind != AG_TOK_EOF &&
+		       p->tok.kind != AG_TOK_ERROR) {
+			struct val e;
+			parse_atom(p, &e);
+			if (++n == 1)
+				val_copy(&only, &e);
+			if (v->kind == V_SEQ) {
+				if (e.kind == V_STR) {
+					ag_strv_push(&v->items, e.items.v[0]);
+					if (!v->quote)
+						v->quote = e.quote;
+				} else if (paren && n == 1 && !ag_tok_is(&p->tok, ",")) {
+					/* maybe (x): decided at the closing bracket */
+				} else if (e.kind == V_UNRESOLVED) {
+					val_free(v);
+					val_copy(v, &e);
+				} else {
+					val_free(v);
+					v->kind = V_OTHER;
+					v->expr = ag_strdup("a sequence with an element that is not a str");
+				}
+			}
+			val_free(&e);
+			if (ag_tok_is(&p->tok, ",")) {
+				comma = true;
+				advance(p);
+				continue;
+			}
+			if (!ag_tok_is(&p->tok, closer)) {
+				/* An operator or a call inside the brackets. */
+				if (v->kind != V_UNRESOLVED)
+					unresolved(v, first.p, (size_t)(p->tok.p - first.p) + p->tok.len, false);
+				while (!(ag_tok_is(&p->tok, closer) && p->tok.depth == first.depth + 1) &&
+				       p->tok.kind != AG_TOK_EOF && p->tok.kind != AG_TOK_ERROR)
+					advance(p);
+				break;
+			}
+		}
+		if (ag_tok_is(&p->tok, closer))
+			advance(p);
+		/* (x) without a comma is x itself. */
+		if (paren && !comma && n == 1 && v->kind != V_UNRESOLVED) {
+			val_free(v);
+			*v = only;
+			return;
+		}
+		val_free(&only);
+		return;
+	}
+	/* Anything else: an operator, a lambda, a call... */
+	unresolved(v, first.p, first.len, false);
+	advance(p);
+}
+
+/* value := atom (',' atom)* [','], then the statement must end. */
+static void parse_value(struct parser *p, struct val *v)
+{
+	const char *start = p->tok.p;
+	parse_atom(p, v);
+	if (ag_tok_is(&p->tok, ",")) {
+		struct val seq = {0};
+		seq.kind = V_SEQ;
+		seq.quote = v->quote;
+		bool first = true;
+		for (;;) {
+			if (!first) {
+				if (at_stmt_end(p) || ag_tok_is(&p->tok, "="))
+					break;
+				parse_atom(p, v);
+			}
+			first = false;
+			if (seq.kind == V_SEQ) {
+				if (v->kind == V_STR) {
+					ag_strv_push(&seq.items, v->items.v[0]);
+				} else if (v->kind == V_UNRESOLVED) {
+					val_free(&seq);
+					val_copy(&seq, v);
+				} else {
+					val_free(&seq);
+					seq.kind = V_OTHER;
+					seq.expr = ag_strdup("a tuple with an element that is not a str");
+				}
+			}
+			val_free(v);
+			if (!ag_tok_is(&p->tok, ","))
+				break;
+			advance(p);
+		}
+		*v = seq;
+	}
+	if (!at_stmt_end(p) && !ag_tok_is(&p->tok, "=")) {
+		/* "a" + "b", x.format(...), f(...): only Python knows. */
+		const char *end = p->tok.p + p->tok.len;
+		if (v->kind != V_UNRESOLVED)
+			unresolved(v, start, (size_t)(end - start), false);
+		skip_stmt(p);
+	}
+}
+
+static void set_list(struct ag_strv *dst, const struct val *v)
+{
+	ag_strv_free(dst);
+	if (v->kind == V_STR || v->kind == V_SEQ)
+		ag_strv_copy(dst, &v->items);
+}
+
+static void report_value(struct parser *p, const char *var, const struct val *v, int line)
+{
+	struct ag_script *sc = p->sc;
+	if (v->kind == V_UNRESOLVED) {
+		struct ag_finding *f = ag_findings_add(
+			&sc->findings, AG_SEV_ERROR, "unresolved-value", sc->revision, sc->path, line,
+			"%s sets %s to `%s`, which cannot be known without running Python", sc->name, var,
+			v->expr);
+		if (v->is_name)
+			ag_finding_fix(f, "pass --define %s=VALUE (or set `define` in the [alembic-guard] "
+					  "settings), or write the value as a literal",
+				       v->expr);
+		else
+			ag_finding_fix(f, "write %s as a string literal, a tuple of string literals or None",
+				       var);
+	} else if (v->kind == V_OTHER) {
+		ag_findings_add(&sc->findings, AG_SEV_ERROR, "parse-error", sc->revision, sc->path, line,
+				"%s sets %s to %s; Alembic needs a str, a tuple of str, or None", sc->name,
+				var, v->expr ? v->expr : "a value that is not a str");
+	}
+}
+
+/* Assigns a value to one of the names Alembic reads. */
+static void assign(struct parser *p, const char *name, const struct val *v, int line, bool annotated)
+{
+	struct ag_script *sc = p->sc;
+	local_set(p, name, v);
+	if (strcmp(name, "revision") == 0) {
+		free(sc->revision);
+		sc->revision = NULL;
+		sc->revision_line = line;
+		sc->annotated = annotated;
+		if (v->kind == V_STR) {
+			sc->revision = ag_strdup(v->items.v[0]);
+			sc->quote = v->quote;
+		} else if (v->kind == V_NONE || v->kind == V_SEQ) {
+			ag_findings_add(&sc->findings, AG_SEV_ERROR, "parse-error", NULL, sc->path, line,
+					"%s sets revision to %s; a revision id must be a str", sc->name,
+					v->kind == V_NONE ? "None" : "a sequence");
+		} else {
+			report_value(p, "revision", v, line);
+		}
+	} else if (strcmp(name, "down_revision") == 0) {
+		sc->has_down = true;
+		sc->down_line = line;
+		sc->down_known = v->kind == V_STR || v->kind == V_NONE || v->kind == V_SEQ;
+		set_list(&sc->down, v);
+		/* '' and () are bases, as in Alembic (tuple_rev_as_scalar). */
+		if (sc->down.n == 1 && sc->down.v[0][0] == '\0' && v->kind == V_STR)
+			ag_strv_free(&sc->down);
+		report_value(p, "down_revision", v, line);
+	} else if (strcmp(name, "branch_labels") == 0) {
+		sc->labels_line = line;
+		set_list(&sc->labels, v);
+		report_value(p, "branch_labels", v, line);
+	} else if (strcmp(name, "depends_on") == 0) {
+		sc->depends_line = line;
+		set_list(&sc->depends, v);
+		report_value(p, "depends_on", v, line);
+	}
+}
+
+/* NAME [: annotation] = value, or NAME = NAME = ... = value. */
+static void parse_assignment(struct parser *p)
+{
+	struct ag_strv targets = {0};
+	int line = p->tok.line;
+	bool annotated = false;
+	ag_strv_push_take(&targets, ag_strndup(p->tok.p, p->tok.len));
+	advance(p);
+	if (ag_tok_is(&p->tok, ":")) {
+		annotated = true;
+		while (!at_stmt_end(p) && !(ag_tok_is(&p->tok, "=") && p->tok.depth == 0))
+			advance(p);
+		if (!ag_tok_is(&p->tok, "=")) {
+			/* `revision: str` alone binds nothing. */
+			ag_strv_free(&targets);
+			return;
+		}
+	} else if (!ag_tok_is(&p->tok, "=")) {
+		skip_stmt(p);
+		ag_strv_free(&targets);
+		return;
+	}
+	advance(p); /* '=' */
+	struct val v;
+	for (;;) {
+		struct ag_tok before = p->tok;
+		parse_value(p, &v);
+		if (ag_tok_is(&p->tok, "=") && before.kind == AG_TOK_NAME && !annotated) {
+			/* a = b = value: b is another target. */
+			ag_strv_push_take(&targets, ag_strndup(before.p, before.len));
+			val_free(&v);
+			advance(p);
+			continue;
+		}
+		break;
+	}
+	if (ag_tok_is(&p->tok, "=")) {
+		/* Something like x = (a, b) = ...: not a form migrations use. */
+		const char *what = "a chained assignment";
+		unresolved(&v, what, strlen(what), false);
+	}
+	for (size_t i = 0; i < targets.n; i++)
+		assign(p, targets.v[i], &v, line, annotated);
+	val_free(&v);
+	ag_strv_free(&targets);
+	skip_stmt(p);
+}
+
+/* Reads "Revision ID:" and "Revises:" from the module docstring. */
+static void parse_docstring(struct ag_script *sc, const char *text, int line0)
+{
+	int line = line0;
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		while (n && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+			n--;
+		if (n >= 12 && strncmp(p, "Revision ID:", 12) == 0 && !sc->doc_revision) {
+			const char *v = p + 12;
+			size_t vn = n - 12;
+			while (vn && *v == ' ') {
+				v++;
+				vn--;
+			}
+			sc->doc_revision = ag_strndup(v, vn);
+			sc->doc_revision_line = line;
+		} else if (n >= 8 && strncmp(p, "Revises:", 8) == 0 && !sc->has_doc_revises) {
+			sc->has_doc_revises = true;
+			sc->doc_revises_line = line;
+			const char *v = p + 8, *end = p + n;
+			while (v < end) {
+				while (v < end && (*v == ' ' || *v == ',' || *v == '\t'))
+					v++;
+				const char *e = v;
+				while (e < end && *e != ',' && *e != ' ')
+					e++;
+				if (e > v)
+					ag_strv_push_take(&sc->doc_revises, ag_strndup(v, (size_t)(e - v)));
+				v = e;
+			}
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+		line++;
+	}
+}
+
+static bool is_legacy_hex_name(const char *name)
+{
+	/* Alembic: re.match(r"([a-f0-9]+)\.py$", filename) */
+	const char *p = name;
+	while ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))
+		p++;
+	return p > name && strcmp(p, ".py") == 0;
+}
+
+void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, size_t len,
+		     const struct ag_defines *defs)
+{
+	struct parser p;
+	memset(&p, 0, sizeof p);
+	if (!sc->path)
+		sc->path = ag_strdup(path);
+	const char *slash = strrchr(sc->path, '/');
+	sc->name = slash ? slash + 1 : sc->path;
+	p.sc = sc;
+	p.defs = defs;
+	ag_pyscan_init(&p.s, buf, len);
+	bool first_stmt = true;
+	bool has_revision = false;
+	advance(&p);
+	while (p.tok.kind != AG_TOK_EOF && p.tok.kind != AG_TOK_ERROR) {
+		const struct ag_tok *t = &p.tok;
+		bool module_level = (t->flags & AG_TOK_STMT) && t->indent == 0 && t->depth == 0;
+		if (!module_level) {
+			advance(&p);
+			continue;
+		}
+		if (first_stmt && t->kind == AG_TOK_STRING) {
+			first_stmt = false;
+			int line0 = t->line;
+			struct ag_buf b = {0};
+			int ok = 1;
+			while (p.tok.kind == AG_TOK_STRING) {
+				if (ag_pyscan_string(&p.tok, &b) < 1)
+					ok = 0;
+				advance(&p);
+			}
+			if (ok && at_stmt_end(&p))
+				parse_docstring(sc, b.p ? b.p : "", line0);
+			ag_buf_free(&b);
+			skip_stmt(&p);
+			continue;
+		}
+		first_stmt = false;
+		if (t->kind == AG_TOK_NAME && !is_keyword(t)) {
+			bool is_rev = ag_tok_is(t, "revision");
+			parse_assignment(&p);
+			if (is_rev && sc->revision_line)
+				has_revision = true;
+			continue;
+		}
+		advance(&p);
+	}
+	for (size_t i = 0; i < p.nlocals; i++) {
+		free(p.locals[i].name);
+		val_free(&p.locals[i].v);
+	}
+	free(p.locals);
+	if (p.error)
+		return;
+	if (!has_revision) {
+		if (is_legacy_hex_name(sc->name)) {
+			size_t n = strlen(sc->name) - 3;
+			sc->revision = ag_strndup(sc->name, n);
+			sc->revision_line = 0;
+		} else {
+			struct ag_finding *f = ag_findings_add(
+				&sc->findings, AG_SEV_ERROR, "not-a-migration", NULL, sc->path, 1,
+				"%s is in a version location but sets no `revision`; Alembic stops with "
+				"\"Could not determine revision id from filename %s\"",
+				sc->name, sc->name);
+			ag_finding_fix(f, "move %s out of the version location, or add `revision = "
+					  "'...'` and `down_revision = ...` to it",
+				       sc->name);
+			return;
+		}
+	}
+	if (!sc->has_down) {
+		struct ag_finding *f = ag_findings_add(
+			&sc->findings, AG_SEV_ERROR, "missing-down-revision", sc->revision, sc->path,
+			sc->revision_line ? sc->revision_line : 1,
+			"%s sets no `down_revision`; Alembic fails to load it (AttributeError)", sc->name);
+		ag_finding_fix(f, "add `down_revision = None` for a base, or the id of its parent");
+	}
+}
+
+void ag_script_free(struct ag_script *sc)
+{
+	if (!sc)
+		return;
+	free(sc->path);
+	free(sc->revision);
+	ag_strv_free(&sc->down);
+	ag_strv_free(&sc->labels);
+	ag_strv_free(&sc->depends);
+	free(sc->doc_revision);
+	ag_strv_free(&sc->doc_revises);
+	ag_findings_free(&sc->findings);
+	memset(sc, 0, sizeof *sc);
+}
+
+/* ---- loading a directory ------------------------------------------- */
+
+bool ag_script_is_candidate(const char *name)
+{
+	/* Alembic 1.8: re.match(r"(?!\.\#|__init__)(.*\.py)$", filename) */
+	size_t n = strlen(name);
+	if (strncmp(name, ".#", 2) == 0 || strncmp(name, "__init__", 8) == 0)
+		return false;
+	return n >= 3 && strcmp(name + n - 3, ".py") == 0 && !strchr(name, '\n');
+}
+
+struct job {
+	struct ag_scripts *ss;
+	const struct ag_defines *defs;
+	atomic_size_t next;
+	atomic_int failed_errno;
+	atomic_size_t failed_index;
+};
+
+/* Reads a whole file into *buf (grown as needed) with as few system calls
+ * as we can: no stat, one read for a typical file, one more to see EOF. */
+static int read_into(const char *path, char **buf, size_t *cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	size_t n = 0;
+	for (;;) {
+		if (n + 1 >= *cap) {
+			if (*cap >= MAX_FILE_SIZE) {
+				close(fd);
+				errno = EFBIG;
+				return -1;
+			}
+			size_t c = *cap ? *cap * 2 : 65536;
+			*buf = ag_realloc(*buf, c);
+			*cap = c;
+		}
+		ssize_t r = read(fd, *buf + n, *cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	(*buf)[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	char *buf = NULL;
+	size_t cap = 0;
+	for (;;) {
+		size_t i = atomic_fetch_add(&j->next, 1);
+		if (i >= j->ss->n)
+			break;
+		struct ag_script *sc = &j->ss->v[i];
+		size_t len = 0;
+		if (read_into(sc->path, &buf, &cap, &len) < 0) {
+			if (errno == EFBIG) {
+				sc->name = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
+				ag_findings_add(&sc->findings, AG_SEV_ERROR, "parse-error", NULL, sc->path, 0,
+						"%s is larger than %u MiB; no migration is, so it is not read",
+						sc->name, MAX_FILE_SIZE >> 20);
+				continue;
+			}
+			int zero = 0;
+			if (atomic_compare_exchange_strong(&j->failed_errno, &zero, errno))
+				atomic_store(&j->failed_index, i);
+			continue;
+		}
+		ag_script_parse(sc, sc->path, buf, len, j->defs);
+	}
+	free(buf);
+	return NULL;
+}
+
+static int list_dir(struct ag_scripts *ss, const char *dir, size_t loc, bool recursive,
+		    struct ag_err *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return ag_err_set(err, AG_ERR_IO, "cannot read the version location %s: %s", dir,
+				  strerror(errno));
+	struct ag_strv subdirs = {0};
+	struct dirent *de;
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+		if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+			continue;
+		unsigned char type = de->d_type;
+		if (type == DT_UNKNOWN || type == DT_LNK) {
+			struct stat st;
+			char *full = ag_printf("%s/%s", dir, name);
+			type = stat(full, &st) == 0 ? (S_ISDIR(st.st_mode) ? DT_DIR : DT_REG) : DT_UNKNOWN;
+			free(full);
+		}
+		if (type == DT_DIR) {
+			if (recursive && strcmp(name, "__pycache__") != 0)
+				ag_strv_push(&subdirs, name);
+			continue;
+		}
+		if (type != DT_REG || !ag_script_is_candidate(name))
+			continue;
+		ag_grow((void **)&ss->v, &ss->cap, ss->n + 1, sizeof *ss->v);
+		struct ag_script *sc = &ss->v[ss->n++];
+		memset(sc, 0, sizeof *sc);
+		sc->path = ag_printf("%s/%s", dir, name);
+		sc->name = strrchr(sc->path, '/') + 1;
+		sc->location = loc;
+	}
+	int e = errno;
+	closedir(d);
+	if (e) {
+		ag_strv_free(&subdirs);
+		return ag_err_set(err, AG_ERR_IO, "cannot list %s: %s", dir, strerror(e));
+	}
+	/* Alembic >= 1.10 walks subfolders in sorted order. */
+	ag_strv_sort(&subdirs);
+	for (size_t i = 0; i < subdirs.n; i++) {
+		char *sub = ag_printf("%s/%s", dir, subdirs.v[i]);
+		int r = list_dir(ss, sub, loc, recursive, err);
+		free(sub);
+		if (r < 0) {
+			ag_strv_free(&subdirs);
+			return -1;
+		}
+	}
+	ag_strv_free(&subdirs);
+	return 0;
+}
+
+int ag_scripts_load(struct ag_scripts *out, const struct ag_strv *locations, bool recursive,
+		    const struct ag_defines *defs, struct ag_err *err)
+{
+	struct ag_strv seen = {0};
+	size_t present = 0;
+	for (size_t i = 0; i < locations->n; i++) {
+		const char *loc = locations->v[i];
+		struct stat st;
+		if (stat(loc, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			ag_findings_add(&out->findings, AG_SEV_WARNING, "missing-version-location", NULL,
+					loc, 0, "the version location %s does not exist; Alembic skips it",
+					loc);
+			continue;
+		}
+		present++;
+		char *real = realpath(loc, NULL);
+		if (real && ag_strv_has(&seen, real)) {
+			ag_findings_add(&out->findings, AG_SEV_WARNING, "missing-version-location", NULL,
+					loc, 0, "the version location %s is listed twice; its files are "
+					"read once", loc);
+			free(real);
+			continue;
+		}
+		if (real)
+			ag_strv_push_take(&seen, real);
+		if (list_dir(out, loc, i, recursive, err) < 0) {
+			ag_strv_free(&seen);
+			return -1;
+		}
+	}
+	ag_strv_free(&seen);
+	if (present == 0) {
+		char *all = ag_strv_join(locations, ", ");
+		ag_err_set(err, AG_ERR_CONFIG, "no version location exists (looked for: %s)",
+			   locations->n ? all : "none configured");
+		free(all);
+		return -1;
+	}
+
+	struct job j;
+	memset(&j, 0, sizeof j);
+	j.ss = out;
+	j.defs = defs;
+	atomic_init(&j.next, 0);
+	atomic_init(&j.failed_errno, 0);
+	atomic_init(&j.failed_index, 0);
+	/* Opening files dominates on small migrations: two readers keep both
+	 * cores busy. One thread for small directories is cheaper. */
+	pthread_t th;
+	bool threaded = out->n >= 64 && pthread_create(&th, NULL, worker, &j) == 0;
+	worker(&j);
+	if (threaded)
+		pthread_join(th, NULL);
+	int e = atomic_load(&j.failed_errno);
+	if (e) {
+		size_t i = atomic_load(&j.failed_index);
+		return ag_err_set(err, AG_ERR_IO, "cannot read %s: %s", out->v[i].path, strerror(e));
+	}
+	return 0;
+}
+
+void ag_scripts_free(struct ag_scripts *ss)
+{
+	if (!ss)
+		return;
+	for (size_t i = 0; i < ss->n; i++)
+		ag_script_free(&ss->v[i]);
+	free(ss->v);
+	ag_findings_free(&ss->findings);
+	memset(ss, 0, sizeof *ss);
+}

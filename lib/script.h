@@ -1,0 +1,87 @@
+/*
+ * script: one migration file -> the values Alembic reads from it
+ * (revision, down_revision, branch_labels, depends_on), with the line of
+ * each, plus the "Revision ID:"/"Revises:" header of the module docstring.
+ * Nothing is executed: module-level assignments of literals are read with
+ * pyscan; names that files use in expressions are resolved from earlier
+ * module-level assignments in the same file, then from the caller's
+ * defines (--define NAME=VALUE), else reported as `unresolved-value`.
+ *
+ * ag_scripts_load lists every version location as Alembic 1.8 does
+ * (every *.py but __init__* and .#*, in directory order) and parses the
+ * files, two at a time.
+ *
+ * Ownership: an ag_script owns its strings and findings; ag_scripts owns
+ * its scripts. Problems in a file are findings on that script (parse-error,
+ * unresolved-value, not-a-migration, missing-down-revision); only I/O
+ * failures come back through struct ag_err.
+ */
+#ifndef AG_SCRIPT_H
+#define AG_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "finding.h"
+#include "util.h"
+
+/* Values for names used in expressions: names[i] -> values[i]. */
+struct ag_defines {
+	struct ag_strv names, values;
+};
+void ag_defines_set(struct ag_defines *d, const char *name, const char *value);
+const char *ag_defines_get(const struct ag_defines *d, const char *name);
+void ag_defines_free(struct ag_defines *d);
+
+struct ag_script {
+	char *path;        /* malloced: location/name */
+	const char *name;  /* borrowed from path: the base name */
+	size_t location;   /* index of its version location */
+	char *revision;    /* NULL or malloced; NULL when it could not be read */
+	int revision_line; /* 0 when the id came from the file name */
+	bool has_down;     /* down_revision was assigned (to anything) */
+	bool down_known;   /* ... and its value is known */
+	struct ag_strv down; /* empty: a base; several: a merge (repeats kept) */
+	int down_line;
+	struct ag_strv labels;  /* branch_labels as written */
+	int labels_line;
+	struct ag_strv depends; /* depends_on as written */
+	int depends_line;
+	char *doc_revision; /* NULL or malloced: "Revision ID:" of the docstring */
+	int doc_revision_line;
+	bool has_doc_revises;
+	struct ag_strv doc_revises; /* "Revises:" split on commas */
+	int doc_revises_line;
+	/* The file's style, so generated files can match it. */
+	bool annotated; /* revision: str = ... */
+	char quote;     /* the quote of the revision literal, ' or " */
+	struct ag_findings findings;
+};
+
+/* Parses buf (len bytes, need not be NUL-terminated) as the file at path.
+ * Always fills sc (which must be zeroed); problems become findings. */
+void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, size_t len,
+		     const struct ag_defines *defs);
+void ag_script_free(struct ag_script *sc);
+
+struct ag_scripts {
+	struct ag_script *v; /* NULL or malloced */
+	size_t n, cap;
+	struct ag_findings findings; /* about locations, not files */
+};
+
+/* True for a file name Alembic 1.8 loads as a migration. */
+bool ag_script_is_candidate(const char *name);
+
+/*
+ * Loads every migration file of the locations (in order; with recursive,
+ * their subfolders too, skipping __pycache__). Missing locations are a
+ * warning finding, unless none exists (AG_ERR_CONFIG). Returns 0, or -1
+ * with err set when a directory or file cannot be read (AG_ERR_IO).
+ */
+int ag_scripts_load(struct ag_scripts *out, const struct ag_strv *locations, bool recursive,
+		    const struct ag_defines *defs, struct ag_err *err);
+void ag_scripts_free(struct ag_scripts *ss);
+
+#endif

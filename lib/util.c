@@ -1,0 +1,235 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "alembic-guard: out of memory (%zu bytes)\n", n);
+	abort();
+}
+
+void *ag_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *ag_calloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	if (!p)
+		oom(nmemb * size);
+	return p;
+}
+
+void *ag_realloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+void ag_grow(void **p, size_t *cap, size_t need, size_t sz)
+{
+	if (need <= *cap)
+		return;
+	size_t c = *cap ? *cap : 8;
+	while (c < need) {
+		if (c > ((size_t)-1) / 2 / sz)
+			oom(need * sz);
+		c *= 2;
+	}
+	*p = ag_realloc(*p, c * sz);
+	*cap = c;
+}
+
+char *ag_strdup(const char *s)
+{
+	return ag_strndup(s, strlen(s));
+}
+
+char *ag_strndup(const char *s, size_t n)
+{
+	char *p = ag_malloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *ag_vprintf(const char *fmt, va_list ap)
+{
+	va_list aq;
+	va_copy(aq, ap);
+	int n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		oom(0);
+	char *p = ag_malloc((size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+char *ag_printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *p = ag_vprintf(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void ag_strv_push_take(struct ag_strv *sv, char *s)
+{
+	ag_grow((void **)&sv->v, &sv->cap, sv->n + 2, sizeof(char *));
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+}
+
+void ag_strv_push(struct ag_strv *sv, const char *s)
+{
+	ag_strv_push_take(sv, ag_strdup(s));
+}
+
+bool ag_strv_has(const struct ag_strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void ag_strv_sort(struct ag_strv *sv)
+{
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(char *), cmp_str);
+}
+
+void ag_strv_uniq(struct ag_strv *sv)
+{
+	ag_strv_sort(sv);
+	size_t w = 0;
+	for (size_t i = 0; i < sv->n; i++) {
+		if (w > 0 && strcmp(sv->v[w - 1], sv->v[i]) == 0) {
+			free(sv->v[i]);
+			continue;
+		}
+		sv->v[w++] = sv->v[i];
+	}
+	sv->n = w;
+	if (sv->v)
+		sv->v[w] = NULL;
+}
+
+void ag_strv_copy(struct ag_strv *dst, const struct ag_strv *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		ag_strv_push(dst, src->v[i]);
+}
+
+void ag_strv_free(struct ag_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+char *ag_strv_join(const struct ag_strv *sv, const char *sep)
+{
+	struct ag_buf b = {0};
+	ag_buf_adds(&b, "");
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i)
+			ag_buf_adds(&b, sep);
+		ag_buf_adds(&b, sv->v[i]);
+	}
+	return ag_buf_take(&b);
+}
+
+void ag_buf_add(struct ag_buf *b, const void *data, size_t n)
+{
+	ag_grow((void **)&b->p, &b->cap, b->len + n + 1, 1);
+	if (n)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void ag_buf_adds(struct ag_buf *b, const char *s)
+{
+	ag_buf_add(b, s, strlen(s));
+}
+
+void ag_buf_addc(struct ag_buf *b, char c)
+{
+	ag_buf_add(b, &c, 1);
+}
+
+void ag_buf_addf(struct ag_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = ag_vprintf(fmt, ap);
+	va_end(ap);
+	ag_buf_adds(b, s);
+	free(s);
+}
+
+char *ag_buf_take(struct ag_buf *b)
+{
+	char *p = b->p ? b->p : ag_strdup("");
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void ag_buf_free(struct ag_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+char *ag_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct ag_buf b = {0};
+	char tmp[65536];
+	for (;;) {
+		ssize_t r = read(fd, tmp, sizeof tmp);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			ag_buf_free(&b);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		ag_buf_add(&b, tmp, (size_t)r);
+	}
+	close(fd);
+	ag_buf_add(&b, "", 0);
+	if (len)
+		*len = b.len;
+	return ag_buf_take(&b);
+}
