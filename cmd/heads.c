@@ -1,0 +1,112 @@
+/* alembic-guard heads: the heads (and with --verbose bases, merge points and
+ * branch points) as Alembic computes them, without running Python. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+enum { OPT_VERBOSE = 'v' };
+
+static const struct option opts[] = {
+	{"verbose", no_argument, NULL, OPT_VERBOSE},
+	{NULL, 0, NULL, 0},
+};
+
+static int opt(struct ag_ctx *ctx, int o, const char *arg, void *state)
+{
+	(void)arg;
+	(void)state;
+	if (o == OPT_VERBOSE) {
+		ctx->verbose = true;
+		return 0;
+	}
+	return -1;
+}
+
+static void print_rev(struct ag_ctx *ctx, const struct ag_node *nd, const char *what)
+{
+	fprintf(ctx->out, "%s", nd->id);
+	if (nd->labels.n) {
+		char *l = ag_strv_join(&nd->labels, ", ");
+		fprintf(ctx->out, " (%s)", l);
+		free(l);
+	}
+	if (what)
+		fprintf(ctx->out, " (%s)", what);
+	if (ctx->verbose)
+		fprintf(ctx->out, "  %s", nd->script->path);
+	fputc('\n', ctx->out);
+}
+
+static void print_section(struct ag_ctx *ctx, const char *title, const struct ag_strv *ids)
+{
+	fprintf(ctx->out, "\n%s:\n", title);
+	if (!ids->n)
+		fprintf(ctx->out, "  (none)\n");
+	for (size_t i = 0; i < ids->n; i++) {
+		size_t k = ag_graph_find(ctx->graph, ids->v[i]);
+		fputs("  ", ctx->out);
+		if (k != AG_NONE)
+			print_rev(ctx, &ctx->graph->v[k], NULL);
+		else
+			fprintf(ctx->out, "%s\n", ids->v[i]);
+	}
+}
+
+static int exec(struct ag_ctx *ctx, int argc, char **argv)
+{
+	int i = ag_cmd_getopt(ctx, &ag_cmd_heads, argc, argv, opts, "v", opt, NULL);
+	if (i < 0)
+		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
+	if (i < argc) {
+		ag_cmd_warn("heads takes no operands ('%s')", argv[i]);
+		return AG_EXIT_USAGE;
+	}
+	ctx->heads_ok = true; /* listing several heads is this command's job */
+	struct ag_err err = {0};
+	if (ag_ctx_load_repo(ctx, &err) < 0)
+		return ag_cmd_fail(ctx, "heads", &err);
+	struct ag_graph *g = ctx->graph;
+	ag_findings_sort(&g->findings);
+	int rc = ag_cmd_findings_exit(ctx, &g->findings);
+	if (ctx->format != AG_FORMAT_TEXT) {
+		struct ag_report r = {.command = "heads", .exit_code = rc, .graph = g,
+				      .revisions = ctx->verbose, .findings = &g->findings};
+		ag_cmd_emit(ctx, &r, AG_STYLE_LIST);
+		return rc;
+	}
+	for (size_t k = 0; k < g->heads.n; k++) {
+		size_t n = ag_graph_find(g, g->heads.v[k]);
+		if (n == AG_NONE)
+			continue;
+		/* depends_on does not take a head away; Alembic calls a head that
+		 * others depend on an "effective head". */
+		print_rev(ctx, &g->v[n], g->v[n].ndnext ? "effective head" : "head");
+	}
+	if (ctx->verbose) {
+		print_section(ctx, "Bases", &g->bases);
+		print_section(ctx, "Merge points", &g->merges);
+		print_section(ctx, "Branch points", &g->branches);
+	}
+	if (rc != AG_EXIT_OK) {
+		/* Alembic itself would fail on this repository: say why, on stderr
+		 * so the list above stays parseable. */
+		struct ag_buf b = {0};
+		struct ag_report r = {.command = "heads", .exit_code = rc, .graph = g,
+				      .findings = &g->findings, .quiet = true};
+		ag_report_render(&r, AG_FORMAT_TEXT, AG_STYLE_LIST, &b);
+		if (b.len)
+			fputs(b.p, stderr);
+		ag_buf_free(&b);
+	}
+	return rc;
+}
+
+const struct ag_cmd_entry ag_cmd_heads = {
+	.name = "heads",
+	.usage = "[--verbose]",
+	.summary = "print the heads as Alembic would (no database needed)",
+	.options = "  -v, --verbose               also bases, merge points, branch points and files;\n"
+		   "                              with --format json, every revision\n",
+	.exec = exec,
+};

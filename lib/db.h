@@ -1,0 +1,78 @@
+/*
+ * db: the only module that talks to PostgreSQL (libpq). It opens one
+ * connection with the timeouts the release phase needs, reads the version
+ * table in a read-only transaction, takes the advisory lock that
+ * serialises release phases, and applies a revision rename only when asked.
+ * Table and schema names come from the command line: they are always
+ * quoted with PQescapeIdentifier, never pasted into SQL.
+ *
+ * Secrets: a URL may carry a password. Nothing this module returns (error
+ * messages, descriptions) contains it; ag_db_mask_url masks one for display.
+ *
+ * Ownership: ag_db_connect returns a new handle, closed with ag_db_close
+ * (accepts NULL). Errors come back through struct ag_err as AG_ERR_DB with
+ * libpq's reason in one line (or AG_ERR_USAGE for a malformed URL).
+ */
+#ifndef AG_DB_H
+#define AG_DB_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "util.h"
+
+struct ag_db;
+
+struct ag_db_opts {
+	const char *url;          /* postgres://, postgresql://, postgresql+driver://, or key=value */
+	int connect_timeout;      /* seconds; 0 means 10 */
+	int statement_timeout_ms; /* 0 means 30000 */
+	int lock_timeout_ms;      /* 0 means 10000 */
+	bool sslmode_from_env;    /* PGSSLMODE is set: do not add sslmode=require */
+	const char *application_name; /* NULL means "alembic-guard" */
+};
+
+struct ag_db *ag_db_connect(const struct ag_db_opts *opts, struct ag_err *err);
+void ag_db_close(struct ag_db *db);
+
+/* "user@host:port/dbname" without the password; borrowed from db. */
+const char *ag_db_target(const struct ag_db *db);
+
+/* The URL with its password replaced by "***"; new (free with free()). */
+char *ag_db_mask_url(const char *url);
+
+/* "schema.table" or "table", as displayed; new. schema may be NULL. */
+char *ag_db_table_name(const char *schema, const char *table);
+
+/*
+ * Reads version_num from the version table. *exists is false (and rows
+ * empty) when the table does not exist. rows gets every row, in the
+ * table's order (duplicates kept). A read-only transaction.
+ */
+int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table, bool *exists,
+			struct ag_strv *rows, struct ag_err *err);
+
+/*
+ * The advisory lock that serialises release phases against one database:
+ * the key is derived from "schema.table", so two apps sharing a database
+ * but not a version table do not block each other. Waits up to timeout_s
+ * seconds (0: do not wait). Returns 1 when taken, 0 on timeout, -1 on error.
+ */
+int ag_db_lock(struct ag_db *db, const char *schema, const char *table, int timeout_s,
+	       struct ag_err *err);
+int ag_db_unlock(struct ag_db *db, const char *schema, const char *table, struct ag_err *err);
+/* The 64-bit key ag_db_lock uses (for messages and tests). */
+long long ag_db_lock_key(const char *schema, const char *table);
+
+/*
+ * In one transaction: checks that a row holds old_id, then sets it to
+ * new_id. *changed gets the number of rows updated (0 when old_id was not
+ * there: nothing is changed, and that is not an error here).
+ */
+int ag_db_rename_revision(struct ag_db *db, const char *schema, const char *table,
+			  const char *old_id, const char *new_id, long *changed, struct ag_err *err);
+
+/* libpq's version, e.g. "15.20"; static. */
+const char *ag_db_lib_version(void);
+
+#endif
