@@ -658,3 +658,26 @@ size_t *ag_graph_children_naming(const struct ag_graph *g, const char *id, size_
 	}
 	return out;
 }
+
+void ag_graph_placeholder_parents(const struct ag_graph *g, const char *id, struct ag_strv *heads)
+{
+	bool *broken = ag_calloc(g->n ? g->n : 1, sizeof(bool));
+	size_t nk = 0;
+	size_t *kids = ag_graph_children_naming(g, id, &nk);
+	for (size_t i = 0; i < nk; i++)
+		broken[kids[i]] = true;
+	free(kids);
+	reach(g, broken, false, true);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct ag_node *nd = &g->v[i];
+		if (broken[i] || nd->shadowed)
+			continue;
+		bool has_child = false;
+		for (size_t k = 0; k < nd->nnext; k++)
+			has_child |= !broken[nd->next[k]];
+		if (!has_child)
+			ag_strv_push(heads, nd->id);
+	}
+	ag_strv_uniq(heads);
+	free(broken);
+}

@@ -85,4 +85,14 @@ size_t *ag_graph_upgrade_path(const struct ag_graph *g, const size_t *current, s
 /* The nodes that name id in down_revision or depends_on (effective nodes). */
 size_t *ag_graph_children_naming(const struct ag_graph *g, const char *id, size_t *n);
 
+
+
+/*
+ * Where a placeholder for the missing revision id belongs: the heads of the
+ * graph left after removing every revision that descends from a revision
+ * naming id (the line that broke off). Fills heads with their ids (sorted);
+ * one head is a unique answer, none or several mean a person must choose.
+ */
+void ag_graph_placeholder_parents(const struct ag_graph *g, const char *id, struct ag_strv *heads);
+
 #endif
