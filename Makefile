@@ -11,8 +11,8 @@ PKGS     = libpq libcurl jansson inih
 AG_WARN  = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wwrite-strings -Wformat=2 -Wcast-qual -Wundef -Wconversion -Wno-sign-conversion
 AG_GIT   = $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-AG_CFLAGS = -std=c11 -D_GNU_SOURCE -I. -Ilib $(AG_WARN) -MMD -MP \
-            -DAG_GIT_COMMIT=\"$(AG_GIT)\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+AG_CFLAGS = -std=c11 -D_GNU_SOURCE -I. -Ilib -I$(BUILD) $(AG_WARN) -MMD -MP \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 AG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 LIB_SRC  = $(sort $(wildcard lib/*.c))
@@ -29,6 +29,18 @@ all: $(BUILD)/alembic-guard
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(AG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The commit goes into one generated header, rewritten only when it changes,
+# so a new commit rebuilds main.o and nothing else.
+$(BUILD)/ag_version.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define AG_GIT_COMMIT "$(AG_GIT)"' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@
+	@rm -f $@.tmp
+
+$(BUILD)/cmd/main.o: $(BUILD)/ag_version.h
+
+FORCE:
 
 $(BUILD)/libag.a: $(LIB_OBJ)
 	rm -f $@

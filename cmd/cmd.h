@@ -101,6 +101,8 @@ void ag_cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ag_cmd_parse_int(const char *opt, const char *arg, int min, int max, int *out);
 
 /* The commands (one file each). */
+extern const struct ag_cmd_entry ag_cmd_check;
+extern const struct ag_cmd_entry ag_cmd_diagnose;
 extern const struct ag_cmd_entry ag_cmd_heads;
 extern const struct ag_cmd_entry ag_cmd_lint;
 

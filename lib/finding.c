@@ -59,6 +59,23 @@ void ag_findings_move(struct ag_findings *dst, struct ag_findings *src)
 	memset(src, 0, sizeof *src);
 }
 
+static char *dup0(const char *s)
+{
+	return s ? ag_strdup(s) : NULL;
+}
+
+void ag_findings_copy(struct ag_findings *dst, const struct ag_findings *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct ag_finding *f = &src->v[i];
+		struct ag_finding *c = ag_findings_add(dst, f->severity, f->code, f->revision, f->file,
+						       f->line, "%s", f->message);
+		c->fix = dup0(f->fix);
+		c->detail = dup0(f->detail);
+		c->cause = dup0(f->cause);
+	}
+}
+
 size_t ag_findings_count(const struct ag_findings *fs, enum ag_severity sev)
 {
 	size_t c = 0;

@@ -44,6 +44,8 @@ void ag_finding_detail(struct ag_finding *f, const char *fmt, ...) __attribute__
 void ag_finding_cause(struct ag_finding *f, const char *cause);
 /* Moves every finding of src to the end of dst; src is left empty. */
 void ag_findings_move(struct ag_findings *dst, struct ag_findings *src);
+/* Appends a copy of every finding of src to dst. */
+void ag_findings_copy(struct ag_findings *dst, const struct ag_findings *src);
 size_t ag_findings_count(const struct ag_findings *fs, enum ag_severity sev);
 bool ag_findings_has(const struct ag_findings *fs, const char *code);
 /* Stable sort: errors first, then warnings, then info; within a severity

@@ -221,10 +221,14 @@ static void indent_lines(struct ag_buf *out, const char *prefix, const char *tex
 {
 	const char *p = text;
 	bool first = true;
+	size_t width = strlen(prefix);
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		ag_buf_adds(out, first ? prefix : "       ");
+		if (first)
+			ag_buf_adds(out, prefix);
+		else
+			ag_buf_addf(out, "%*s", (int)width, "");
 		ag_buf_add(out, p, n);
 		ag_buf_addc(out, '\n');
 		first = false;
@@ -342,7 +346,9 @@ static void render_story(const struct ag_report *r, struct ag_buf *out)
 	if (g && r->db_checked && r->db_reachable) {
 		ag_buf_addf(out, "\n%sUpgrade path%s (what `alembic upgrade` would run, in order)\n", b,
 			    off(r));
-		if (!r->npending)
+		if (r->path_unknown)
+			ag_buf_adds(out, "  unknown: the database is at a revision this code does not define\n");
+		else if (!r->npending)
 			ag_buf_adds(out, "  nothing to run\n");
 		for (size_t i = 0; i < r->npending; i++) {
 			const struct ag_node *nd = &g->v[r->pending[i]];

@@ -41,6 +41,7 @@ struct ag_report {
 	const char *db_error;              /* why the database could not be read */
 	const size_t *pending;             /* node indices, upgrade order */
 	size_t npending;
+	bool path_unknown;                 /* rows no file defines: no path can be given */
 	const struct ag_findings *findings;
 	const char *context;               /* "app X, release v12, commit abc" or NULL */
 	bool quiet;                        /* text: only errors and the verdict */

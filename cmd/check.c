@@ -1,0 +1,79 @@
+/* alembic-guard check: the release gate. Repository + database; short
+ * output; the exit code decides the deploy. */
+#include <string.h>
+
+#include "gate.h"
+
+enum { OPT_TARGET = 2000, OPT_REQUIRE_AT_HEAD };
+
+static const struct option opts[] = {
+	{"target", required_argument, NULL, OPT_TARGET},
+	{"require-at-head", no_argument, NULL, OPT_REQUIRE_AT_HEAD},
+	{NULL, 0, NULL, 0},
+};
+
+struct state {
+	bool require_at_head;
+};
+
+static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
+{
+	struct state *st = sp;
+	switch (o) {
+	case OPT_TARGET:
+		if (strcmp(arg, "head") != 0 && strcmp(arg, "heads") != 0) {
+			ag_cmd_warn("--target wants head or heads, not '%s'", arg);
+			return -1;
+		}
+		ctx->heads_ok = strcmp(arg, "heads") == 0;
+		return 0;
+	case OPT_REQUIRE_AT_HEAD:
+		st->require_at_head = true;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int exec(struct ag_ctx *ctx, int argc, char **argv)
+{
+	struct state st = {0};
+	int i = ag_cmd_getopt(ctx, &ag_cmd_check, argc, argv, opts, "", opt, &st);
+	if (i < 0)
+		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
+	if (i < argc) {
+		ag_cmd_warn("check takes no operands ('%s')", argv[i]);
+		return AG_EXIT_USAGE;
+	}
+	struct ag_err err = {0};
+	struct ag_gate gate;
+	struct ag_gate_opts go = {.need_db = true, .require_at_head = st.require_at_head};
+	if (ag_gate_run(ctx, &go, &gate, &err) < 0) {
+		ag_gate_free(&gate);
+		return ag_cmd_fail(ctx, "check", &err);
+	}
+	struct ag_report r;
+	ag_gate_report(ctx, &gate, "check", &r);
+	if (gate.exit_code == AG_EXIT_DB || gate.exit_code == AG_EXIT_USAGE) {
+		/* One line on stderr for people; the report still goes to stdout
+		 * so pipelines reading JSON see "verdict": "error". */
+		ag_cmd_warn("check: %s", gate.db_error ? gate.db_error : "the database could not be read");
+		if (ctx->format != AG_FORMAT_TEXT)
+			ag_cmd_emit(ctx, &r, AG_STYLE_TERSE);
+	} else {
+		ag_cmd_emit(ctx, &r, AG_STYLE_TERSE);
+	}
+	int rc = gate.exit_code;
+	ag_gate_free(&gate);
+	return rc;
+}
+
+const struct ag_cmd_entry ag_cmd_check = {
+	.name = "check",
+	.usage = "[--target head|heads] [--require-at-head]",
+	.summary = "the release gate: repository + database; exit 0 lets the deploy go on",
+	.options = "      --target head|heads     what the release upgrades to (default head; heads\n"
+		   "                              accepts several heads)\n"
+		   "      --require-at-head       exit 5 when migrations are pending (post-deploy check)\n",
+	.exec = exec,
+};

@@ -1,0 +1,109 @@
+#include "gate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *ag_gate_table(const struct ag_ctx *ctx)
+{
+	return ctx->version_table ? ctx->version_table : "alembic_version";
+}
+
+int ag_gate_run(struct ag_ctx *ctx, const struct ag_gate_opts *o, struct ag_gate *gate,
+		struct ag_err *err)
+{
+	memset(gate, 0, sizeof *gate);
+	if (ag_ctx_load_repo(ctx, err) < 0)
+		return -1;
+	const char *table = ag_gate_table(ctx);
+	gate->table = ag_db_table_name(ctx->version_table_schema, table);
+	const char *url = ag_ctx_database_url(ctx);
+	struct ag_verdict_opts vo = {
+		.target_heads = ctx->heads_ok,
+		.require_at_head = o->require_at_head,
+		.strict = ctx->strict,
+		.table = gate->table,
+	};
+	struct ag_graph *g = ctx->graph;
+	if (!url) {
+		if (o->need_db)
+			return ag_err_set(err, AG_ERR_USAGE,
+					  "no database to check: pass --database-url, set DATABASE_URL, or "
+					  "set sqlalchemy.url in the config");
+		gate->db_error = ag_strdup("no database URL (--database-url, DATABASE_URL or "
+					   "sqlalchemy.url)");
+		gate->exit_code = ag_verdict_repo_exit(g, &vo);
+		goto report;
+	}
+	gate->db_checked = true;
+	const char *sslenv = getenv("PGSSLMODE");
+	struct ag_db_opts dbo = {
+		.url = url,
+		.connect_timeout = ctx->connect_timeout,
+		.sslmode_from_env = sslenv && *sslenv,
+	};
+	struct ag_err dberr = {0};
+	struct ag_db *db = ag_db_connect(&dbo, &dberr);
+	if (db) {
+		gate->db_target = ag_strdup(ag_db_target(db));
+		if (ag_db_read_versions(db, ctx->version_table_schema, table, &gate->table_exists,
+					&gate->rows, &dberr) == 0)
+			gate->db_reachable = true;
+	}
+	if (!gate->db_reachable) {
+		gate->db_error = ag_strdup(dberr.msg);
+		/* A malformed URL is the user's configuration, not the network. */
+		gate->exit_code = dberr.kind == AG_ERR_USAGE ? AG_EXIT_USAGE : AG_EXIT_DB;
+		ag_db_close(db);
+		goto report;
+	}
+	ag_verdict_judge(&gate->verdict, g, gate->table_exists, &gate->rows, &vo);
+	gate->judged = true;
+	gate->exit_code = gate->verdict.exit_code;
+	if (o->keep_db)
+		gate->db = db;
+	else
+		ag_db_close(db);
+report:
+	/* One list for the report: the repository's findings, then the database's. */
+	ag_findings_copy(&gate->all, &g->findings);
+	if (gate->judged)
+		ag_findings_copy(&gate->all, &gate->verdict.findings);
+	ag_findings_sort(&gate->all);
+	ag_strv_sort(&gate->rows);
+	return 0;
+}
+
+void ag_gate_report(struct ag_ctx *ctx, const struct ag_gate *gate, const char *command,
+		    struct ag_report *r)
+{
+	memset(r, 0, sizeof *r);
+	r->command = command;
+	r->exit_code = gate->exit_code;
+	r->graph = ctx->graph;
+	r->locations = &ctx->locations;
+	r->db_checked = gate->db_checked;
+	r->db_reachable = gate->db_reachable;
+	r->db_table = gate->table;
+	r->db_target = gate->db_target;
+	r->db_rows = &gate->rows;
+	r->db_table_exists = gate->table_exists;
+	r->db_error = gate->db_error;
+	r->pending = gate->judged ? gate->verdict.pending : NULL;
+	r->npending = gate->judged ? gate->verdict.npending : 0;
+	r->path_unknown = gate->judged && gate->verdict.unknown.n > 0;
+	r->findings = &gate->all;
+}
+
+void ag_gate_free(struct ag_gate *gate)
+{
+	if (!gate)
+		return;
+	ag_db_close(gate->db);
+	free(gate->db_error);
+	free(gate->db_target);
+	free(gate->table);
+	ag_strv_free(&gate->rows);
+	ag_verdict_free(&gate->verdict);
+	ag_findings_free(&gate->all);
+	memset(gate, 0, sizeof *gate);
+}
