@@ -105,5 +105,6 @@ extern const struct ag_cmd_entry ag_cmd_check;
 extern const struct ag_cmd_entry ag_cmd_diagnose;
 extern const struct ag_cmd_entry ag_cmd_heads;
 extern const struct ag_cmd_entry ag_cmd_lint;
+extern const struct ag_cmd_entry ag_cmd_release;
 
 #endif

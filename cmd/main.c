@@ -19,6 +19,7 @@ static const struct ag_cmd_entry *const commands[] = {
 	&ag_cmd_diagnose,
 	&ag_cmd_heads,
 	&ag_cmd_lint,
+	&ag_cmd_release,
 };
 
 static const struct ag_cmd_entry *find_command(const char *name)

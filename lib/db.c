@@ -39,7 +39,9 @@ static char *scrub(const char *msg, const char *secret)
 			p += sl;
 			continue;
 		}
-		ag_buf_addc(&b, (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p);
+		char c = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
+		if (c != ' ' || (b.len && b.p[b.len - 1] != ' '))
+			ag_buf_addc(&b, c);
 		p++;
 	}
 	/* libpq ends messages with a newline; trim the trailing spaces it left. */

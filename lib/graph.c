@@ -342,7 +342,9 @@ static void detect_cycles(struct ag_graph *g)
 				from_heads[i] = true;
 				nh++;
 			}
-			if (base && !nd->shadowed) {
+			/* A revision whose parent is missing already has its own
+			 * error (Alembic stops there); do not call it a cycle too. */
+			if ((base || nd->broken) && !nd->shadowed) {
 				from_bases[i] = true;
 				nb++;
 			}
@@ -443,7 +445,12 @@ static void summarize(struct ag_graph *g, const struct ag_graph_opts *opts)
 	ag_strv_uniq(&g->bases);
 	ag_strv_uniq(&g->merges);
 	ag_strv_uniq(&g->branches);
-	if (g->heads.n > 1) {
+	bool dangling = false;
+	for (size_t i = 0; i < g->n; i++)
+		dangling |= g->v[i].broken;
+	/* With a missing parent, the broken-off line looks like a second head;
+	 * the dangling reference is the finding that matters. */
+	if (g->heads.n > 1 && !dangling) {
 		char *list = ag_strv_join(&g->heads, ", ");
 		bool ok = opts && opts->heads_ok;
 		struct ag_finding *f = ag_findings_add(

@@ -1,0 +1,229 @@
+/* alembic-guard release -- CMD...: the release phase in one step. check;
+ * then, holding a PostgreSQL advisory lock, re-check and run CMD (alembic
+ * upgrade head); pass CMD's exit code through. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gate.h"
+
+enum { OPT_TARGET = 2000, OPT_LOCK_TIMEOUT, OPT_ON_AHEAD };
+
+static const struct option opts[] = {
+	{"target", required_argument, NULL, OPT_TARGET},
+	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+	{"on-ahead", required_argument, NULL, OPT_ON_AHEAD},
+	{NULL, 0, NULL, 0},
+};
+
+enum on_ahead { AHEAD_FAIL, AHEAD_SKIP, AHEAD_AUTO };
+
+struct state {
+	int lock_timeout;
+	enum on_ahead on_ahead;
+};
+
+static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
+{
+	struct state *st = sp;
+	switch (o) {
+	case OPT_TARGET:
+		if (strcmp(arg, "head") != 0 && strcmp(arg, "heads") != 0) {
+			ag_cmd_warn("--target wants head or heads, not '%s'", arg);
+			return -1;
+		}
+		ctx->heads_ok = strcmp(arg, "heads") == 0;
+		return 0;
+	case OPT_LOCK_TIMEOUT:
+		return ag_cmd_parse_int("--lock-timeout", arg, 0, 86400, &st->lock_timeout);
+	case OPT_ON_AHEAD:
+		if (strcmp(arg, "fail") == 0)
+			st->on_ahead = AHEAD_FAIL;
+		else if (strcmp(arg, "skip") == 0)
+			st->on_ahead = AHEAD_SKIP;
+		else if (strcmp(arg, "auto") == 0)
+			st->on_ahead = AHEAD_AUTO;
+		else {
+			ag_cmd_warn("--on-ahead wants fail, skip or auto, not '%s'", arg);
+			return -1;
+		}
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* True when every blocking finding says "the database is ahead of this
+ * code": a rollback's release phase, which Flyway-style may skip. */
+static bool only_ahead(const struct ag_gate *gate)
+{
+	size_t ahead = 0;
+	for (size_t i = 0; i < gate->all.n; i++) {
+		const struct ag_finding *f = &gate->all.v[i];
+		if (f->severity != AG_SEV_ERROR)
+			continue;
+		if (strcmp(f->code, "unknown-db-revision") != 0 || !f->cause ||
+		    strcmp(f->cause, "db-ahead-of-slug") != 0)
+			return false;
+		ahead++;
+	}
+	return ahead > 0;
+}
+
+static volatile sig_atomic_t child_pid;
+
+static void forward(int sig)
+{
+	if (child_pid > 0)
+		kill((pid_t)child_pid, sig);
+}
+
+static int run_child(char **argv)
+{
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		ag_cmd_warn("release: cannot start %s: %s", argv[0], strerror(errno));
+		return AG_EXIT_INTERNAL;
+	}
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "alembic-guard release: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	child_pid = pid;
+	/* The dyno manager sends SIGTERM to us; the upgrade must hear it. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = forward;
+	sigemptyset(&sa.sa_mask);
+	int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	for (size_t i = 0; i < AG_ARRAY_LEN(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			ag_cmd_warn("release: waiting for %s failed: %s", argv[0], strerror(errno));
+			return AG_EXIT_INTERNAL;
+		}
+	}
+	child_pid = 0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return AG_EXIT_INTERNAL;
+}
+
+static int exec(struct ag_ctx *ctx, int argc, char **argv)
+{
+	struct state st = {.lock_timeout = 600, .on_ahead = AHEAD_FAIL};
+	int i = ag_cmd_getopt(ctx, &ag_cmd_release, argc, argv, opts, "", opt, &st);
+	if (i < 0)
+		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
+	if (i >= argc) {
+		ag_cmd_warn("release needs the command to run after --, e.g. "
+			    "alembic-guard release -- alembic upgrade head");
+		return AG_EXIT_USAGE;
+	}
+	char **child = argv + i;
+	struct ag_err err = {0};
+	struct ag_gate gate;
+	struct ag_gate_opts go = {.need_db = true, .keep_db = true};
+	if (ag_gate_run(ctx, &go, &gate, &err) < 0) {
+		ag_gate_free(&gate);
+		return ag_cmd_fail(ctx, "release", &err);
+	}
+	struct ag_report r;
+	ag_gate_report(ctx, &gate, "release", &r);
+	int rc = gate.exit_code;
+	if (rc == AG_EXIT_DB || rc == AG_EXIT_USAGE) {
+		ag_cmd_warn("release: %s", gate.db_error ? gate.db_error : "the database could not be read");
+		ag_gate_free(&gate);
+		return rc;
+	}
+	if (rc == AG_EXIT_BLOCKED && only_ahead(&gate) && st.on_ahead == AHEAD_SKIP) {
+		char *ids = ag_strv_join(&gate.verdict.unknown, ", ");
+		fprintf(stderr,
+			"\n*** alembic-guard release: WARNING: the database is at %s, which this code "
+			"does not define. ***\n*** This looks like a rollback to older code: NOT "
+			"running `%s`, exiting 0 (--on-ahead skip). ***\n\n",
+			ids, child[0]);
+		free(ids);
+		ag_gate_free(&gate);
+		return AG_EXIT_OK;
+	}
+	ag_cmd_emit(ctx, &r, AG_STYLE_TERSE);
+	if (rc != AG_EXIT_OK) {
+		ag_gate_free(&gate);
+		return rc;
+	}
+	/* Serialise release phases against this database: a second one waits
+	 * here instead of racing Alembic. */
+	const char *table = ag_gate_table(ctx);
+	fflush(ctx->out);
+	time_t t0 = time(NULL);
+	int got = ag_db_lock(gate.db, ctx->version_table_schema, table, st.lock_timeout, &err);
+	if (got <= 0) {
+		if (got == 0)
+			ag_cmd_warn("release: another release phase held the lock on %s for %d s "
+				    "(--lock-timeout); giving up without running %s",
+				    gate.table, st.lock_timeout, child[0]);
+		else
+			ag_cmd_warn("release: %s", err.msg);
+		ag_gate_free(&gate);
+		return AG_EXIT_DB;
+	}
+	if (time(NULL) - t0 >= 1)
+		ag_cmd_warn("release: waited %lld s for another release phase", (long long)(time(NULL) - t0));
+	/* What we judged may have changed while we waited. */
+	struct ag_strv rows = {0};
+	bool exists = false;
+	if (ag_db_read_versions(gate.db, ctx->version_table_schema, table, &exists, &rows, &err) < 0) {
+		ag_cmd_warn("release: %s", err.msg);
+		ag_strv_free(&rows);
+		ag_gate_free(&gate);
+		return AG_EXIT_DB;
+	}
+	struct ag_verdict v;
+	struct ag_verdict_opts vo = {.target_heads = ctx->heads_ok, .strict = ctx->strict,
+				     .table = gate.table};
+	ag_verdict_judge(&v, ctx->graph, exists, &rows, &vo);
+	if (v.exit_code != AG_EXIT_OK) {
+		ag_cmd_warn("release: the database changed while waiting for the lock; now blocked:");
+		for (size_t k = 0; k < v.findings.n; k++)
+			if (v.findings.v[k].severity == AG_SEV_ERROR)
+				fprintf(stderr, "  %s: %s\n", v.findings.v[k].code, v.findings.v[k].message);
+		rc = v.exit_code;
+	} else {
+		rc = run_child(child);
+	}
+	ag_verdict_free(&v);
+	ag_strv_free(&rows);
+	struct ag_err uerr = {0};
+	if (ag_db_unlock(gate.db, ctx->version_table_schema, table, &uerr) < 0)
+		ag_cmd_warn("release: %s (the lock ends with the connection anyway)", uerr.msg);
+	ag_gate_free(&gate);
+	return rc;
+}
+
+const struct ag_cmd_entry ag_cmd_release = {
+	.name = "release",
+	.usage = "[--target head|heads] [--lock-timeout S] [--on-ahead fail|skip|auto] -- CMD...",
+	.summary = "the release phase in one step: check, then CMD under an advisory lock",
+	.options = "      --target head|heads     what CMD upgrades to (default head)\n"
+		   "      --lock-timeout S        wait at most S seconds for another release phase\n"
+		   "                              (default 600)\n"
+		   "      --on-ahead fail|skip|auto\n"
+		   "                              the database holds ids this code lacks (a rollback):\n"
+		   "                              fail (default) exits 1; skip warns and exits 0\n"
+		   "                              without running CMD; auto skips only when the\n"
+		   "                              Platform API says this release is a rollback\n",
+	.flags = AG_CMD_NO_PERMUTE,
+	.exec = exec,
+};
