@@ -237,6 +237,19 @@ int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err)
 					  "%s sets no script_location or version_locations; pass --versions DIR",
 					  ctx->config.path ? ctx->config.path : "the config");
 	}
+	/* Paths under the current directory are shown relative to it: messages
+	 * stay short and match what people type. */
+	char *cwd = getcwd(NULL, 0);
+	size_t cl = cwd ? strlen(cwd) : 0;
+	for (size_t i = 0; cwd && i < ctx->locations.n; i++) {
+		char *loc = ctx->locations.v[i];
+		if (cl > 1 && strncmp(loc, cwd, cl) == 0 && loc[cl] == '/') {
+			char *rel = ag_strdup(loc + cl + 1);
+			free(loc);
+			ctx->locations.v[i] = rel;
+		}
+	}
+	free(cwd);
 	bool recursive = ctx->recursive || ctx->config.recursive;
 	if (ag_scripts_load(&ctx->scripts, &ctx->locations, recursive, &ctx->defines, err) < 0)
 		return -1;

@@ -47,7 +47,7 @@ mkdir "$work/pg" "$work/sock"
 [ ${#as_pg[@]} -eq 0 ] || chown postgres "$work/pg" "$work/sock"
 port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "${as_pg[@]}" "$PGBIN/initdb" -D "$work/pg" -U postgres -A trust >/dev/null
-"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$work/pg" -w -l "$work/pg.log" \
+"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$work/pg" -w -l "$work/sock/pg.log" \
 	-o "-p $port -k $work/sock -c listen_addresses=127.0.0.1" start >/dev/null
 psql -X -q -h 127.0.0.1 -p "$port" -U postgres -c 'CREATE DATABASE guestbook'
 export DATABASE_URL="postgresql://postgres@127.0.0.1:$port/guestbook"

@@ -365,11 +365,10 @@ static void render_story(const struct ag_report *r, struct ag_buf *out)
 		ag_buf_addf(out, "\n  %s%s%s %s%s%s\n", sev_color(r, f->severity),
 			    ag_severity_name(f->severity), off(r), b, f->code, off(r));
 		indent_lines(out, "    what:  ", f->message);
-		if (f->file) {
-			ag_buf_adds(out, "    where: ");
-			where(out, f);
-			ag_buf_addc(out, '\n');
-		}
+		if (f->file && f->line)
+			ag_buf_addf(out, "    where: %s:%d\n", f->file, f->line);
+		else if (f->file)
+			ag_buf_addf(out, "    where: %s\n", f->file);
 		if (f->cause)
 			ag_buf_addf(out, "    cause: %s\n", f->cause);
 		if (f->detail)
