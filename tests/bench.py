@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""make bench: how long alembic-guard takes, beside Alembic and beside the
+floor of reading the bytes at all (cat). Timings live here, not in tests.
+
+Generates directories of 1,000 and 10,000 realistic migrations (~3 KB each:
+docstring header, imports, annotated or plain assignments, an upgrade()
+body), then prints the median wall time of:
+  alembic-guard heads         (the binary under test)
+  cat versions/*.py >/dev/null (the floor: reading the bytes)
+  /usr/bin/python3 -m alembic heads
+and the peak memory of alembic-guard. With a PostgreSQL (started here
+through tests/integration/harness.py) it also times `alembic-guard check`
+against `alembic current` + `alembic heads` on the 10,000 directory.
+"""
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = "/usr/bin/python3"
+
+BODY = '''
+
+def upgrade():
+    op.create_table(
+        "table_{n}",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("email", sa.String(length=255), nullable=True),
+        sa.Column("created_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=True),
+        sa.Column("owner_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
+    )
+    op.create_index("ix_table_{n}_name", "table_{n}", ["name"], unique=False)
+    op.add_column("table_{n}", sa.Column("status", sa.String(length=20), server_default="new"))
+    # A comment that says revision = "not-this-one", which must be ignored.
+    op.execute("UPDATE table_{n} SET status = 'revision = x'")
+
+
+def downgrade():
+    op.drop_index("ix_table_{n}_name", table_name="table_{n}")
+    op.drop_column("table_{n}", "status")
+    op.drop_table("table_{n}")
+'''
+
+
+def make_dir(root, n, seed=1):
+    rnd = random.Random(seed)
+    versions = os.path.join(root, "versions")
+    os.makedirs(versions)
+    prev = None
+    for i in range(n):
+        rev = "%012x" % rnd.getrandbits(48)
+        annotated = i % 2 == 0
+        doc = '"""step %d: add table_%d\n\nRevision ID: %s\nRevises: %s\nCreate Date: 2026-01-01 00:00:%02d\n\n"""\n' % (
+            i, i, rev, prev or "", i % 60)
+        head = "from typing import Sequence, Union\n\nfrom alembic import op\nimport sqlalchemy as sa\n\n"
+        if annotated:
+            vars_ = ('revision: str = "%s"\ndown_revision: Union[str, None] = %s\n'
+                     'branch_labels: Union[str, Sequence[str], None] = None\n'
+                     'depends_on: Union[str, Sequence[str], None] = None\n') % (
+                rev, repr(prev) if prev else "None")
+        else:
+            vars_ = ("revision = '%s'\ndown_revision = %s\nbranch_labels = None\ndepends_on = None\n") % (
+                rev, repr(prev) if prev else "None")
+        text = doc + head + "# revision identifiers, used by Alembic.\n" + vars_ + BODY.format(n=i)
+        text += "\n# " + "padding " * ((3000 - len(text)) // 8) + "\n" if len(text) < 3000 else ""
+        with open(os.path.join(versions, "%s_add_table_%d.py" % (rev, i)), "w") as f:
+            f.write(text)
+        prev = rev
+    with open(os.path.join(root, "alembic.ini"), "w") as f:
+        f.write("[alembic]\nscript_location = %(here)s\nversion_locations = %(here)s/versions\n")
+    with open(os.path.join(root, "env.py"), "w") as f:
+        f.write(ENV_PY)
+    return versions
+
+
+ENV_PY = '''
+import os
+from alembic import context
+from sqlalchemy import create_engine
+url = os.environ.get("BENCH_URL")
+if context.is_offline_mode() or not url:
+    context.configure(url=url or "postgresql://", literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        context.configure(connection=conn)
+        with context.begin_transaction():
+            context.run_migrations()
+'''
+
+
+def timeit(cmd, reps, cwd=None, env=None, shell=False):
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        r = subprocess.run(cmd, cwd=cwd, env=env, shell=shell, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+        times.append(time.perf_counter() - t)
+        if r.returncode not in (0, 1):
+            sys.exit("bench: %s failed (%d): %s" % (cmd, r.returncode, r.stderr.decode()[-500:]))
+    return statistics.median(times)
+
+
+def peak_rss_kb(cmd, cwd=None):
+    """Peak RSS of one run, from wait4's rusage (not the cumulative children max)."""
+    pid = os.fork()
+    if pid == 0:
+        if cwd:
+            os.chdir(cwd)
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.execv(cmd[0], cmd)
+    _, _, ru = os.wait4(pid, 0)
+    return ru.ru_maxrss
+
+
+def fmt(s):
+    return "%8.1f ms" % (s * 1000)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--alembic-reps", type=int, default=3)
+    ap.add_argument("--no-db", action="store_true")
+    a = ap.parse_args()
+    binary = os.path.abspath(a.bin)
+    tmp = tempfile.mkdtemp(prefix="ag-bench.")
+    try:
+        print("alembic-guard bench (median wall time; files warm in the page cache)")
+        print("machine: %d cores" % os.cpu_count())
+        results = {}
+        for n in [int(x) for x in a.sizes.split(",")]:
+            root = os.path.join(tmp, "m%d" % n)
+            versions = make_dir(root, n)
+            files = os.listdir(versions)
+            total = sum(os.path.getsize(os.path.join(versions, f)) for f in files)
+            largest = max(os.path.getsize(os.path.join(versions, f)) for f in files)
+            # warm the cache
+            subprocess.run("cat versions/*.py > /dev/null", shell=True, cwd=root)
+            guard = timeit([binary, "heads", "--versions", versions], a.reps)
+            cat = timeit("cat versions/*.py > /dev/null", a.reps, cwd=root, shell=True)
+            alembic = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "heads"],
+                             a.alembic_reps, cwd=root)
+            rss = peak_rss_kb([binary, "heads", "--versions", versions])
+            results[n] = (guard, cat, alembic)
+            print("\n%d migrations (%.1f MB, largest file %d bytes)" % (n, total / 1e6, largest))
+            print("  alembic-guard heads        %s" % fmt(guard))
+            print("  cat versions/*.py (floor)  %s   guard/cat = %.2f" % (fmt(cat), guard / cat))
+            print("  python3 -m alembic heads   %s   alembic/guard = %.1fx" % (fmt(alembic), alembic / guard))
+            print("  alembic-guard peak RSS     %8d KB" % rss)
+        if not a.no_db and 10000 in results:
+            bench_check(binary, os.path.join(tmp, "m10000"), a)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_check(binary, root, a):
+    sys.path.insert(0, os.path.join(HERE, "integration"))
+    try:
+        import harness
+    except ImportError as e:
+        print("\n(check timing skipped: tests/integration/harness.py is missing: %s)" % e)
+        return
+    pg = harness.Pg()
+    try:
+        pg.start()
+        _, url = pg.create_db("bench")
+        versions = os.path.join(root, "versions")
+        heads = subprocess.run([binary, "heads", "--versions", versions], capture_output=True,
+                               text=True).stdout.split()[0]
+        harness.stamp(url, heads)
+        env = dict(os.environ, BENCH_URL=url)
+        guard = timeit([binary, "check", "--versions", versions, "--database-url", url], a.reps)
+        cur = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "current"],
+                     a.alembic_reps, cwd=root, env=env)
+        hd = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "heads"],
+                    a.alembic_reps, cwd=root, env=env)
+        print("\ncheck against a local PostgreSQL, 10000 migrations, database at head")
+        print("  alembic-guard check                  %s" % fmt(guard))
+        print("  alembic current + alembic heads      %s   (%.1fx)" % (fmt(cur + hd), (cur + hd) / guard))
+    finally:
+        pg.stop()
+
+
+if __name__ == "__main__":
+    main()
