@@ -137,6 +137,8 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--alembic-reps", type=int, default=3)
     ap.add_argument("--no-db", action="store_true")
+    ap.add_argument("--static", default=os.path.join(os.path.dirname(HERE), "build", "alembic-guard-static"),
+                    help="also time this static binary when it exists")
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
     tmp = tempfile.mkdtemp(prefix="ag-bench.")
@@ -153,6 +155,9 @@ def main():
             # warm the cache
             subprocess.run("cat versions/*.py > /dev/null", shell=True, cwd=root)
             guard = timeit([binary, "heads", "--versions", versions], a.reps)
+            static = None
+            if a.static and os.path.exists(a.static):
+                static = timeit([a.static, "heads", "--versions", versions], a.reps)
             cat = timeit("cat versions/*.py > /dev/null", a.reps, cwd=root, shell=True)
             alembic = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "heads"],
                              a.alembic_reps, cwd=root)
@@ -160,7 +165,10 @@ def main():
             results[n] = (guard, cat, alembic)
             print("\n%d migrations (%.1f MB, largest file %d bytes)" % (n, total / 1e6, largest))
             print("  alembic-guard heads        %s" % fmt(guard))
-            print("  cat versions/*.py (floor)  %s   guard/cat = %.2f" % (fmt(cat), guard / cat))
+            if static is not None:
+                print("  alembic-guard-static heads %s" % fmt(static))
+            print("  cat versions/*.py (floor)  %s   guard/cat = %.2f%s" % (
+                fmt(cat), guard / cat, "" if static is None else ", static/cat = %.2f" % (static / cat)))
             print("  python3 -m alembic heads   %s   alembic/guard = %.1fx" % (fmt(alembic), alembic / guard))
             print("  alembic-guard peak RSS     %8d KB" % rss)
         if not a.no_db and 10000 in results:
