@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/lint.h"
+
 enum {
 	OPT_CONFIG = 1000,
 	OPT_NAME,
@@ -218,6 +220,15 @@ int ag_ctx_load_config(struct ag_ctx *ctx, bool allow_none, struct ag_err *err)
 		return 0;
 	if (ag_config_load(&ctx->config, ctx->config_path, ctx->ini_section, allow_none, err) < 0)
 		return -1;
+	if (ag_settings_parse(&ctx->settings, &ctx->config, err) < 0)
+		return -1;
+	/* The command line wins over the settings: --define names are kept,
+	 * and --target (target_given) is not overridden. */
+	ag_settings_merge_defines(&ctx->settings, &ctx->defines);
+	bool several = ctx->settings.expected_heads.n > 1 || ctx->settings.expected_head_count > 1;
+	if (!ctx->target_given && (ctx->settings.target == AG_TARGET_HEADS ||
+				   (ctx->settings.target == AG_TARGET_UNSET && several)))
+		ctx->heads_ok = true;
 	ctx->config_loaded = true;
 	return 0;
 }
@@ -255,6 +266,27 @@ int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err)
 		return -1;
 	struct ag_graph_opts gopts = {.heads_ok = ctx->heads_ok};
 	ctx->graph = ag_graph_build(&ctx->scripts, &gopts);
+	/* A squashed id must exist, or the UPDATE check prints would point
+	 * the database at nothing. */
+	for (size_t i = 0; i < ctx->settings.replaces_new.n; i++)
+		if (ag_graph_find(ctx->graph, ctx->settings.replaces_new.v[i]) == AG_NONE)
+			return ag_err_set(err, AG_ERR_CONFIG,
+					  "%s: replaces maps %s to %s, but no migration file defines %s",
+					  ctx->config.path ? ctx->config.path : "the settings",
+					  ctx->settings.replaces_old.v[i], ctx->settings.replaces_new.v[i],
+					  ctx->settings.replaces_new.v[i]);
+	/* The rules beyond the graph (lib/lint.h), then the settings' ignore
+	 * and severity on everything the repository says. */
+	struct ag_lint_opts lo = {
+		.file_template = ctx->config.file_template,
+		.uuid_helpers = &ctx->settings.uuid_helpers,
+		.helper_configured = ctx->settings.uuid_helper_set,
+		.expected_heads = &ctx->settings.expected_heads,
+		.expected_head_count = ctx->settings.expected_head_count,
+	};
+	if (!ctx->graph_only && ag_lint_run(ctx->graph, &lo, &ctx->graph->findings, err) < 0)
+		return -1;
+	ag_settings_apply(&ctx->settings, &ctx->graph->findings);
 	return 0;
 }
 

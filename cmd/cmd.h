@@ -17,6 +17,7 @@
 #include "lib/graph.h"
 #include "lib/report.h"
 #include "lib/script.h"
+#include "lib/settings.h"
 #include "lib/util.h"
 
 #define AG_VERSION "0.1.0"
@@ -44,10 +45,13 @@ struct ag_ctx {
 	enum ag_format format;
 	bool strict, quiet, color, no_color, verbose;
 	bool heads_ok;               /* several heads are intended (--target heads) */
+	bool target_given;           /* --target was given: it wins over the settings' target */
+	bool graph_only;             /* ag_ctx_load_repo skips lib/lint's rules (heads) */
 	int connect_timeout;         /* seconds */
 	/* state, filled by ag_ctx_load_repo */
 	struct ag_config config;
 	bool config_loaded;
+	struct ag_settings settings; /* [alembic-guard], parsed by ag_ctx_load_config */
 	struct ag_strv locations;
 	struct ag_scripts scripts;
 	struct ag_graph *graph;
@@ -101,10 +105,15 @@ void ag_cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ag_cmd_parse_int(const char *opt, const char *arg, int min, int max, int *out);
 
 /* The commands (one file each). */
+extern const struct ag_cmd_entry ag_cmd_backfill;
 extern const struct ag_cmd_entry ag_cmd_check;
 extern const struct ag_cmd_entry ag_cmd_diagnose;
+extern const struct ag_cmd_entry ag_cmd_graph;
 extern const struct ag_cmd_entry ag_cmd_heads;
 extern const struct ag_cmd_entry ag_cmd_lint;
 extern const struct ag_cmd_entry ag_cmd_release;
+extern const struct ag_cmd_entry ag_cmd_releases;
+extern const struct ag_cmd_entry ag_cmd_rename;
+extern const struct ag_cmd_entry ag_cmd_wait_release;
 
 #endif

@@ -15,11 +15,16 @@
 
 /* Alphabetical; drives dispatch, `help` and the command list. */
 static const struct ag_cmd_entry *const commands[] = {
+	&ag_cmd_backfill,
 	&ag_cmd_check,
 	&ag_cmd_diagnose,
+	&ag_cmd_graph,
 	&ag_cmd_heads,
 	&ag_cmd_lint,
 	&ag_cmd_release,
+	&ag_cmd_releases,
+	&ag_cmd_rename,
+	&ag_cmd_wait_release,
 };
 
 static const struct ag_cmd_entry *find_command(const char *name)
@@ -134,5 +139,6 @@ int main(int argc, char **argv)
 	ag_strv_free(&ctx.versions);
 	ag_strv_free(&ctx.locations);
 	ag_defines_free(&ctx.defines);
+	ag_settings_free(&ctx.settings);
 	return finish(rc);
 }

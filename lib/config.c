@@ -69,6 +69,10 @@ static const char *raw_get(const struct ini_state *st, const char *section, cons
 	return NULL;
 }
 
+/* No setting is this long; a value that grows past it is a reference
+ * bomb (a = %(b)s%(b)s, b = %(c)s%(c)s, ...), not a path. */
+#define MAX_VALUE_LEN (1u << 20)
+
 /* configparser's BasicInterpolation: %% and %(name)s, names from the same
  * section, then DEFAULT, then `here`. Returns NULL with err set. */
 static char *interpolate(const struct ini_state *st, const char *section, const char *here,
@@ -122,6 +126,13 @@ static char *interpolate(const struct ini_state *st, const char *section, const 
 		ag_buf_adds(&b, expanded);
 		free(expanded);
 		p = close + 2;
+		if (b.len > MAX_VALUE_LEN) {
+			ag_buf_free(&b);
+			ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0,
+				      "the value of %s grows past %u bytes through %%(name)s references",
+				      key, MAX_VALUE_LEN);
+			return NULL;
+		}
 	}
 	return ag_buf_take(&b);
 }
@@ -225,6 +236,24 @@ static int split_locations(struct ag_config *cfg, const char *value, const char 
 	return 0;
 }
 
+/* True when a line is the header [section]: inih reports keys, not
+ * sections, and an empty section still exists for configparser. */
+static bool has_header(const char *text, size_t len, const char *section)
+{
+	size_t n = strlen(section);
+	for (const char *p = text, *end = text + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < e && *p == '[' && (size_t)(e - p) > n + 1 && memcmp(p + 1, section, n) == 0 &&
+		    p[n + 1] == ']')
+			return true;
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
 int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, const char *path,
 			const char *section, struct ag_err *err)
 {
@@ -276,6 +305,8 @@ int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, con
 	bool found_section = false;
 	for (size_t i = 0; i < st.n; i++)
 		found_section |= strcmp(st.v[i].section, section) == 0;
+	if (!found_section)
+		found_section = has_header(text, len, section);
 	if (!found_section) {
 		rc = ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0, "%s has no [%s] section", path,
 				   section);
@@ -409,6 +440,37 @@ static void toml_skip_ws(struct toml *t, bool newlines)
 	}
 }
 
+/* \uXXXX or \UXXXXXXXX (t->p after the letter) as UTF-8. */
+static int toml_unicode(struct toml *t, int digits, struct ag_buf *out)
+{
+	unsigned long cp = 0;
+	for (int i = 0; i < digits; i++, t->p++) {
+		char c = t->p < t->end ? *t->p : '\0';
+		int v = c >= '0' && c <= '9' ? c - '0'
+			: (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+		if (v < 0)
+			return toml_fail(t, "a \\u escape needs hexadecimal digits");
+		cp = cp * 16 + (unsigned long)v;
+	}
+	char b[4];
+	size_t n;
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return toml_fail(t, "a \\u escape names no Unicode scalar value");
+	if (cp < 0x80) {
+		b[0] = (char)cp; n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | (cp >> 6)); b[1] = (char)(0x80 | (cp & 0x3f)); n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | (cp >> 12)); b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f)); n = 3;
+	} else {
+		b[0] = (char)(0xf0 | (cp >> 18)); b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); b[3] = (char)(0x80 | (cp & 0x3f)); n = 4;
+	}
+	ag_buf_add(out, b, n);
+	return 0;
+}
+
 /* Reads a string at t->p into out (appended); returns -1 on error. */
 static int toml_string(struct toml *t, struct ag_buf *out)
 {
@@ -437,17 +499,34 @@ static int toml_string(struct toml *t, struct ag_buf *out)
 			char e = t->p[1];
 			t->p += 2;
 			switch (e) {
+			case 'b': ag_buf_addc(out, '\b'); break;
+			case 'e': ag_buf_addc(out, '\033'); break;
+			case 'f': ag_buf_addc(out, '\f'); break;
 			case 'n': ag_buf_addc(out, '\n'); break;
+			case 'r': ag_buf_addc(out, '\r'); break;
 			case 't': ag_buf_addc(out, '\t'); break;
 			case '"': ag_buf_addc(out, '"'); break;
 			case '\\': ag_buf_addc(out, '\\'); break;
-			case '\n':
-				t->line++;
-				while (t->p < t->end && (*t->p == ' ' || *t->p == '\n' || *t->p == '\t'))
+			case 'u': case 'U':
+				if (toml_unicode(t, e == 'u' ? 4 : 8, out) < 0)
+					return -1;
+				break;
+			case ' ': case '\t': case '\r': case '\n': {
+				/* A line-ending backslash (spaces may follow it): the
+				 * newline and the whitespace after it vanish. */
+				const char *w = t->p - 1;
+				while (w < t->end && (*w == ' ' || *w == '\t' || *w == '\r'))
+					w++;
+				if (!multi || w >= t->end || *w != '\n')
+					return toml_fail(t, "a backslash in a string must start an escape");
+				t->p = w;
+				while (t->p < t->end && (*t->p == ' ' || *t->p == '\n' || *t->p == '\t' ||
+							 *t->p == '\r'))
 					t->line += *t->p++ == '\n';
 				break;
+			}
 			default:
-				return toml_fail(t, "an escape sequence this reader does not support");
+				return toml_fail(t, "an escape sequence TOML does not have");
 			}
 			continue;
 		}
@@ -456,6 +535,8 @@ static int toml_string(struct toml *t, struct ag_buf *out)
 	}
 	return toml_fail(t, "a string is never closed");
 }
+
+static int toml_key(struct toml *t, struct ag_buf *out, char stop);
 
 /* Reads a value; strings and arrays of strings are kept (arrays joined
  * with "\n"), booleans and numbers as written. Inline tables are skipped
@@ -495,10 +576,12 @@ static int toml_value(struct toml *t, struct ag_buf *out, bool skip, int depth)
 			}
 			if (c == '{') {
 				/* key = value inside an inline table we skip */
-				while (t->p < t->end && *t->p != '=' && *t->p != close)
-					t->p++;
-				if (t->p < t->end && *t->p == '=')
-					t->p++;
+				struct ag_buf k = {0};
+				int r = toml_key(t, &k, '=');
+				ag_buf_free(&k);
+				if (r < 0)
+					return -1;
+				t->p++;
 			}
 			if (!first)
 				ag_buf_addc(out, '\n');
@@ -598,8 +681,11 @@ int ag_config_parse_toml(struct ag_config *cfg, const char *text, size_t len, co
 					break;
 				}
 				t.p++;
-				/* An array of tables is never ours: make its name unmatchable. */
-				ag_buf_adds(&table, "[]");
+				/* An array of tables is never ours: make its name
+				 * unmatchable, prefixes included. */
+				char *name = ag_buf_take(&table);
+				ag_buf_addf(&table, "[]%s", name);
+				free(name);
 			}
 			seen_alembic |= strcmp(table.p, "tool.alembic") == 0;
 			continue;
@@ -615,7 +701,8 @@ int ag_config_parse_toml(struct ag_config *cfg, const char *text, size_t len, co
 		}
 		t.p++;
 		bool ours = strcmp(table.p, "tool.alembic") == 0 ||
-			    strncmp(table.p, "tool.alembic-guard", 18) == 0;
+			    (strncmp(table.p, "tool.alembic-guard", 18) == 0 &&
+			     (table.p[18] == '\0' || table.p[18] == '.'));
 		if (toml_value(&t, &val, !ours, 0) < 0) {
 			rc = -1;
 			break;

@@ -92,8 +92,24 @@ void ag_pyscan_init(struct ag_pyscan *s, const char *buf, size_t len)
 	s->line = 1;
 	s->line_start = buf;
 	s->at_line_start = true;
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		/* The BOM is no part of the first line: columns and the
+		 * indentation of the first statement start after it. */
 		s->cur += 3;
+		s->line_start = s->cur;
+	}
+}
+
+/* An error whose tok->line and tok->col are already set. */
+static enum ag_tok_kind fail_at(struct ag_pyscan *s, struct ag_tok *tok, const char *msg,
+				bool incomplete)
+{
+	s->failed = true;
+	tok->kind = AG_TOK_ERROR;
+	tok->p = msg;
+	tok->len = strlen(msg);
+	tok->incomplete = incomplete;
+	return AG_TOK_ERROR;
 }
 
 static enum ag_tok_kind fail(struct ag_pyscan *s, struct ag_tok *tok, const char *at, int line,
@@ -134,9 +150,13 @@ static enum ag_tok_kind scan_string(struct ag_pyscan *s, struct ag_tok *tok)
 			s->cur++;
 			if (s->cur >= s->end)
 				break;
-			if (*s->cur == '\n' || *s->cur == '\r')
+			if (*s->cur == '\n' || *s->cur == '\r') {
 				eat_newline(s);
-			else
+				continue;
+			}
+			/* The escaped character is checked like any other: a NUL
+			 * or a broken UTF-8 sequence is no less wrong after '\'. */
+			if (*s->cur != '\0' && (unsigned char)*s->cur < 0x80)
 				s->cur++;
 			continue;
 		}
@@ -211,6 +231,7 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
 	memset(tok, 0, sizeof *tok);
 	if (s->failed) {
 		tok->kind = AG_TOK_EOF;
+		tok->p = s->cur;
 		tok->line = s->line;
 		return AG_TOK_EOF;
 	}
@@ -222,16 +243,19 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
 		tok->depth = s->depth;
 		if (s->cur >= s->end) {
 			if (s->depth > 0) {
+				/* Where Python points: at the bracket left open. */
 				int d = s->depth - 1;
-				return fail(s, tok, s->cur, s->line, s->line_start,
+				tok->line = s->open_line[d];
+				tok->col = s->open_col[d];
+				return fail_at(s, tok,
 					    s->open[d] == '(' ? "'(' was never closed"
 					    : s->open[d] == '[' ? "'[' was never closed"
 								: "'{' was never closed",
 					    true);
 			}
+			tok->p = s->cur; /* EOF and NEWLINE point at the end, never NULL */
 			if (!s->at_line_start) {
 				s->at_line_start = true;
-				tok->p = s->cur;
 				return tok->kind = AG_TOK_NEWLINE;
 			}
 			return tok->kind = AG_TOK_EOF;
@@ -308,8 +332,10 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
 			if (s->cur < s->end && (*s->cur == '\'' || *s->cur == '"') &&
 			    is_string_prefix(start, n)) {
 				enum ag_tok_kind k = scan_string(s, tok);
-				tok->p = start;
-				tok->len = (size_t)(s->cur - start);
+				if (k == AG_TOK_STRING) { /* an error keeps its message */
+					tok->p = start;
+					tok->len = (size_t)(s->cur - start);
+				}
 				return k;
 			}
 			tok->len = n;
@@ -328,7 +354,9 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
 			s->cur++;
 			while (s->cur < s->end) {
 				char d = *s->cur;
-				if (is_idchar((unsigned char)d) || d == '.') {
+				/* ASCII only: a number never holds a multi-byte
+				 * character, and this way none goes unchecked. */
+				if (((unsigned char)d < 0x80 && is_idchar((unsigned char)d)) || d == '.') {
 					s->cur++;
 				} else if ((d == '+' || d == '-') && (s->cur[-1] == 'e' || s->cur[-1] == 'E') &&
 					   !(start + 1 < s->end && (start[1] == 'x' || start[1] == 'X'))) {
@@ -351,6 +379,7 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
 						    "too many nested parentheses", false);
 				s->open[s->depth] = (char)c;
 				s->open_line[s->depth] = s->line;
+				s->open_col[s->depth] = (int)(s->cur - s->line_start) + 1;
 				s->depth++;
 			} else if (n == 1 && (c == ')' || c == ']' || c == '}')) {
 				if (s->depth == 0)

@@ -10,7 +10,8 @@
  *
  * Ownership: the scanner borrows the buffer; tokens are valid while it lives.
  * Errors come back as an AG_TOK_ERROR token whose text is a static message;
- * line and col say where. After an error the scanner only returns EOF.
+ * line and col say where (for a bracket that is never closed: the bracket).
+ * After an error the scanner only returns EOF.
  */
 #ifndef AG_PYSCAN_H
 #define AG_PYSCAN_H
@@ -33,7 +34,8 @@ enum ag_tok_kind {
 
 struct ag_tok {
 	enum ag_tok_kind kind;
-	const char *p; /* into the buffer, or a static message for errors */
+	const char *p; /* into the buffer (NEWLINE and EOF: where they occur, never
+			* NULL), or a static message for errors */
 	size_t len;
 	int line, col;   /* 1-based; col counts bytes */
 	int depth;       /* bracket depth before this token */
@@ -55,6 +57,7 @@ struct ag_pyscan {
 	bool failed;
 	char open[AG_PYSCAN_MAX_DEPTH]; /* the open bracket characters */
 	int open_line[AG_PYSCAN_MAX_DEPTH];
+	int open_col[AG_PYSCAN_MAX_DEPTH]; /* where a never-closed bracket is reported */
 };
 
 void ag_pyscan_init(struct ag_pyscan *s, const char *buf, size_t len);

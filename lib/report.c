@@ -24,15 +24,35 @@ int ag_report_parse_format(const char *s, enum ag_format *fmt)
 
 /* ---- JSON ------------------------------------------------------------ */
 
-static json_t *strv_json(const struct ag_strv *sv)
+/* Length of the valid UTF-8 sequence at p (NUL-terminated), or 0. */
+static size_t utf8_seq(const unsigned char *p)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; sv && i < sv->n; i++)
-		json_array_append_new(a, json_string(sv->v[i]));
-	return a;
+	unsigned cp, min;
+	size_t n;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2; cp = p[0] & 0x1fu; min = 0x80;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3; cp = p[0] & 0x0fu; min = 0x800;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4; cp = p[0] & 0x07u; min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3fu);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
 }
 
-/* jansson refuses invalid UTF-8; ids and messages come from untrusted files. */
+/* jansson refuses invalid UTF-8; ids, paths and messages come from
+ * untrusted files. Each byte that starts no valid sequence becomes U+FFFD;
+ * valid characters around it are kept. */
 static json_t *jstr(const char *s)
 {
 	if (!s)
@@ -41,15 +61,28 @@ static json_t *jstr(const char *s)
 	if (j)
 		return j;
 	struct ag_buf b = {0};
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x80)
-			ag_buf_addc(&b, (char)*p);
-		else
+	ag_buf_adds(&b, "");
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_seq(p);
+		if (n) {
+			ag_buf_add(&b, p, n);
+			p += n;
+		} else {
 			ag_buf_adds(&b, "\xef\xbf\xbd"); /* U+FFFD */
+			p++;
+		}
 	}
-	j = json_string(b.p ? b.p : "");
+	j = json_string(b.p);
 	ag_buf_free(&b);
 	return j ? j : json_string("");
+}
+
+static json_t *strv_json(const struct ag_strv *sv)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; sv && i < sv->n; i++)
+		json_array_append_new(a, jstr(sv->v[i]));
+	return a;
 }
 
 static json_t *finding_json(const struct ag_finding *f)
@@ -187,7 +220,9 @@ static void render_github(const struct ag_report *r, struct ag_buf *out)
 		ag_buf_adds(out, "::");
 		gh_escape(out, f->message, false);
 		if (f->fix) {
-			ag_buf_adds(out, "\nFix: ");
+			/* Part of the annotation: a raw newline would end the
+			 * workflow command and print the fix, escaped, as a log line. */
+			ag_buf_adds(out, "%0AFix: ");
 			gh_escape(out, f->fix, false);
 		}
 		ag_buf_addc(out, '\n');

@@ -154,17 +154,61 @@ static bool is_keyword(const struct ag_tok *t)
 	return false;
 }
 
+/* Statements whose body may follow on the same line, after a colon (and
+ * decorators, which belong to the def or class below them). */
+static bool is_compound(const struct ag_tok *t)
+{
+	static const char *const kw[] = {"async", "class", "def",     "elif", "else", "except",
+					 "finally", "for", "if",   "try",  "while", "with", "@"};
+	for (size_t i = 0; i < AG_ARRAY_LEN(kw); i++)
+		if (ag_tok_is(t, kw[i]))
+			return true;
+	return false;
+}
+
 static void unresolved(struct val *v, const char *text, size_t len, bool is_name)
 {
 	val_free(v);
 	v->kind = V_UNRESOLVED;
-	if (len > 80)
+	if (len > 80) {
+		/* Cut on a character boundary: the excerpt goes into messages
+		 * and JSON, and the tokenizer has checked the source is UTF-8. */
 		len = 80;
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
+	}
 	v->expr = ag_strndup(text, len);
 	for (char *c = v->expr; *c; c++)
 		if (*c == '\n' || *c == '\r' || *c == '\t')
 			*c = ' ';
 	v->is_name = is_name;
+}
+
+/* True for a b'' literal (any prefix with a 'b'). */
+static bool is_bytes(const struct ag_tok *t)
+{
+	for (size_t i = 0; i < t->len && t->p[i] != '\'' && t->p[i] != '"'; i++)
+		if ((t->p[i] | 0x20) == 'b')
+			return true;
+	return false;
+}
+
+/*
+ * The source text from start to the end of the current token, for an
+ * excerpt. Error tokens point at a static message and EOF at the end, so
+ * the scanner's position bounds the excerpt instead: it never leaves the
+ * buffer.
+ */
+static size_t span_to_tok(const struct parser *p, const char *start)
+{
+	const struct ag_tok *t = &p->tok;
+	const char *end = p->s.cur;
+	if (t->kind != AG_TOK_ERROR && t->kind != AG_TOK_EOF && t->p >= p->s.buf &&
+	    t->p + t->len <= p->s.end)
+		end = t->p + t->len;
+	if (!start || start < p->s.buf || end < start)
+		return 0;
+	return (size_t)(end - start);
 }
 
 /* One element: a str literal (implicitly concatenated), None, a name, or
@@ -174,6 +218,12 @@ static void parse_atom(struct parser *p, struct val *v)
 {
 	memset(v, 0, sizeof *v);
 	struct ag_tok first = p->tok;
+	if (at_stmt_end(p)) {
+		/* `revision =` and nothing: Python refuses the file. */
+		v->kind = V_OTHER;
+		v->expr = ag_strdup("nothing");
+		return;
+	}
 	if (first.kind == AG_TOK_STRING) {
 		struct ag_buf b = {0};
 		int ok = 1;
@@ -187,8 +237,12 @@ static void parse_atom(struct parser *p, struct val *v)
 		if (ok == 1) {
 			v->kind = V_STR;
 			ag_strv_push_take(&v->items, ag_buf_take(&b));
+		} else if (ok == 0 && is_bytes(&first)) {
+			/* A known value, but bytes: Alembic needs a str. */
+			v->kind = V_OTHER;
+			v->expr = ag_strdup("a bytes literal");
 		} else if (ok == 0) {
-			/* bytes or an f-string with fields: not a str Alembic could use as is */
+			/* an f-string with fields, or \N{...}: only Python knows the value */
 			unresolved(v, first.p, first.len, false);
 		} else {
 			v->kind = V_OTHER;
@@ -271,12 +325,12 @@ static void parse_atom(struct parser *p, struct val *v)
 				continue;
 			}
 			if (!ag_tok_is(&p->tok, closer)) {
-				/* An operator or a call inside the brackets. */
-				if (v->kind != V_UNRESOLVED)
-					unresolved(v, first.p, (size_t)(p->tok.p - first.p) + p->tok.len, false);
+				/* An operator or a call inside the brackets: the
+				 * excerpt runs to the closing bracket. */
 				while (!(ag_tok_is(&p->tok, closer) && p->tok.depth == first.depth + 1) &&
 				       p->tok.kind != AG_TOK_EOF && p->tok.kind != AG_TOK_ERROR)
 					advance(p);
+				unresolved(v, first.p, span_to_tok(p, first.p), false);
 				break;
 			}
 		}
@@ -333,11 +387,14 @@ static void parse_value(struct parser *p, struct val *v)
 		*v = seq;
 	}
 	if (!at_stmt_end(p) && !ag_tok_is(&p->tok, "=")) {
-		/* "a" + "b", x.format(...), f(...): only Python knows. */
-		const char *end = p->tok.p + p->tok.len;
-		if (v->kind != V_UNRESOLVED)
-			unresolved(v, start, (size_t)(end - start), false);
-		skip_stmt(p);
+		/* "a" + "b", x.format(...), f(...): only Python knows. The
+		 * excerpt is the whole expression. */
+		size_t n = 0;
+		while (!at_stmt_end(p)) {
+			n = span_to_tok(p, start);
+			advance(p);
+		}
+		unresolved(v, start, n, false); /* not a name even if it starts with one */
 	}
 }
 
@@ -451,7 +508,9 @@ static void parse_assignment(struct parser *p)
 		const char *what = "a chained assignment";
 		unresolved(&v, what, strlen(what), false);
 	}
-	for (size_t i = 0; i < targets.n; i++)
+	/* After a tokenizer error the statement is cut short: the parse-error
+	 * already says what is wrong, and the value would only mislead. */
+	for (size_t i = 0; i < targets.n && !p->error; i++)
 		assign(p, targets.v[i], &v, line, annotated);
 	val_free(&v);
 	ag_strv_free(&targets);
@@ -525,7 +584,6 @@ void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, si
 	p.defs = defs;
 	ag_pyscan_init(&p.s, buf, len);
 	bool first_stmt = true;
-	bool has_revision = false;
 	advance(&p);
 	while (p.tok.kind != AG_TOK_EOF && p.tok.kind != AG_TOK_ERROR) {
 		const struct ag_tok *t = &p.tok;
@@ -552,14 +610,21 @@ void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, si
 		}
 		first_stmt = false;
 		if (t->kind == AG_TOK_NAME && !is_keyword(t)) {
-			bool is_rev = ag_tok_is(t, "revision");
 			parse_assignment(&p);
-			if (is_rev && sc->revision_line)
-				has_revision = true;
+			continue;
+		}
+		if (is_compound(t)) {
+			/* `if x: a = 1; revision = "y"`: everything after the colon
+			 * on this line is the body, `;` or not. */
+			while (p.tok.kind != AG_TOK_NEWLINE && p.tok.kind != AG_TOK_EOF &&
+			       p.tok.kind != AG_TOK_ERROR)
+				advance(&p);
 			continue;
 		}
 		advance(&p);
 	}
+	/* Any assignment counts, `a = revision = "x"` too. */
+	bool has_revision = sc->revision_line != 0;
 	for (size_t i = 0; i < p.nlocals; i++) {
 		free(p.locals[i].name);
 		val_free(&p.locals[i].v);
@@ -704,20 +769,29 @@ static int list_dir(struct ag_scripts *ss, const char *dir, size_t loc, bool rec
 				  strerror(errno));
 	struct ag_strv subdirs = {0};
 	struct dirent *de;
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
+	/* readdir reports an error only through errno, and the stat below may
+	 * set it (a dangling symlink): clear it before every call. */
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		const char *name = de->d_name;
 		if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
 			continue;
 		unsigned char type = de->d_type;
+		bool link = type == DT_LNK;
 		if (type == DT_UNKNOWN || type == DT_LNK) {
 			struct stat st;
 			char *full = ag_printf("%s/%s", dir, name);
-			type = stat(full, &st) == 0 ? (S_ISDIR(st.st_mode) ? DT_DIR : DT_REG) : DT_UNKNOWN;
+			if (type == DT_UNKNOWN && lstat(full, &st) == 0 && S_ISLNK(st.st_mode))
+				link = true;
+			if (stat(full, &st) != 0)
+				type = DT_UNKNOWN; /* a dangling link: nothing to read */
+			else
+				type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
 			free(full);
 		}
 		if (type == DT_DIR) {
-			if (recursive && strcmp(name, "__pycache__") != 0)
+			/* os.walk does not follow links to directories, and a link
+			 * back up the tree would list the same files again. */
+			if (recursive && !link && strcmp(name, "__pycache__") != 0)
 				ag_strv_push(&subdirs, name);
 			continue;
 		}

@@ -81,7 +81,8 @@ static void unknown_row(struct ag_verdict *v, const struct ag_graph *g, const ch
 	/* Only a prefix of a file's id: Alembic resolves it, then adds a row. */
 	size_t match = AG_NONE, nmatch = 0, rl = strlen(row);
 	for (size_t i = 0; i < g->n; i++) {
-		if (!g->v[i].shadowed && strncmp(g->v[i].id, row, rl) == 0) {
+		/* Alembic's partial lookup only considers ids longer than 3. */
+		if (!g->v[i].shadowed && strlen(g->v[i].id) > 3 && strncmp(g->v[i].id, row, rl) == 0) {
 			match = i;
 			nmatch++;
 		}

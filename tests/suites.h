@@ -5,10 +5,36 @@
 #include <check.h>
 #include <stddef.h>
 
+Suite *audit_suite(void);
+Suite *config_suite(void);
 Suite *finding_suite(void);
+Suite *graph_suite(void);
+Suite *heroku_suite(void);
+Suite *lint_suite(void);
+Suite *outscan_suite(void);
+Suite *pyscan_suite(void);
+Suite *repair_suite(void);
+Suite *report_suite(void);
+Suite *schema_suite(void);
+Suite *script_suite(void);
+Suite *settings_suite(void);
+Suite *util_suite(void);
 
 static Suite *(*const ag_test_suites[])(void) = {
+	audit_suite,
+	config_suite,
 	finding_suite,
+	graph_suite,
+	heroku_suite,
+	lint_suite,
+	outscan_suite,
+	pyscan_suite,
+	repair_suite,
+	report_suite,
+	schema_suite,
+	script_suite,
+	settings_suite,
+	util_suite,
 	NULL,
 };
 

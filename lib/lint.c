@@ -1,0 +1,561 @@
+#include "lint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "repair.h"
+
+#define DEFAULT_TEMPLATE "%(rev)s_%(slug)s"
+#define DEFAULT_HELPER "get_uuid_type"
+
+char *ag_lint_template(const char *tmpl)
+{
+	if (!tmpl)
+		return NULL;
+	struct ag_buf b = {0};
+	ag_buf_adds(&b, "");
+	for (const char *p = tmpl; *p; p++) {
+		if (p[0] == '%' && p[1] == '%' && p[2] == '(')
+			p++;
+		ag_buf_addc(&b, *p);
+	}
+	return ag_buf_take(&b);
+}
+
+bool ag_lint_parse_date(const char *s, long long *epoch)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	if (!s || !strptime(s, "%Y-%m-%d %H:%M:%S", &tm))
+		return false;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*epoch = (long long)t;
+	return true;
+}
+
+/* ---- file-name-convention ------------------------------------------- */
+
+/* True when the template's expansion depends on the date. */
+static bool template_uses_date(const char *tmpl)
+{
+	struct ag_err e = {0};
+	char *a = ag_repair_file_name(tmpl, "r", "s", (time_t)0, &e);
+	char *b = ag_repair_file_name(tmpl, "r", "s", (time_t)(86400 * 400 + 3661), &e);
+	bool uses = a && b && strcmp(a, b) != 0;
+	free(a);
+	free(b);
+	return uses;
+}
+
+/* The slug Alembic would give the file: from the docstring's message,
+ * else from its name less the id it starts with. New. */
+static char *slug_for(const struct ag_script *sc, const struct ag_schema_file *f)
+{
+	if (f && f->message && *f->message)
+		return ag_repair_slug(f->message, 0);
+	size_t n = strlen(sc->name);
+	char *stem = ag_strndup(sc->name, n > 3 ? n - 3 : n);
+	const char *rest = stem;
+	size_t rl = strlen(sc->revision);
+	if (strncmp(stem, sc->revision, rl) == 0)
+		rest = stem + rl;
+	char *slug = ag_repair_slug(rest, 0);
+	free(stem);
+	return slug;
+}
+
+void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *const *files,
+			const struct ag_lint_opts *o, struct ag_findings *out)
+{
+	char *tmpl = ag_lint_template(o && o->file_template ? o->file_template : DEFAULT_TEMPLATE);
+	struct ag_err e = {0};
+	char *probe = ag_repair_file_name(tmpl, "r", "s", (time_t)0, &e);
+	if (!probe) {
+		struct ag_finding *f = ag_findings_add(
+			out, AG_SEV_WARNING, "file-name-convention", NULL, NULL, 0,
+			"file names are not checked: %s", e.msg);
+		ag_finding_fix(f, "set file_template to a template Alembic can expand, e.g. %s",
+			       DEFAULT_TEMPLATE);
+		free(tmpl);
+		return;
+	}
+	free(probe);
+	if (strchr(tmpl, '/')) {
+		/* Newer Alembics put files in subdirectories by template; the
+		 * directory is not the file name, and rename does not move
+		 * files between directories. */
+		free(tmpl);
+		return;
+	}
+	bool dated = template_uses_date(tmpl);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct ag_script *sc = g->v[i].script;
+		/* A file without `revision` takes its id from its name: that
+		 * name is the id, and renaming it would change the id. */
+		if (!sc->revision || !sc->revision_line)
+			continue;
+		const struct ag_schema_file *f = files ? files[i] : NULL;
+		long long when = 0;
+		bool has_date = f && ag_lint_parse_date(f->create_date, &when);
+		if (ag_repair_name_conforms(tmpl, sc->name, sc->revision, has_date, (time_t)when))
+			continue;
+		char *want = NULL;
+		if (!dated || has_date) {
+			char *slug = slug_for(sc, f);
+			want = ag_repair_file_name(tmpl, sc->revision, slug, (time_t)when, &e);
+			free(slug);
+		}
+		struct ag_finding *fd;
+		if (want) {
+			fd = ag_findings_add(out, AG_SEV_WARNING, "file-name-convention", sc->revision,
+					     sc->path, sc->revision_line,
+					     "%s does not follow file_template %s for revision %s; Alembic "
+					     "would name it %s",
+					     sc->name, tmpl, sc->revision, want);
+			ag_finding_fix(fd, "alembic-guard rename --only %s --write   (renames it to %s)",
+				       sc->path, want);
+		} else {
+			fd = ag_findings_add(out, AG_SEV_WARNING, "file-name-convention", sc->revision,
+					     sc->path, sc->revision_line,
+					     "%s does not follow file_template %s for revision %s", sc->name,
+					     tmpl, sc->revision);
+			ag_finding_fix(fd, "rename it by hand: it has no Create Date for the template's "
+					   "date fields");
+		}
+		free(want);
+	}
+	free(tmpl);
+}
+
+/* ---- docstring-mismatch ---------------------------------------------- */
+
+static bool same_set(const struct ag_strv *a, const struct ag_strv *b)
+{
+	struct ag_strv x = {0}, y = {0};
+	ag_strv_copy(&x, a);
+	ag_strv_copy(&y, b);
+	ag_strv_uniq(&x);
+	ag_strv_uniq(&y);
+	bool same = x.n == y.n;
+	for (size_t i = 0; same && i < x.n; i++)
+		same = strcmp(x.v[i], y.v[i]) == 0;
+	ag_strv_free(&x);
+	ag_strv_free(&y);
+	return same;
+}
+
+void ag_lint_docstrings(const struct ag_graph *g, struct ag_findings *out)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct ag_script *sc = g->v[i].script;
+		if (!sc->revision)
+			continue;
+		if (sc->doc_revision && strcmp(sc->doc_revision, sc->revision) != 0) {
+			struct ag_finding *f = ag_findings_add(
+				out, AG_SEV_WARNING, "docstring-mismatch", sc->revision, sc->path,
+				sc->doc_revision_line,
+				"the docstring of %s says Revision ID: %s, but the code says revision = "
+				"'%s' (line %d); people and tools that read the header are misled",
+				sc->name, sc->doc_revision, sc->revision, sc->revision_line);
+			ag_finding_fix(f, "write `Revision ID: %s` in the docstring (if a database was "
+					  "ever stamped with %s, `alembic-guard check` gives the UPDATE "
+					  "that moves it)",
+				       sc->revision, sc->doc_revision);
+		}
+		if (sc->has_doc_revises && sc->down_known && !same_set(&sc->doc_revises, &sc->down)) {
+			char *doc = ag_strv_join(&sc->doc_revises, ", ");
+			char *code = sc->down.n ? ag_strv_join(&sc->down, ", ") : ag_strdup("None");
+			struct ag_finding *f = ag_findings_add(
+				out, AG_SEV_WARNING, "docstring-mismatch", sc->revision, sc->path,
+				sc->doc_revises_line,
+				"the docstring of %s says Revises: %s, but the code says down_revision = "
+				"%s (line %d)",
+				sc->name, *doc ? doc : "(nothing)", code, sc->down_line);
+			ag_finding_fix(f, "write `Revises: %s` in the docstring",
+				       sc->down.n ? code : "");
+			free(doc);
+			free(code);
+		}
+	}
+}
+
+/* ---- uuid-type-mismatch, uuid-dialect-type ---------------------------- */
+
+struct uuid_ctx {
+	struct ag_findings *out;
+	const char *helper; /* "get_uuid_type()" */
+	bool has_helper;
+};
+
+/* PostgreSQL's name for a column type, for its own error message. */
+static const char *pg_name(const struct ag_coltype *t)
+{
+	const char *x = t->text ? t->text : "";
+	const char *dot = strrchr(x, '.');
+	const char *paren = strchr(x, '(');
+	if (dot && paren && dot > paren)
+		dot = NULL; /* sa.String(...).with_variant: the first name counts */
+	const char *name = dot ? dot + 1 : x;
+	switch (t->family) {
+	case AG_TYPE_UUID:
+	case AG_TYPE_HELPER:
+		return "uuid";
+	case AG_TYPE_STRING:
+		if (strncmp(name, "Text", 4) == 0 || strncmp(name, "TEXT", 4) == 0 ||
+		    strncmp(name, "UnicodeText", 11) == 0 || strncmp(name, "CLOB", 4) == 0)
+			return "text";
+		if (strncmp(name, "CITEXT", 6) == 0)
+			return "citext";
+		if ((strncmp(name, "CHAR", 4) == 0 || strncmp(name, "NCHAR", 5) == 0) &&
+		    !strstr(name, "VARCHAR"))
+			return "character";
+		return "character varying";
+	case AG_TYPE_INTEGER:
+		if (strncmp(name, "Big", 3) == 0 || strncmp(name, "BIG", 3) == 0)
+			return "bigint";
+		if (strncmp(name, "Small", 5) == 0 || strncmp(name, "SMALL", 5) == 0)
+			return "smallint";
+		return "integer";
+	default:
+		return NULL;
+	}
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static void on_key(void *arg, const struct ag_schema_key *k)
+{
+	struct uuid_ctx *c = arg;
+	const struct ag_schema_side *l = &k->local, *r = &k->ref;
+	enum ag_type_family a = l->type->family, b = r->type->family;
+	bool a_uuid = a == AG_TYPE_UUID, b_uuid = b == AG_TYPE_UUID;
+	bool a_help = a == AG_TYPE_HELPER, b_help = b == AG_TYPE_HELPER;
+	bool a_plain = a == AG_TYPE_STRING || a == AG_TYPE_INTEGER || a == AG_TYPE_OTHER;
+	bool b_plain = b == AG_TYPE_STRING || b == AG_TYPE_INTEGER || b == AG_TYPE_OTHER;
+	enum ag_severity sev;
+	if ((a_uuid && b_plain) || (b_uuid && a_plain))
+		sev = AG_SEV_ERROR;
+	else if ((a_help && (b == AG_TYPE_INTEGER || b == AG_TYPE_OTHER)) ||
+		 (b_help && (a == AG_TYPE_INTEGER || a == AG_TYPE_OTHER)))
+		sev = AG_SEV_ERROR; /* the helper gives a UUID or a string, never this */
+	else if ((a_help && b == AG_TYPE_STRING) || (b_help && a == AG_TYPE_STRING))
+		sev = AG_SEV_WARNING;
+	else
+		return;
+	/* The referencing column is the one to change (the referenced one is
+	 * usually a primary key that other keys use too); after an
+	 * alter_column, the column it changed. */
+	const struct ag_schema_side *fixme = l, *good = r;
+	if (k->altered_file && r->file == k->altered_file && r->line == k->altered_line) {
+		fixme = r;
+		good = l;
+	}
+	const char *file = k->altered_file ? k->altered_file : k->file;
+	const char *rev = k->altered_file ? k->altered_revision : k->revision;
+	int line = k->altered_file ? k->altered_line : k->line;
+	struct ag_buf msg = {0};
+	if (k->altered_file)
+		ag_buf_addf(&msg, "alter_column changes a column of the foreign key %s.%s -> %s.%s: ",
+			    l->table, l->column, r->table, r->column);
+	else
+		ag_buf_addf(&msg, "foreign key %s.%s -> %s.%s: ", l->table, l->column, r->table,
+			    r->column);
+	ag_buf_addf(&msg, "%s.%s is %s (%s:%d) but %s.%s is %s (%s:%d)", l->table, l->column,
+		    l->type->text ? l->type->text : "?", l->file, l->type->line ? l->type->line : l->line,
+		    r->table, r->column, r->type->text ? r->type->text : "?", r->file,
+		    r->type->line ? r->type->line : r->line);
+	const char *pa = pg_name(l->type), *pb = pg_name(r->type);
+	if (sev == AG_SEV_ERROR && pa && pb)
+		ag_buf_addf(&msg, "; PostgreSQL refuses the key (\"Key columns \"%s\" and \"%s\" are of "
+				  "incompatible types: %s and %s\") and the upgrade stops there",
+			    l->column, r->column, pa, pb);
+	else if (sev == AG_SEV_ERROR)
+		ag_buf_addf(&msg, "; PostgreSQL refuses a key between different types (\"are of "
+				  "incompatible types\") and the upgrade stops there");
+	else
+		ag_buf_addf(&msg, "; wherever %s gives a native UUID (PostgreSQL) the key is refused "
+				  "(\"are of incompatible types: character varying and uuid\")",
+			    c->helper);
+	struct ag_finding *f = ag_findings_add(c->out, sev, "uuid-type-mismatch", rev, file, line,
+					       "%s", msg.p);
+	if (c->has_helper)
+		ag_finding_fix(f, "declare both %s.%s (%s:%d) and %s.%s (%s:%d) with %s", l->table,
+			       l->column, base_name(l->file), l->line, r->table, r->column,
+			       base_name(r->file), r->line, c->helper);
+	else if (k->altered_file)
+		ag_finding_fix(f, "keep %s.%s as %s, the type of %s.%s, or change %s.%s to the same "
+				  "type in this migration (dropping the key first)",
+			       fixme->table, fixme->column,
+			       good->type->text ? good->type->text : "the same type", good->table,
+			       good->column, good->table, good->column);
+	else
+		ag_finding_fix(f, "declare %s.%s (%s:%d) as %s, the type of %s.%s", fixme->table,
+			       fixme->column, base_name(fixme->file), fixme->line,
+			       good->type->text ? good->type->text : "the same type", good->table,
+			       good->column);
+	ag_finding_detail(f, "%s.%s: %s (%s), defined at %s:%d\n%s.%s: %s (%s), defined at %s:%d",
+			  l->table, l->column, l->type->text ? l->type->text : "?",
+			  ag_type_family_name(a), l->file, l->line, r->table, r->column,
+			  r->type->text ? r->type->text : "?", ag_type_family_name(b), r->file, r->line);
+	ag_buf_free(&msg);
+}
+
+void ag_lint_uuid(const struct ag_graph *g, const struct ag_schema_file *const *files,
+		  const struct ag_lint_opts *o, struct ag_findings *out)
+{
+	const char *hname = o && o->uuid_helpers && o->uuid_helpers->n ? o->uuid_helpers->v[0]
+									  : DEFAULT_HELPER;
+	const char *dot = strrchr(hname, '.');
+	char *helper = ag_printf("%s()", dot ? dot + 1 : hname);
+	bool has_helper = o && o->helper_configured;
+	for (size_t i = 0; files && i < g->n && !has_helper; i++)
+		has_helper = files[i] && files[i]->calls_helper;
+	struct uuid_ctx c = {.out = out, .helper = helper, .has_helper = has_helper};
+
+	/* uuid-dialect-type: every file, whatever the graph says of it. */
+	for (size_t i = 0; files && has_helper && i < g->n; i++) {
+		const struct ag_schema_file *f = files[i];
+		const struct ag_script *sc = g->v[i].script;
+		for (size_t u = 0; f && u < f->nuses; u++) {
+			const struct ag_coltype *t = &f->uses[u].type;
+			if (t->family != AG_TYPE_UUID || !t->dialect)
+				continue;
+			struct ag_finding *fd = ag_findings_add(
+				out, AG_SEV_WARNING, "uuid-dialect-type", sc->revision, sc->path, t->line,
+				"%s writes %s, a dialect's own UUID type, where the project uses %s: on "
+				"other databases (SQLite in tests, say) this column is not the type the "
+				"helper's columns get",
+				sc->name, t->text ? t->text : "a dialect UUID type", helper);
+			ag_finding_fix(fd, "write %s instead of %s", helper,
+				       t->text ? t->text : "the dialect type");
+		}
+	}
+
+	/* uuid-type-mismatch: the schema, replayed in upgrade order. */
+	size_t nh = 0;
+	size_t *heads = ag_malloc((g->heads.n + 1) * sizeof *heads);
+	for (size_t i = 0; i < g->heads.n; i++) {
+		size_t k = ag_graph_find(g, g->heads.v[i]);
+		if (k != AG_NONE)
+			heads[nh++] = k;
+	}
+	size_t n = 0;
+	size_t *path = files && nh ? ag_graph_upgrade_path(g, NULL, 0, heads, nh, &n) : NULL;
+	struct ag_schema *s = ag_schema_new();
+	for (size_t i = 0; i < n; i++) {
+		const struct ag_schema_file *f = files[path[i]];
+		const struct ag_node *nd = &g->v[path[i]];
+		if (f)
+			ag_schema_apply(s, f, nd->script->path, nd->id, on_key, &c);
+	}
+	ag_schema_free(s);
+	free(path);
+	free(heads);
+	free(helper);
+}
+
+/* ---- unexpected-heads ------------------------------------------------ */
+
+static bool head_matches(const struct ag_node *nd, const char *want)
+{
+	return strcmp(nd->id, want) == 0 || ag_strv_has(&nd->labels, want);
+}
+
+void ag_lint_heads(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out)
+{
+	if (!o)
+		return;
+	const struct ag_strv *want = o->expected_heads;
+	char *have = ag_strv_join(&g->heads, ", ");
+	if (o->expected_head_count > 0 && (!want || !want->n)) {
+		if (g->heads.n != (size_t)o->expected_head_count) {
+			struct ag_finding *f = ag_findings_add(
+				out, AG_SEV_ERROR, "unexpected-heads", NULL, NULL, 0,
+				"the repository has %zu head%s (%s) but expected_heads says %d",
+				g->heads.n, g->heads.n == 1 ? "" : "s", *have ? have : "none",
+				o->expected_head_count);
+			if (g->heads.n > (size_t)o->expected_head_count)
+				ag_finding_fix(f, "merge the branch that is not meant to be there "
+						  "(alembic merge -m \"merge heads\" REV1 REV2, two of %s), or "
+						  "raise expected_heads",
+					       have);
+			else
+				ag_finding_fix(f, "lower expected_heads to %zu", g->heads.n);
+		}
+		free(have);
+		return;
+	}
+	if (!want || !want->n) {
+		free(have);
+		return;
+	}
+	char *wanted = ag_strv_join(want, ", ");
+	char *merge = ag_strv_join(&g->heads, " ");
+	/* Every head must be one the settings name... */
+	for (size_t i = 0; i < g->heads.n; i++) {
+		size_t k = ag_graph_find(g, g->heads.v[i]);
+		if (k == AG_NONE)
+			continue;
+		const struct ag_node *nd = &g->v[k];
+		bool ok = false;
+		for (size_t w = 0; w < want->n && !ok; w++)
+			ok = head_matches(nd, want->v[w]);
+		if (ok)
+			continue;
+		struct ag_finding *f = ag_findings_add(
+			out, AG_SEV_ERROR, "unexpected-heads", nd->id, nd->script->path,
+			nd->script->revision_line,
+			"%s is a head, but expected_heads names only %s (the heads are %s)", nd->id,
+			wanted, have);
+		ag_finding_fix(f, "if %s is a branch by accident, merge it (alembic merge -m \"merge "
+				  "heads\" %s); if it is meant, add it (or its branch label) to "
+				  "expected_heads",
+			       nd->id, merge);
+	}
+	/* ...and every name must be a head. */
+	for (size_t w = 0; w < want->n; w++) {
+		bool found = false;
+		for (size_t i = 0; i < g->heads.n && !found; i++) {
+			size_t k = ag_graph_find(g, g->heads.v[i]);
+			found = k != AG_NONE && head_matches(&g->v[k], want->v[w]);
+		}
+		if (found)
+			continue;
+		size_t k = ag_graph_find(g, want->v[w]);
+		if (k == AG_NONE)
+			k = ag_graph_find_label(g, want->v[w]);
+		struct ag_finding *f = ag_findings_add(
+			out, AG_SEV_ERROR, "unexpected-heads", NULL, NULL, 0,
+			"expected_heads names %s, which is %s (the heads are %s)", want->v[w],
+			k == AG_NONE ? "no revision or branch label" : "not a head any more",
+			*have ? have : "none");
+		ag_finding_fix(f, "update expected_heads to the heads the project means to have");
+	}
+	free(wanted);
+	free(merge);
+	free(have);
+}
+
+/* ---- all of them ----------------------------------------------------- */
+
+struct job {
+	const struct ag_graph *g;
+	const struct ag_strv *helpers;
+	struct ag_schema_file *store;
+	atomic_size_t next;
+	atomic_int failed_errno;
+	atomic_size_t failed_index;
+};
+
+/* Reads path into *buf (grown as needed; NUL-terminated). */
+static int read_into(const char *path, char **buf, size_t *cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	size_t n = 0;
+	for (;;) {
+		if (n + 1 >= *cap) {
+			size_t c = *cap ? *cap * 2 : 65536;
+			*buf = ag_realloc(*buf, c);
+			*cap = c;
+		}
+		ssize_t r = read(fd, *buf + n, *cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	(*buf)[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	char *buf = NULL;
+	size_t cap = 0;
+	for (;;) {
+		size_t i = atomic_fetch_add(&j->next, 1);
+		if (i >= j->g->n)
+			break;
+		size_t len = 0;
+		if (read_into(j->g->v[i].script->path, &buf, &cap, &len) < 0) {
+			int zero = 0;
+			if (atomic_compare_exchange_strong(&j->failed_errno, &zero, errno ? errno : EIO))
+				atomic_store(&j->failed_index, i);
+			continue;
+		}
+		ag_schema_read(&j->store[i], buf, len, j->helpers);
+	}
+	free(buf);
+	return NULL;
+}
+
+int ag_lint_run(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out,
+		struct ag_err *err)
+{
+	struct ag_strv defaults = {0};
+	struct ag_lint_opts opts = o ? *o : (struct ag_lint_opts){0};
+	if (!opts.uuid_helpers || !opts.uuid_helpers->n) {
+		ag_strv_push(&defaults, DEFAULT_HELPER);
+		opts.uuid_helpers = &defaults;
+	}
+	struct job j;
+	memset(&j, 0, sizeof j);
+	j.g = g;
+	j.helpers = opts.uuid_helpers;
+	j.store = ag_calloc(g->n + 1, sizeof *j.store);
+	atomic_init(&j.next, 0);
+	atomic_init(&j.failed_errno, 0);
+	atomic_init(&j.failed_index, 0);
+	/* Tokenizing dominates (the files are in the page cache since
+	 * script.c read them): two workers keep both cores busy, as there. */
+	pthread_t th;
+	bool threaded = g->n >= 64 && pthread_create(&th, NULL, worker, &j) == 0;
+	worker(&j);
+	if (threaded)
+		pthread_join(th, NULL);
+	int rc = 0;
+	int e = atomic_load(&j.failed_errno);
+	if (e) {
+		rc = ag_err_set(err, AG_ERR_IO, "cannot read %s: %s",
+				g->v[atomic_load(&j.failed_index)].script->path, strerror(e));
+	} else {
+		const struct ag_schema_file **files = ag_calloc(g->n + 1, sizeof *files);
+		for (size_t i = 0; i < g->n; i++)
+			files[i] = &j.store[i];
+		ag_lint_file_names(g, files, &opts, out);
+		ag_lint_docstrings(g, out);
+		ag_lint_uuid(g, files, &opts, out);
+		ag_lint_heads(g, &opts, out);
+		free(files);
+	}
+	for (size_t i = 0; i < g->n; i++)
+		ag_schema_file_free(&j.store[i]);
+	free(j.store);
+	ag_strv_free(&defaults);
+	return rc;
+}

@@ -1,0 +1,82 @@
+/*
+ * lint: the repository rules that need more than the revision graph,
+ * about migrations that are valid Python in a valid graph yet break a
+ * deploy or a developer's machine:
+ *
+ *   uuid-type-mismatch    (error) a foreign key between a native UUID
+ *                         column and a string (or integer...) column:
+ *                         PostgreSQL refuses it ("Key columns ... are of
+ *                         incompatible types: character varying and
+ *                         uuid") and the release phase stops half-way.
+ *                         Between the project's UUID helper and a plain
+ *                         string it is a warning: the helper gives a
+ *                         native UUID where the dialect has one.
+ *   uuid-dialect-type     (warning) a dialect's UUID type written
+ *                         directly (postgresql.UUID) in a project that has
+ *                         a helper for it: SQLite-based tests and other
+ *                         databases get a different column.
+ *   file-name-convention  (warning) a file name that does not follow the
+ *                         config's file_template for its revision.
+ *   docstring-mismatch    (warning) the docstring's Revision ID:/Revises:
+ *                         header disagrees with revision/down_revision.
+ *   unexpected-heads      (error) the heads are not the ones the settings'
+ *                         expected_heads names.
+ *
+ * (multiple-bases lives in lib/graph.c with the other graph rules.)
+ *
+ * The UUID rules follow the schema the migrations build (lib/schema.h) in
+ * upgrade order, which needs each file's body: ag_lint_run reads the files
+ * once more (two threads, as lib/script.c does). Tokenizing again is most
+ * of the cost (about 33 ms per 1,000 migrations here); keeping script.c's
+ * buffers would only save the read calls, for 3 MB of memory per 1,000.
+ *
+ * Ownership: everything is borrowed; findings are appended to the caller's
+ * list (copied strings).
+ */
+#ifndef AG_LINT_H
+#define AG_LINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "finding.h"
+#include "graph.h"
+#include "schema.h"
+#include "util.h"
+
+struct ag_lint_opts {
+	const char *file_template;          /* NULL: Alembic's %(rev)s_%(slug)s */
+	const struct ag_strv *uuid_helpers; /* helper names; NULL: get_uuid_type */
+	bool helper_configured;             /* the settings name the helper: the project has one */
+	const struct ag_strv *expected_heads; /* ids or labels; NULL or empty: not checked */
+	int expected_head_count;            /* 0: not checked */
+};
+
+/*
+ * Reads every migration file of the graph (each node's script) and runs
+ * every rule; appends the findings to out. Returns 0, or -1 with err set
+ * (AG_ERR_IO) when a file that was read before cannot be read now.
+ */
+int ag_lint_run(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out,
+		struct ag_err *err);
+
+/* The rules one at a time (files[i] is node i's file, as read by
+ * ag_schema_read; NULL entries are files that could not be read). */
+void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *const *files,
+			const struct ag_lint_opts *o, struct ag_findings *out);
+void ag_lint_docstrings(const struct ag_graph *g, struct ag_findings *out);
+void ag_lint_uuid(const struct ag_graph *g, const struct ag_schema_file *const *files,
+		  const struct ag_lint_opts *o, struct ag_findings *out);
+void ag_lint_heads(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out);
+
+/* A file_template as Alembic formats it: pyproject.toml keeps Python's
+ * "%%" escapes, which configparser removes from alembic.ini; "%%(" -> "%(".
+ * New (NULL for NULL). */
+char *ag_lint_template(const char *tmpl);
+
+/* Parses a docstring's Create Date ("2024-01-31 12:34:56.123456", local
+ * time, as lib/repair.c reads it). False when it is not one. */
+bool ag_lint_parse_date(const char *s, long long *epoch);
+
+#endif

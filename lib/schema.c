@@ -1,0 +1,1659 @@
+#include "schema.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pyscan.h"
+
+#define NONE ((size_t)-1)
+#define TYPE_TEXT_MAX 80 /* a type longer than this is shortened in messages */
+
+const char *ag_type_family_name(enum ag_type_family f)
+{
+	switch (f) {
+	case AG_TYPE_UUID:
+		return "uuid";
+	case AG_TYPE_STRING:
+		return "string";
+	case AG_TYPE_INTEGER:
+		return "integer";
+	case AG_TYPE_OTHER:
+		return "other";
+	case AG_TYPE_HELPER:
+		return "helper";
+	default:
+		return "unknown";
+	}
+}
+
+static void coltype_copy(struct ag_coltype *dst, const struct ag_coltype *src)
+{
+	*dst = *src;
+	dst->text = src->text ? ag_strdup(src->text) : NULL;
+}
+
+static void coltype_free(struct ag_coltype *t)
+{
+	free(t->text);
+	memset(t, 0, sizeof *t);
+}
+
+static void op_free(struct ag_schema_op *op)
+{
+	free(op->table);
+	free(op->column);
+	free(op->new_name);
+	coltype_free(&op->type);
+	free(op->ref_table);
+	ag_strv_free(&op->cols);
+	ag_strv_free(&op->ref_cols);
+}
+
+void ag_schema_file_free(struct ag_schema_file *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		op_free(&f->v[i]);
+	free(f->v);
+	for (size_t i = 0; i < f->nuses; i++)
+		coltype_free(&f->uses[i].type);
+	free(f->uses);
+	free(f->message);
+	free(f->create_date);
+	memset(f, 0, sizeof *f);
+}
+
+/* ---- type names ------------------------------------------------------ */
+
+static bool in_list(const char *s, size_t n, const char *const *list, size_t nlist)
+{
+	for (size_t i = 0; i < nlist; i++)
+		if (strlen(list[i]) == n && memcmp(list[i], s, n) == 0)
+			return true;
+	return false;
+}
+
+/* SQLAlchemy's generic and dialect type names, by what PostgreSQL makes of
+ * them. Names are matched on the last part of the dotted path. */
+static const char *const uuid_names[] = {"UUID", "Uuid", "UUIDType", "UNIQUEIDENTIFIER"};
+static const char *const string_names[] = {"String", "Unicode", "Text",  "UnicodeText", "VARCHAR",
+					   "NVARCHAR", "CHAR",   "NCHAR", "TEXT",        "CLOB",
+					   "CITEXT"};
+static const char *const integer_names[] = {"Integer", "BigInteger", "SmallInteger", "INTEGER",
+					    "INT",     "BIGINT",     "SMALLINT"};
+static const char *const other_names[] = {
+	"Boolean",  "BOOLEAN", "Date",     "DATE",   "DateTime", "DATETIME", "TIMESTAMP",
+	"Time",     "TIME",    "Interval", "INTERVAL", "Numeric", "NUMERIC", "DECIMAL",
+	"Float",    "FLOAT",   "REAL",     "Double", "DOUBLE",  "DOUBLE_PRECISION",
+	"JSON",     "JSONB",   "LargeBinary", "BYTEA", "BLOB",  "BINARY",   "VARBINARY",
+	"Enum",     "ENUM",    "ARRAY",    "INET",   "CIDR",    "MACADDR",  "PickleType",
+	"HSTORE",   "TSVECTOR", "MONEY",   "BIT",    "OID"};
+/* Module names whose UUID type is tied to one database. */
+static const char *const dialect_modules[] = {"postgresql", "postgres", "pg",    "psql",
+					      "mssql",      "mysql",    "oracle", "sqlite",
+					      "dialects"};
+
+/* The last part of a dotted name. */
+static const char *last_part(const char *dotted)
+{
+	const char *d = strrchr(dotted, '.');
+	return d ? d + 1 : dotted;
+}
+
+/* True when one of the dotted path's parts (all but the last) names a
+ * dialect module. */
+static bool path_is_dialect(const char *path)
+{
+	const char *last = last_part(path);
+	for (const char *p = path; p < last;) {
+		const char *dot = strchr(p, '.');
+		size_t n = (size_t)(dot - p); /* p < last: a dot follows */
+		if (in_list(p, n, dialect_modules, AG_ARRAY_LEN(dialect_modules)))
+			return true;
+		p = dot + 1;
+	}
+	return false;
+}
+
+/* ---- the reader ------------------------------------------------------ */
+
+enum region { R_MODULE, R_UPGRADE, R_OTHER };
+
+struct var {
+	char *name;
+	struct ag_coltype type;
+};
+
+struct reader {
+	struct ag_tok *t; /* every token of the file, EOF last */
+	size_t n;
+	size_t *match;    /* match[i]: the closing bracket of an opening one, else NONE */
+	struct ag_schema_file *out;
+	const struct ag_strv *helpers;
+	struct ag_strv alias_names, alias_paths; /* imports: local name -> dotted path */
+	struct var *vars;                        /* names bound to a type */
+	size_t nvars, capvars;
+	struct ag_strv batch_names, batch_tables; /* `as batch_op` -> its table */
+	enum region region;
+};
+
+struct arg {
+	const char *kw; /* NULL for a positional argument */
+	size_t kwlen;
+	size_t a, b; /* the value's tokens: [a, b) */
+	bool star;   /* *args or **kwargs: nothing is known */
+};
+
+struct args {
+	struct arg *v;
+	size_t n, cap;
+};
+
+/* Token tests run on every token of every file: no strlen per call. */
+static bool tok_eq(const struct ag_tok *t, const char *s, size_t n)
+{
+	return t->len == n && memcmp(t->p, s, n) == 0;
+}
+
+static bool is_op(const struct ag_tok *t, const char *s)
+{
+	return t->kind == AG_TOK_OP && t->len >= 1 && t->p[0] == s[0] && tok_eq(t, s, strlen(s));
+}
+
+static bool is_name(const struct ag_tok *t, const char *s)
+{
+	return t->kind == AG_TOK_NAME && t->p[0] == s[0] && tok_eq(t, s, strlen(s));
+}
+
+static bool is_keyword(const struct ag_tok *t)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+	} kw[] = {
+#define K(x) {x, sizeof x - 1}
+		K("False"), K("None"),   K("True"),  K("and"),    K("as"),     K("assert"),
+		K("async"), K("await"),  K("break"), K("class"),  K("continue"), K("def"),
+		K("del"),   K("elif"),   K("else"),  K("except"), K("finally"), K("for"),
+		K("from"),  K("global"), K("if"),    K("import"), K("in"),     K("is"),
+		K("lambda"), K("nonlocal"), K("not"), K("or"),    K("pass"),   K("raise"),
+		K("return"), K("try"),   K("while"), K("with"),   K("yield"),
+#undef K
+	};
+	if (t->kind != AG_TOK_NAME || t->len < 2 || t->len > 8)
+		return false;
+	char c = t->p[0];
+	if (!(c >= 'a' && c <= 'y') && c != 'F' && c != 'N' && c != 'T')
+		return false;
+	for (size_t i = 0; i < AG_ARRAY_LEN(kw); i++)
+		if (kw[i].s[0] == c && tok_eq(t, kw[i].s, kw[i].n))
+			return true;
+	return false;
+}
+
+/* Splits the arguments of the call whose '(' is at open. */
+static void split_args(const struct reader *r, size_t open, struct args *out)
+{
+	out->n = 0;
+	size_t close = r->match[open];
+	if (close == NONE)
+		return;
+	int depth = r->t[open].depth + 1;
+	size_t s = open + 1;
+	for (size_t k = open + 1; k <= close; k++) {
+		const struct ag_tok *t = &r->t[k];
+		bool end = k == close || (t->depth == depth && is_op(t, ","));
+		if (!end)
+			continue;
+		if (k > s) {
+			ag_grow((void **)&out->v, &out->cap, out->n + 1, sizeof *out->v);
+			struct arg *a = &out->v[out->n++];
+			memset(a, 0, sizeof *a);
+			a->a = s;
+			a->b = k;
+			if (k - s >= 2 && r->t[s].kind == AG_TOK_NAME && is_op(&r->t[s + 1], "=")) {
+				a->kw = r->t[s].p;
+				a->kwlen = r->t[s].len;
+				a->a = s + 2;
+			} else if (is_op(&r->t[s], "*") || is_op(&r->t[s], "**")) {
+				a->star = true;
+			}
+		}
+		s = k + 1;
+	}
+}
+
+/* The argument named kw, else the positional one at pos (when nothing
+ * before it was a keyword or a star), else NULL. pos < 0: keyword only. */
+static const struct arg *arg_get(const struct args *as, int pos, const char *kw)
+{
+	size_t kl = kw ? strlen(kw) : 0;
+	for (size_t i = 0; kw && i < as->n; i++)
+		if (as->v[i].kw && as->v[i].kwlen == kl && memcmp(as->v[i].kw, kw, kl) == 0)
+			return &as->v[i];
+	if (pos < 0)
+		return NULL;
+	int p = 0;
+	for (size_t i = 0; i < as->n; i++) {
+		if (as->v[i].kw || as->v[i].star)
+			return NULL;
+		if (p++ == pos)
+			return &as->v[i];
+	}
+	return NULL;
+}
+
+/* The value of a string literal (implicitly concatenated) filling [a, b),
+ * or NULL. New. */
+static char *str_value(const struct reader *r, size_t a, size_t b)
+{
+	if (a >= b)
+		return NULL;
+	struct ag_buf buf = {0};
+	ag_buf_adds(&buf, "");
+	for (size_t k = a; k < b; k++) {
+		if (r->t[k].kind != AG_TOK_STRING || ag_pyscan_string(&r->t[k], &buf) != 1) {
+			ag_buf_free(&buf);
+			return NULL;
+		}
+	}
+	return ag_buf_take(&buf);
+}
+
+static char *arg_str(const struct reader *r, const struct arg *a)
+{
+	return a && !a->star ? str_value(r, a->a, a->b) : NULL;
+}
+
+/* A list or tuple of string literals (or one string) -> out. False when
+ * it is anything else. */
+static bool arg_strlist(const struct reader *r, const struct arg *a, struct ag_strv *out)
+{
+	if (!a || a->star || a->a >= a->b)
+		return false;
+	char *one = str_value(r, a->a, a->b);
+	if (one) {
+		ag_strv_push_take(out, one);
+		return true;
+	}
+	const struct ag_tok *t = &r->t[a->a];
+	if (!(is_op(t, "[") || is_op(t, "(")) || r->match[a->a] != a->b - 1)
+		return false;
+	struct args items = {0};
+	split_args(r, a->a, &items);
+	bool ok = true;
+	for (size_t i = 0; i < items.n && ok; i++) {
+		char *s = items.v[i].kw ? NULL : arg_str(r, &items.v[i]);
+		if (s)
+			ag_strv_push_take(out, s);
+		else
+			ok = false;
+	}
+	free(items.v);
+	return ok;
+}
+
+/* True when the argument is the name False. */
+static bool arg_false(const struct reader *r, const struct arg *a)
+{
+	return a && a->b == a->a + 1 && is_name(&r->t[a->a], "False");
+}
+
+/* A dotted name starting at i: fills parts (joined with '.') and returns
+ * the index after it. */
+static size_t dotted(const struct reader *r, size_t i, struct ag_buf *name, size_t *nparts)
+{
+	name->len = 0;
+	ag_buf_adds(name, "");
+	*nparts = 0;
+	if (r->t[i].kind != AG_TOK_NAME || is_keyword(&r->t[i]))
+		return i;
+	ag_buf_add(name, r->t[i].p, r->t[i].len);
+	*nparts = 1;
+	i++;
+	while (i + 1 < r->n && is_op(&r->t[i], ".") && r->t[i + 1].kind == AG_TOK_NAME) {
+		ag_buf_addc(name, '.');
+		ag_buf_add(name, r->t[i + 1].p, r->t[i + 1].len);
+		(*nparts)++;
+		i += 2;
+	}
+	return i;
+}
+
+/* The dotted path a name stands for after the file's imports. New. */
+static char *resolve(const struct reader *r, const char *name)
+{
+	const char *dot = strchr(name, '.');
+	size_t n = dot ? (size_t)(dot - name) : strlen(name);
+	for (size_t i = r->alias_names.n; i-- > 0;) {
+		const char *a = r->alias_names.v[i];
+		if (strlen(a) == n && memcmp(a, name, n) == 0)
+			return ag_printf("%s%s", r->alias_paths.v[i], dot ? dot : "");
+	}
+	return ag_strdup(name);
+}
+
+static bool is_helper(const struct reader *r, const char *path)
+{
+	const char *last = last_part(path);
+	for (size_t i = 0; r->helpers && i < r->helpers->n; i++)
+		if (strcmp(last, last_part(r->helpers->v[i])) == 0)
+			return true;
+	return false;
+}
+
+/* The source text of tokens [a, b) on one line, shortened. New. */
+static char *source_text(const struct reader *r, size_t a, size_t b)
+{
+	struct ag_buf buf = {0};
+	ag_buf_adds(&buf, "");
+	for (size_t k = a; k < b; k++) {
+		const struct ag_tok *t = &r->t[k];
+		if (t->kind == AG_TOK_NEWLINE || t->kind == AG_TOK_EOF)
+			continue;
+		/* A space where the source had one between two tokens. */
+		if (k > a && t->p > r->t[k - 1].p + r->t[k - 1].len && buf.len &&
+		    !(is_op(t, ")") || is_op(t, "]") || is_op(t, ",")) &&
+		    buf.p[buf.len - 1] != '(' && buf.p[buf.len - 1] != '[')
+			ag_buf_addc(&buf, ' ');
+		for (size_t c = 0; c < t->len; c++)
+			ag_buf_addc(&buf, (t->p[c] == '\n' || t->p[c] == '\r' || t->p[c] == '\t') ? ' '
+												     : t->p[c]);
+		if (buf.len > TYPE_TEXT_MAX)
+			break;
+	}
+	if (buf.len > TYPE_TEXT_MAX) {
+		size_t cut = TYPE_TEXT_MAX - 3;
+		while (cut > 0 && ((unsigned char)buf.p[cut] & 0xc0) == 0x80)
+			cut--; /* not inside a UTF-8 sequence */
+		buf.len = cut;
+		ag_buf_adds(&buf, "...");
+	}
+	return ag_buf_take(&buf);
+}
+
+static const struct var *var_get(const struct reader *r, const char *name)
+{
+	for (size_t i = r->nvars; i-- > 0;)
+		if (strcmp(r->vars[i].name, name) == 0)
+			return &r->vars[i];
+	return NULL;
+}
+
+/*
+ * Classifies the type expression filling [a, b) into ct (zeroed first).
+ * Understands NAME, NAME(args), a name bound to a type, and chains of
+ * .with_variant(TYPE, "postgresql") (PostgreSQL gets the variant) or other
+ * methods (ignored).
+ */
+static void classify(struct reader *r, size_t a, size_t b, struct ag_coltype *ct)
+{
+	memset(ct, 0, sizeof *ct);
+	if (a >= b)
+		return;
+	ct->line = r->t[a].line;
+	ct->text = source_text(r, a, b);
+	struct ag_buf name = {0};
+	size_t np = 0;
+	size_t k = dotted(r, a, &name, &np);
+	if (!np) {
+		ag_buf_free(&name);
+		return;
+	}
+	const struct var *v = np == 1 && !(k < b && is_op(&r->t[k], "(")) ? var_get(r, name.p) : NULL;
+	if (v) {
+		/* The binding is where the type is written (and warned about):
+		 * a use of the name carries the family only. */
+		ct->family = v->type.family;
+		free(ct->text);
+		ct->text = v->type.text ? ag_strdup(v->type.text) : NULL;
+	} else {
+		char *path = resolve(r, name.p);
+		const char *last = last_part(path);
+		size_t ln = strlen(last);
+		struct args as = {0};
+		if (k < b && is_op(&r->t[k], "(") && r->match[k] != NONE && r->match[k] < b) {
+			split_args(r, k, &as);
+			k = r->match[k] + 1;
+		}
+		if (is_helper(r, path)) {
+			ct->family = AG_TYPE_HELPER;
+		} else if (in_list(last, ln, uuid_names, AG_ARRAY_LEN(uuid_names))) {
+			ct->family = AG_TYPE_UUID;
+			ct->dialect = strcmp(last, "UNIQUEIDENTIFIER") == 0 || path_is_dialect(path);
+			/* Uuid(native_uuid=False) is CHAR(32) everywhere;
+			 * UUIDType(native=False) is BINARY(16) (bytea), or CHAR(32)
+			 * with binary=False. */
+			if (strcmp(last, "Uuid") == 0 && arg_false(r, arg_get(&as, -1, "native_uuid")))
+				ct->family = AG_TYPE_STRING;
+			if (strcmp(last, "UUIDType") == 0 && arg_false(r, arg_get(&as, -1, "native")))
+				ct->family = arg_false(r, arg_get(&as, 0, "binary")) ? AG_TYPE_STRING
+										      : AG_TYPE_OTHER;
+		} else if (in_list(last, ln, string_names, AG_ARRAY_LEN(string_names))) {
+			ct->family = AG_TYPE_STRING;
+		} else if (in_list(last, ln, integer_names, AG_ARRAY_LEN(integer_names))) {
+			ct->family = AG_TYPE_INTEGER;
+		} else if (in_list(last, ln, other_names, AG_ARRAY_LEN(other_names))) {
+			ct->family = AG_TYPE_OTHER;
+		}
+		free(as.v);
+		free(path);
+	}
+	/* Method chains: .with_variant(T, "postgresql") decides what
+	 * PostgreSQL gets; others (.evaluates_none()) keep the type. */
+	while (k + 2 < b && is_op(&r->t[k], ".") && r->t[k + 1].kind == AG_TOK_NAME &&
+	       is_op(&r->t[k + 2], "(") && r->match[k + 2] != NONE && r->match[k + 2] < b) {
+		size_t open = k + 2;
+		if (ag_tok_is(&r->t[k + 1], "with_variant")) {
+			struct args as = {0};
+			split_args(r, open, &as);
+			const struct arg *t0 = arg_get(&as, 0, "type_");
+			const struct arg *d = arg_get(&as, 1, "dialect_name");
+			struct ag_strv names = {0};
+			if (t0 && d && arg_strlist(r, d, &names) &&
+			    (ag_strv_has(&names, "postgresql") || ag_strv_has(&names, "postgres"))) {
+				struct ag_coltype var;
+				classify(r, t0->a, t0->b, &var);
+				/* A variant is scoped to its dialect already: that is
+				 * the portable way to write one, not a slip. */
+				ct->family = var.family;
+				ct->dialect = false;
+				coltype_free(&var);
+			}
+			ag_strv_free(&names);
+			free(as.v);
+		}
+		k = r->match[open] + 1;
+	}
+	if (k != b) {
+		/* An operator, a conditional...: only Python knows. */
+		ct->family = AG_TYPE_UNKNOWN;
+		ct->dialect = false;
+	}
+	ag_buf_free(&name);
+}
+
+static void add_use(struct reader *r, const struct ag_coltype *ct)
+{
+	if (ct->family == AG_TYPE_UNKNOWN && !ct->text)
+		return;
+	struct ag_schema_file *f = r->out;
+	ag_grow((void **)&f->uses, &f->capuses, f->nuses + 1, sizeof *f->uses);
+	struct ag_schema_use *u = &f->uses[f->nuses++];
+	coltype_copy(&u->type, ct);
+	u->in_upgrade = r->region == R_UPGRADE;
+}
+
+/* Appends an operation (only upgrade()'s count); returns it, or NULL. */
+static struct ag_schema_op *emit(struct reader *r, enum ag_schema_op_kind kind, const char *table,
+				 int line)
+{
+	if (r->region != R_UPGRADE || !table)
+		return NULL;
+	struct ag_schema_file *f = r->out;
+	ag_grow((void **)&f->v, &f->cap, f->n + 1, sizeof *f->v);
+	struct ag_schema_op *op = &f->v[f->n++];
+	memset(op, 0, sizeof *op);
+	op->kind = kind;
+	op->table = ag_strdup(table);
+	op->line = line;
+	return op;
+}
+
+/* "schema.table" when a schema argument is a string. New. */
+static char *qualify(const struct reader *r, const char *table, const struct arg *schema)
+{
+	if (!table)
+		return NULL;
+	char *s = arg_str(r, schema);
+	char *q = s && *s ? ag_printf("%s.%s", s, table) : ag_strdup(table);
+	free(s);
+	return q;
+}
+
+/* A pending foreign key, emitted once a table's columns are all known. */
+struct fk {
+	struct ag_strv cols, refs; /* refs: "table.column" (or "schema.table.column") */
+	int line;
+};
+
+struct fks {
+	struct fk *v;
+	size_t n, cap;
+};
+
+static void fks_free(struct fks *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		ag_strv_free(&k->v[i].cols);
+		ag_strv_free(&k->v[i].refs);
+	}
+	free(k->v);
+	memset(k, 0, sizeof *k);
+}
+
+static struct fk *fk_add(struct fks *k, int line)
+{
+	ag_grow((void **)&k->v, &k->cap, k->n + 1, sizeof *k->v);
+	struct fk *f = &k->v[k->n++];
+	memset(f, 0, sizeof *f);
+	f->line = line;
+	return f;
+}
+
+/* Emits the keys of fks on table: each reference "t.c" splits at its last
+ * dot, keys naming one table become one operation. */
+static void emit_fks(struct reader *r, const char *table, const struct fks *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		const struct fk *f = &k->v[i];
+		if (!f->cols.n || f->cols.n != f->refs.n)
+			continue;
+		char *ref_table = NULL;
+		struct ag_strv ref_cols = {0};
+		bool ok = true;
+		for (size_t c = 0; c < f->refs.n && ok; c++) {
+			const char *dot = strrchr(f->refs.v[c], '.');
+			if (!dot || dot == f->refs.v[c] || !dot[1]) {
+				ok = false;
+				break;
+			}
+			char *t = ag_strndup(f->refs.v[c], (size_t)(dot - f->refs.v[c]));
+			if (ref_table && strcmp(ref_table, t) != 0)
+				ok = false;
+			if (!ref_table)
+				ref_table = t;
+			else
+				free(t);
+			ag_strv_push(&ref_cols, dot + 1);
+		}
+		struct ag_schema_op *op = ok ? emit(r, AG_SOP_FOREIGN_KEY, table, f->line) : NULL;
+		if (op) {
+			op->ref_table = ref_table;
+			ref_table = NULL;
+			ag_strv_copy(&op->cols, &f->cols);
+			op->ref_cols = ref_cols;
+			memset(&ref_cols, 0, sizeof ref_cols);
+		}
+		free(ref_table);
+		ag_strv_free(&ref_cols);
+	}
+}
+
+/* The import path a plain name stands for, or NULL. */
+static const char *alias_of(const struct reader *r, const char *name, size_t n)
+{
+	for (size_t i = r->alias_names.n; i-- > 0;) {
+		const char *a = r->alias_names.v[i];
+		if (strlen(a) == n && memcmp(a, name, n) == 0)
+			return r->alias_paths.v[i];
+	}
+	return NULL;
+}
+
+/*
+ * A call starting at a: NAME ('.' NAME)* '('. Returns the index of the '('
+ * or NONE, with the callee's last part after the imports in last and lastlen
+ * (`C(` after `from sqlalchemy import Column as C` is Column) and the
+ * number of parts in *nparts. Allocates nothing: it runs on every name.
+ */
+static size_t callee(const struct reader *r, size_t a, const char **last, size_t *lastlen,
+		     size_t *nparts)
+{
+	if (a >= r->n || r->t[a].kind != AG_TOK_NAME)
+		return NONE;
+	size_t j = a + 1, np = 1;
+	while (j + 1 < r->n && is_op(&r->t[j], ".") && r->t[j + 1].kind == AG_TOK_NAME) {
+		j += 2;
+		np++;
+	}
+	if (j >= r->n || !is_op(&r->t[j], "(") || r->match[j] == NONE)
+		return NONE;
+	const struct ag_tok *lt = &r->t[j - 1];
+	*last = lt->p;
+	*lastlen = lt->len;
+	const char *path = np == 1 ? alias_of(r, lt->p, lt->len) : NULL;
+	if (path) {
+		*last = last_part(path);
+		*lastlen = strlen(*last);
+	}
+	*nparts = np;
+	return j;
+}
+
+/* The arguments [a, b) are exactly a call whose callee ends in name:
+ * sa.Column(...) or Column(...). */
+static bool callee_is(const struct reader *r, size_t a, size_t b, const char *name, size_t *open)
+{
+	const char *last;
+	size_t ll, np;
+	size_t k = callee(r, a, &last, &ll, &np);
+	if (k == NONE || r->match[k] != b - 1 || ll != strlen(name) || memcmp(last, name, ll) != 0)
+		return false;
+	if (open)
+		*open = k;
+	return true;
+}
+
+static bool helper_last(const struct reader *r, const char *last, size_t n)
+{
+	for (size_t i = 0; r->helpers && i < r->helpers->n; i++) {
+		const char *h = last_part(r->helpers->v[i]);
+		if (strlen(h) == n && memcmp(h, last, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* sa.ForeignKey('t.c') inside a Column: its reference (and line), or
+ * NULL. New. */
+static char *column_fk(const struct reader *r, const struct arg *a, int *line)
+{
+	size_t open;
+	if (a->kw || a->star || !callee_is(r, a->a, a->b, "ForeignKey", &open))
+		return NULL;
+	if (line)
+		*line = r->t[a->a].line;
+	struct args as = {0};
+	split_args(r, open, &as);
+	char *ref = arg_str(r, arg_get(&as, 0, "column"));
+	free(as.v);
+	return ref;
+}
+
+/* Names of calls that are a Column's positional arguments but not its type. */
+static const char *const column_extras[] = {"ForeignKey", "Sequence", "Identity", "Computed",
+					    "CheckConstraint", "DefaultClause", "FetchedValue",
+					    "text", "func"};
+
+/*
+ * sa.Column(...) whose arguments are [a, b): emits the column on table and
+ * collects its foreign keys into k. Returns false when it is not a Column.
+ */
+static bool read_column(struct reader *r, size_t a, size_t b, const char *table, struct fks *k)
+{
+	size_t open;
+	if (!callee_is(r, a, b, "Column", &open))
+		return false;
+	int line = r->t[a].line;
+	struct args as = {0};
+	split_args(r, open, &as);
+	char *name = NULL;
+	const struct arg *type = arg_get(&as, -1, "type_");
+	size_t first = 0;
+	if (as.n && !as.v[0].kw && !as.v[0].star) {
+		name = arg_str(r, &as.v[0]);
+		/* Column(name_variable, TYPE): a name only Python knows. */
+		if (name || (as.n > 1 && !as.v[1].kw && !as.v[1].star && !column_fk(r, &as.v[0], NULL)))
+			first = 1;
+	}
+	if (!name)
+		name = arg_str(r, arg_get(&as, -1, "name"));
+	struct ag_strv refs = {0};
+	int *ref_lines = NULL;
+	for (size_t i = first; i < as.n; i++) {
+		const struct arg *x = &as.v[i];
+		if (x->kw || x->star)
+			continue;
+		int fl = line;
+		char *ref = column_fk(r, x, &fl);
+		if (ref) {
+			ref_lines = ag_realloc(ref_lines, (refs.n + 1) * sizeof *ref_lines);
+			ref_lines[refs.n] = fl;
+			ag_strv_push_take(&refs, ref);
+			continue;
+		}
+		const char *last;
+		size_t ll, np;
+		size_t op = callee(r, x->a, &last, &ll, &np);
+		bool extra = op != NONE && r->match[op] == x->b - 1 &&
+			     in_list(last, ll, column_extras, AG_ARRAY_LEN(column_extras));
+		if (!extra && !type)
+			type = x;
+	}
+	struct ag_coltype ct = {0};
+	if (type)
+		classify(r, type->a, type->b, &ct);
+	add_use(r, &ct);
+	if (name) {
+		struct ag_schema_op *op = emit(r, AG_SOP_COLUMN, table, line);
+		if (op) {
+			op->column = ag_strdup(name);
+			coltype_copy(&op->type, &ct);
+			op->type_from_key = !type && refs.n;
+		}
+		for (size_t i = 0; i < refs.n; i++) {
+			struct fk *f = fk_add(k, ref_lines[i]);
+			ag_strv_push(&f->cols, name);
+			ag_strv_push(&f->refs, refs.v[i]);
+		}
+	}
+	coltype_free(&ct);
+	ag_strv_free(&refs);
+	free(ref_lines);
+	free(name);
+	free(as.v);
+	return true;
+}
+
+/* sa.ForeignKeyConstraint(cols, refcols) in create_table. */
+static bool read_fk_constraint(struct reader *r, size_t a, size_t b, struct fks *k)
+{
+	size_t open;
+	if (!callee_is(r, a, b, "ForeignKeyConstraint", &open))
+		return false;
+	struct args as = {0};
+	split_args(r, open, &as);
+	struct fk *f = fk_add(k, r->t[a].line);
+	if (!arg_strlist(r, arg_get(&as, 0, "columns"), &f->cols) ||
+	    !arg_strlist(r, arg_get(&as, 1, "refcolumns"), &f->refs)) {
+		ag_strv_free(&f->cols);
+		ag_strv_free(&f->refs);
+	}
+	free(as.v);
+	return true;
+}
+
+static void op_create_table(struct reader *r, const struct args *as, int line)
+{
+	const struct arg *ta = arg_get(as, 0, "table_name");
+	char *t = arg_str(r, ta);
+	char *table = qualify(r, t, arg_get(as, -1, "schema"));
+	free(t);
+	emit(r, AG_SOP_CREATE_TABLE, table, line);
+	struct fks k = {0};
+	for (size_t i = 0; i < as->n; i++) {
+		const struct arg *x = &as->v[i];
+		if (x == ta || x->kw || x->star)
+			continue;
+		if (!read_column(r, x->a, x->b, table, &k))
+			read_fk_constraint(r, x->a, x->b, &k);
+	}
+	if (table)
+		emit_fks(r, table, &k);
+	fks_free(&k);
+	free(table);
+}
+
+static void op_add_column(struct reader *r, const struct args *as, const char *batch_table)
+{
+	const struct arg *c;
+	char *table;
+	if (batch_table) {
+		table = ag_strdup(batch_table);
+		c = arg_get(as, 0, "column");
+	} else {
+		char *t = arg_str(r, arg_get(as, 0, "table_name"));
+		table = qualify(r, t, arg_get(as, -1, "schema"));
+		free(t);
+		c = arg_get(as, 1, "column");
+	}
+	struct fks k = {0};
+	if (c && !c->star && read_column(r, c->a, c->b, table, &k) && table)
+		emit_fks(r, table, &k);
+	fks_free(&k);
+	free(table);
+}
+
+/* The table of an op call: from the batch, or the argument at pos. New. */
+static char *table_arg(const struct reader *r, const struct args *as, int pos, const char *kw,
+		       const char *batch_table)
+{
+	if (batch_table)
+		return ag_strdup(batch_table);
+	char *t = arg_str(r, arg_get(as, pos, kw));
+	char *q = qualify(r, t, arg_get(as, -1, "schema"));
+	free(t);
+	return q;
+}
+
+static void op_alter_column(struct reader *r, const struct args *as, const char *batch_table,
+			    int line)
+{
+	int shift = batch_table ? 0 : 1;
+	char *table = table_arg(r, as, 0, "table_name", batch_table);
+	char *col = arg_str(r, arg_get(as, shift, "column_name"));
+	const struct arg *ty = arg_get(as, -1, "type_");
+	struct ag_coltype ct = {0};
+	if (ty && !ty->star) {
+		classify(r, ty->a, ty->b, &ct);
+		add_use(r, &ct);
+	}
+	if (col) {
+		struct ag_schema_op *op = emit(r, AG_SOP_ALTER, table, line);
+		if (op) {
+			op->column = col;
+			col = NULL;
+			coltype_copy(&op->type, &ct);
+			op->new_name = arg_str(r, arg_get(as, -1, "new_column_name"));
+		}
+	}
+	coltype_free(&ct);
+	free(col);
+	free(table);
+}
+
+static void op_drop_column(struct reader *r, const struct args *as, const char *batch_table,
+			   int line)
+{
+	int shift = batch_table ? 0 : 1;
+	char *table = table_arg(r, as, 0, "table_name", batch_table);
+	char *col = arg_str(r, arg_get(as, shift, "column_name"));
+	if (col) {
+		struct ag_schema_op *op = emit(r, AG_SOP_DROP_COLUMN, table, line);
+		if (op) {
+			op->column = col;
+			col = NULL;
+		}
+	}
+	free(col);
+	free(table);
+}
+
+static void op_drop_table(struct reader *r, const struct args *as, int line)
+{
+	char *table = table_arg(r, as, 0, "table_name", NULL);
+	emit(r, AG_SOP_DROP_TABLE, table, line);
+	free(table);
+}
+
+static void op_rename_table(struct reader *r, const struct args *as, int line)
+{
+	char *table = table_arg(r, as, 0, "old_table_name", NULL);
+	char *nw = table_arg(r, as, 1, "new_table_name", NULL);
+	if (nw) {
+		struct ag_schema_op *op = emit(r, AG_SOP_RENAME_TABLE, table, line);
+		if (op) {
+			op->new_name = nw;
+			nw = NULL;
+		}
+	}
+	free(nw);
+	free(table);
+}
+
+static void op_create_fk(struct reader *r, const struct args *as, const char *batch_table, int line)
+{
+	int shift = batch_table ? 1 : 0;
+	char *src;
+	if (batch_table) {
+		src = ag_strdup(batch_table);
+	} else {
+		char *t = arg_str(r, arg_get(as, 1, "source_table"));
+		src = qualify(r, t, arg_get(as, -1, "source_schema"));
+		free(t);
+	}
+	char *rt = arg_str(r, arg_get(as, 2 - shift, "referent_table"));
+	char *ref = qualify(r, rt, arg_get(as, -1, "referent_schema"));
+	free(rt);
+	struct ag_strv cols = {0}, refs = {0};
+	if (src && ref && arg_strlist(r, arg_get(as, 3 - shift, "local_cols"), &cols) &&
+	    arg_strlist(r, arg_get(as, 4 - shift, "remote_cols"), &refs) && cols.n == refs.n &&
+	    cols.n) {
+		struct ag_schema_op *op = emit(r, AG_SOP_FOREIGN_KEY, src, line);
+		if (op) {
+			op->ref_table = ref;
+			ref = NULL;
+			op->cols = cols;
+			op->ref_cols = refs;
+			memset(&cols, 0, sizeof cols);
+			memset(&refs, 0, sizeof refs);
+		}
+	}
+	ag_strv_free(&cols);
+	ag_strv_free(&refs);
+	free(src);
+	free(ref);
+}
+
+/* Raw SQL: every table an ALTER TABLE names has column types we can no
+ * longer know (ALTER COLUMN ... TYPE uuid USING ...). Without a literal,
+ * nothing is known about it; data migrations are the common case, so the
+ * model is left alone then. */
+static void op_execute(struct reader *r, const struct args *as, int line)
+{
+	const struct arg *a = arg_get(as, 0, "sqltext");
+	if (!a || a->star)
+		return;
+	char *sql = arg_str(r, a);
+	size_t open;
+	if (!sql && (callee_is(r, a->a, a->b, "text", &open))) {
+		struct args inner = {0};
+		split_args(r, open, &inner);
+		sql = arg_str(r, arg_get(&inner, 0, "text"));
+		free(inner.v);
+	}
+	if (!sql)
+		return;
+	for (const char *p = sql; (p = strcasestr(p, "alter")) != NULL;) {
+		bool word = p == sql || !(p[-1] == '_' || isalnum((unsigned char)p[-1]));
+		p += 5;
+		const char *q = p;
+		while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+			q++;
+		if (!word || q == p || strncasecmp(q, "table", 5) != 0 ||
+		    !(q[5] == ' ' || q[5] == '\t' || q[5] == '\n' || q[5] == '\r' || q[5] == '"'))
+			continue;
+		q += 5;
+		for (;;) {
+			while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+				q++;
+			if (strncasecmp(q, "if exists", 9) == 0)
+				q += 9;
+			else if (strncasecmp(q, "only", 4) == 0 && !(q[4] == '_' || isalnum((unsigned char)q[4])))
+				q += 4;
+			else
+				break;
+		}
+		/* [schema.]name, each part bare or "quoted" */
+		struct ag_buf name = {0};
+		ag_buf_adds(&name, "");
+		for (;;) {
+			if (*q == '"') {
+				const char *e = strchr(q + 1, '"');
+				if (!e)
+					break;
+				ag_buf_add(&name, q + 1, (size_t)(e - q - 1));
+				q = e + 1;
+			} else {
+				const char *e = q;
+				while (*e == '_' || isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80)
+					e++;
+				for (const char *c = q; c < e; c++)
+					ag_buf_addc(&name, (char)tolower((unsigned char)*c));
+				q = e;
+			}
+			if (*q != '.')
+				break;
+			ag_buf_addc(&name, '.');
+			q++;
+		}
+		if (name.len) {
+			emit(r, AG_SOP_FORGET_TABLE, name.p, line);
+			/* public.t is the t that op.create_table('t') made */
+			const char *dot = strrchr(name.p, '.');
+			if (dot && dot[1])
+				emit(r, AG_SOP_FORGET_TABLE, dot + 1, line);
+		}
+		ag_buf_free(&name);
+		p = q;
+	}
+	free(sql);
+}
+
+/* The op call whose method is method and whose '(' is at open. */
+static void read_op(struct reader *r, const char *method, size_t open, const char *batch_table,
+		    int line)
+{
+	struct args as = {0};
+	split_args(r, open, &as);
+	if (strcmp(method, "create_table") == 0 && !batch_table)
+		op_create_table(r, &as, line);
+	else if (strcmp(method, "add_column") == 0)
+		op_add_column(r, &as, batch_table);
+	else if (strcmp(method, "alter_column") == 0)
+		op_alter_column(r, &as, batch_table, line);
+	else if (strcmp(method, "drop_column") == 0)
+		op_drop_column(r, &as, batch_table, line);
+	else if (strcmp(method, "drop_table") == 0 && !batch_table)
+		op_drop_table(r, &as, line);
+	else if (strcmp(method, "rename_table") == 0 && !batch_table)
+		op_rename_table(r, &as, line);
+	else if (strcmp(method, "create_foreign_key") == 0)
+		op_create_fk(r, &as, batch_table, line);
+	else if (strcmp(method, "execute") == 0 && !batch_table)
+		op_execute(r, &as, line);
+	free(as.v);
+}
+
+static void alias_set(struct reader *r, const char *name, size_t n, const char *path)
+{
+	ag_strv_push_take(&r->alias_names, ag_strndup(name, n));
+	ag_strv_push(&r->alias_paths, path);
+}
+
+/* import a.b [as c], ... | from m import x [as y], ... ; i is the keyword. */
+static size_t read_import(struct reader *r, size_t i)
+{
+	struct ag_buf name = {0}, mod = {0};
+	size_t np = 0;
+	if (is_name(&r->t[i], "import")) {
+		i++;
+		for (;;) {
+			size_t k = dotted(r, i, &name, &np);
+			if (!np)
+				break;
+			i = k;
+			if (is_name(&r->t[i], "as") && r->t[i + 1].kind == AG_TOK_NAME) {
+				alias_set(r, r->t[i + 1].p, r->t[i + 1].len, name.p);
+				i += 2;
+			}
+			if (!is_op(&r->t[i], ","))
+				break;
+			i++;
+		}
+	} else {
+		i++; /* from */
+		ag_buf_adds(&mod, "");
+		while (is_op(&r->t[i], ".") || is_op(&r->t[i], "...")) {
+			ag_buf_add(&mod, r->t[i].p, r->t[i].len);
+			i++;
+		}
+		size_t k = dotted(r, i, &name, &np);
+		if (np) {
+			ag_buf_adds(&mod, name.p);
+			i = k;
+		}
+		if (!is_name(&r->t[i], "import"))
+			goto out;
+		i++;
+		if (is_op(&r->t[i], "("))
+			i++;
+		while (r->t[i].kind == AG_TOK_NAME && !is_keyword(&r->t[i])) {
+			const struct ag_tok *x = &r->t[i];
+			const struct ag_tok *bind = x;
+			i++;
+			if (is_name(&r->t[i], "as") && r->t[i + 1].kind == AG_TOK_NAME) {
+				bind = &r->t[i + 1];
+				i += 2;
+			}
+			char *path = ag_printf("%s%s%.*s", mod.p,
+					       mod.len && mod.p[mod.len - 1] != '.' ? "." : "",
+					       (int)x->len, x->p);
+			alias_set(r, bind->p, bind->len, path);
+			free(path);
+			if (!is_op(&r->t[i], ","))
+				break;
+			i++;
+		}
+	}
+out:
+	ag_buf_free(&name);
+	ag_buf_free(&mod);
+	return i;
+}
+
+/* The end of the statement that starts at i: its NEWLINE (or EOF). */
+static size_t stmt_end(const struct reader *r, size_t i)
+{
+	while (i < r->n && r->t[i].kind != AG_TOK_NEWLINE && r->t[i].kind != AG_TOK_EOF &&
+	       !(r->t[i].depth == 0 && is_op(&r->t[i], ";")))
+		i++;
+	return i;
+}
+
+/* NAME = <type>: remembers the name when the value is a type we know. */
+static void read_assignment(struct reader *r, size_t i)
+{
+	size_t end = stmt_end(r, i);
+	if (i + 2 >= end)
+		return;
+	struct ag_coltype ct;
+	classify(r, i + 2, end, &ct);
+	if (ct.family == AG_TYPE_UNKNOWN) {
+		coltype_free(&ct);
+		return;
+	}
+	if (ct.dialect)
+		add_use(r, &ct);
+	ag_grow((void **)&r->vars, &r->capvars, r->nvars + 1, sizeof *r->vars);
+	struct var *v = &r->vars[r->nvars++];
+	v->name = ag_strndup(r->t[i].p, r->t[i].len);
+	v->type = ct;
+}
+
+/* with op.batch_alter_table("t", schema=...) as NAME: */
+static void read_with(struct reader *r, size_t i)
+{
+	struct ag_buf name = {0};
+	size_t np = 0;
+	size_t k = dotted(r, i + 1, &name, &np);
+	if (np >= 2 && strcmp(last_part(name.p), "batch_alter_table") == 0 && is_op(&r->t[k], "(") &&
+	    r->match[k] != NONE) {
+		size_t close = r->match[k];
+		struct args as = {0};
+		split_args(r, k, &as);
+		char *table = table_arg(r, &as, 0, "table_name", NULL);
+		if (table && is_name(&r->t[close + 1], "as") && r->t[close + 2].kind == AG_TOK_NAME) {
+			ag_strv_push_take(&r->batch_names,
+					  ag_strndup(r->t[close + 2].p, r->t[close + 2].len));
+			ag_strv_push(&r->batch_tables, table);
+		}
+		free(table);
+		free(as.v);
+	}
+	ag_buf_free(&name);
+}
+
+static const char *batch_table(const struct reader *r, const char *name)
+{
+	for (size_t i = r->batch_names.n; i-- > 0;)
+		if (strcmp(r->batch_names.v[i], name) == 0)
+			return r->batch_tables.v[i];
+	return NULL;
+}
+
+/* The module docstring: the message (first paragraph) and Create Date. */
+static void read_docstring(struct reader *r, size_t i)
+{
+	struct ag_buf b = {0};
+	size_t k = i;
+	bool ok = true;
+	while (r->t[k].kind == AG_TOK_STRING) {
+		if (ag_pyscan_string(&r->t[k], &b) != 1)
+			ok = false;
+		k++;
+	}
+	if (!ok || !b.p) {
+		ag_buf_free(&b);
+		return;
+	}
+	struct ag_buf msg = {0};
+	bool in_msg = true;
+	for (const char *p = b.p; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		const char *s = p;
+		size_t sn = n;
+		while (sn && (*s == ' ' || *s == '\t')) {
+			s++;
+			sn--;
+		}
+		while (sn && (s[sn - 1] == ' ' || s[sn - 1] == '\t' || s[sn - 1] == '\r'))
+			sn--;
+		if (in_msg) {
+			if (sn == 0 && msg.len) {
+				in_msg = false;
+			} else if (sn) {
+				if (msg.len)
+					ag_buf_addc(&msg, ' ');
+				ag_buf_add(&msg, s, sn);
+			}
+		}
+		if (sn >= 12 && strncmp(s, "Create Date:", 12) == 0 && !r->out->create_date) {
+			const char *v = s + 12;
+			size_t vn = sn - 12;
+			while (vn && *v == ' ') {
+				v++;
+				vn--;
+			}
+			r->out->create_date = ag_strndup(v, vn);
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	/* A header line is not a message (a placeholder without one). */
+	if (msg.len && strncmp(msg.p, "Revision ID:", 12) != 0)
+		r->out->message = ag_buf_take(&msg);
+	ag_buf_free(&msg);
+	ag_buf_free(&b);
+}
+
+/* Pairs every bracket with its closer. */
+static void match_brackets(struct reader *r)
+{
+	r->match = ag_malloc(r->n * sizeof *r->match);
+	size_t *stack = ag_malloc((AG_PYSCAN_MAX_DEPTH + 1) * sizeof *stack);
+	size_t sp = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		r->match[i] = NONE;
+		const struct ag_tok *t = &r->t[i];
+		if (t->kind != AG_TOK_OP || t->len != 1)
+			continue;
+		char c = t->p[0];
+		if ((c == '(' || c == '[' || c == '{') && sp <= AG_PYSCAN_MAX_DEPTH) {
+			stack[sp++] = i;
+		} else if ((c == ')' || c == ']' || c == '}') && sp) {
+			r->match[stack[--sp]] = i;
+		}
+	}
+	free(stack);
+}
+
+static const char *const op_methods[] = {"create_table", "add_column", "alter_column",
+					 "drop_column",  "drop_table", "rename_table",
+					 "create_foreign_key", "execute"};
+
+void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
+		    const struct ag_strv *helpers)
+{
+	struct reader r;
+	memset(&r, 0, sizeof r);
+	r.out = out;
+	r.helpers = helpers;
+	struct ag_pyscan s;
+	ag_pyscan_init(&s, buf, len);
+	/* Migrations run to about one token per five bytes: one allocation
+	 * for most files. */
+	size_t cap = len / 4 + 64;
+	r.t = ag_malloc(cap * sizeof *r.t);
+	for (;;) {
+		ag_grow((void **)&r.t, &cap, r.n + 1, sizeof *r.t);
+		enum ag_tok_kind k = ag_pyscan_next(&s, &r.t[r.n]);
+		if (k == AG_TOK_ERROR) {
+			free(r.t);
+			return; /* script.c reports the parse-error */
+		}
+		r.n++;
+		if (k == AG_TOK_EOF)
+			break;
+	}
+	out->tokenized = true;
+	match_brackets(&r);
+	struct ag_buf name = {0};
+	bool first_stmt = true;
+	for (size_t i = 0; i + 1 < r.n; i++) {
+		const struct ag_tok *t = &r.t[i];
+		bool stmt = (t->flags & AG_TOK_STMT) != 0;
+		if (stmt && t->indent == 0 && t->depth == 0) {
+			if (first_stmt && t->kind == AG_TOK_STRING)
+				read_docstring(&r, i);
+			first_stmt = false;
+			if (is_name(t, "def"))
+				r.region = is_name(&r.t[i + 1], "upgrade") ? R_UPGRADE : R_OTHER;
+			else if (is_name(t, "async") || is_name(t, "class") || is_op(t, "@"))
+				r.region = R_OTHER;
+			else
+				r.region = R_MODULE;
+		}
+		if (stmt && (is_name(t, "import") || is_name(t, "from"))) {
+			i = read_import(&r, i);
+			if (i > 0)
+				i--;
+			continue;
+		}
+		if (stmt && t->kind == AG_TOK_NAME && !is_keyword(t) && is_op(&r.t[i + 1], "="))
+			read_assignment(&r, i);
+		if (stmt && is_name(t, "with"))
+			read_with(&r, i);
+		if (t->kind != AG_TOK_NAME || (i > 0 && is_op(&r.t[i - 1], ".")))
+			continue;
+		const char *last;
+		size_t ll, np;
+		size_t k = callee(&r, i, &last, &ll, &np);
+		if (k == NONE || is_keyword(t))
+			continue;
+		if (helper_last(&r, last, ll) && !(i > 0 && is_name(&r.t[i - 1], "def")))
+			out->calls_helper = true;
+		if (np < 2)
+			continue;
+		const struct ag_tok *m = &r.t[k - 1];
+		if (!in_list(m->p, m->len, op_methods, AG_ARRAY_LEN(op_methods)))
+			continue;
+		/* The receiver: `op` (or alembic.op), or a batch_alter_table's
+		 * `as` name. */
+		char *recv = np == 2 ? ag_strndup(t->p, t->len) : NULL;
+		const char *bt = recv ? batch_table(&r, recv) : NULL;
+		if (is_name(&r.t[k - 3], "op") || bt) {
+			char *method = ag_strndup(m->p, m->len);
+			read_op(&r, method, k, bt, t->line);
+			free(method);
+		}
+		free(recv);
+	}
+	ag_buf_free(&name);
+	for (size_t i = 0; i < r.nvars; i++) {
+		free(r.vars[i].name);
+		coltype_free(&r.vars[i].type);
+	}
+	free(r.vars);
+	ag_strv_free(&r.alias_names);
+	ag_strv_free(&r.alias_paths);
+	ag_strv_free(&r.batch_names);
+	ag_strv_free(&r.batch_tables);
+	free(r.match);
+	free(r.t);
+}
+
+/* ---- the model ------------------------------------------------------- */
+
+struct col {
+	char *name;
+	struct ag_coltype type;
+	const char *file, *rev;
+	int line;
+	bool dropped;
+	size_t *keys; /* indices into the model's keys */
+	size_t nkeys;
+};
+
+struct table {
+	char *name; /* its current name */
+	struct col *cols;
+	size_t ncols, cap;
+	bool dropped;
+};
+
+struct key {
+	size_t lt, lc, rt, rc; /* local and referenced table and column */
+	const char *file, *rev;
+	int line;
+	bool dead;
+};
+
+struct slot {
+	char *name; /* NULL: empty */
+	size_t table; /* NONE: the name was dropped or renamed away */
+};
+
+struct ag_schema {
+	struct table *tables;
+	size_t ntables, captables;
+	struct key *keys;
+	size_t nkeys, capkeys;
+	struct slot *slots; /* open addressing: name -> table */
+	size_t nslots, used;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static struct slot *slot_find(const struct ag_schema *s, const char *name)
+{
+	size_t mask = s->nslots - 1;
+	for (size_t i = (size_t)hash_str(name) & mask;; i = (i + 1) & mask) {
+		struct slot *sl = &s->slots[i];
+		if (!sl->name || strcmp(sl->name, name) == 0)
+			return sl;
+	}
+}
+
+static void map_put(struct ag_schema *s, const char *name, size_t table);
+
+static void map_grow(struct ag_schema *s)
+{
+	struct slot *old = s->slots;
+	size_t n = s->nslots;
+	s->nslots = n ? n * 2 : 64;
+	s->slots = ag_calloc(s->nslots, sizeof *s->slots);
+	s->used = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (old[i].name) {
+			map_put(s, old[i].name, old[i].table);
+			free(old[i].name);
+		}
+	}
+	free(old);
+}
+
+static void map_put(struct ag_schema *s, const char *name, size_t table)
+{
+	if ((s->used + 1) * 2 > s->nslots)
+		map_grow(s);
+	struct slot *sl = slot_find(s, name);
+	if (!sl->name) {
+		sl->name = ag_strdup(name);
+		s->used++;
+	}
+	sl->table = table;
+}
+
+static size_t map_get(const struct ag_schema *s, const char *name)
+{
+	if (!s->nslots || !name)
+		return NONE;
+	const struct slot *sl = slot_find(s, name);
+	return sl->name ? sl->table : NONE;
+}
+
+struct ag_schema *ag_schema_new(void)
+{
+	struct ag_schema *s = ag_calloc(1, sizeof *s);
+	map_grow(s);
+	return s;
+}
+
+void ag_schema_free(struct ag_schema *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->ntables; i++) {
+		struct table *t = &s->tables[i];
+		for (size_t c = 0; c < t->ncols; c++) {
+			free(t->cols[c].name);
+			coltype_free(&t->cols[c].type);
+			free(t->cols[c].keys);
+		}
+		free(t->cols);
+		free(t->name);
+	}
+	free(s->tables);
+	free(s->keys);
+	for (size_t i = 0; i < s->nslots; i++)
+		free(s->slots[i].name);
+	free(s->slots);
+	free(s);
+}
+
+static size_t col_find(const struct table *t, const char *name)
+{
+	for (size_t i = t->ncols; i-- > 0;)
+		if (!t->cols[i].dropped && strcmp(t->cols[i].name, name) == 0)
+			return i;
+	return NONE;
+}
+
+static struct col *col_at(const struct ag_schema *s, size_t t, size_t c)
+{
+	return &s->tables[t].cols[c];
+}
+
+const struct ag_coltype *ag_schema_column_type(const struct ag_schema *s, const char *table,
+					       const char *column)
+{
+	size_t t = map_get(s, table);
+	if (t == NONE)
+		return NULL;
+	size_t c = col_find(&s->tables[t], column);
+	return c == NONE ? NULL : &s->tables[t].cols[c].type;
+}
+
+static void kill_keys(struct ag_schema *s, const struct col *c);
+
+static size_t table_create(struct ag_schema *s, const char *name)
+{
+	size_t old = map_get(s, name);
+	if (old != NONE) {
+		/* Created again: the new one counts, and keys on the old are gone. */
+		s->tables[old].dropped = true;
+		for (size_t c = 0; c < s->tables[old].ncols; c++)
+			kill_keys(s, col_at(s, old, c));
+	}
+	ag_grow((void **)&s->tables, &s->captables, s->ntables + 1, sizeof *s->tables);
+	struct table *t = &s->tables[s->ntables];
+	memset(t, 0, sizeof *t);
+	t->name = ag_strdup(name);
+	map_put(s, name, s->ntables);
+	return s->ntables++;
+}
+
+static void kill_keys(struct ag_schema *s, const struct col *c)
+{
+	for (size_t i = 0; i < c->nkeys; i++)
+		s->keys[c->keys[i]].dead = true;
+}
+
+static void side(const struct ag_schema *s, size_t t, size_t c, struct ag_schema_side *out)
+{
+	const struct col *cl = col_at(s, t, c);
+	out->table = s->tables[t].name;
+	out->column = cl->name;
+	out->type = &cl->type;
+	out->file = cl->file;
+	out->revision = cl->rev;
+	out->line = cl->line;
+}
+
+static bool judgeable(const struct ag_coltype *a, const struct ag_coltype *b)
+{
+	return a->family != AG_TYPE_UNKNOWN && b->family != AG_TYPE_UNKNOWN;
+}
+
+static void judge(const struct ag_schema *s, size_t k, const char *afile, const char *arev,
+		  int aline, ag_schema_key_fn fn, void *arg)
+{
+	const struct key *ky = &s->keys[k];
+	struct ag_schema_key out;
+	memset(&out, 0, sizeof out);
+	side(s, ky->lt, ky->lc, &out.local);
+	side(s, ky->rt, ky->rc, &out.ref);
+	if (!fn || !judgeable(out.local.type, out.ref.type))
+		return;
+	out.file = ky->file;
+	out.revision = ky->rev;
+	out.line = ky->line;
+	out.altered_file = afile;
+	out.altered_revision = arev;
+	out.altered_line = aline;
+	fn(arg, &out);
+}
+
+static void col_add_key(struct col *c, size_t k)
+{
+	c->keys = ag_realloc(c->keys, (c->nkeys + 1) * sizeof *c->keys);
+	c->keys[c->nkeys++] = k;
+}
+
+static void apply_fk(struct ag_schema *s, const struct ag_schema_op *op, const char *file,
+		     const char *rev, ag_schema_key_fn fn, void *arg)
+{
+	size_t lt = map_get(s, op->table), rt = map_get(s, op->ref_table);
+	if (lt == NONE || rt == NONE)
+		return;
+	for (size_t i = 0; i < op->cols.n && i < op->ref_cols.n; i++) {
+		size_t lc = col_find(&s->tables[lt], op->cols.v[i]);
+		size_t rc = col_find(&s->tables[rt], op->ref_cols.v[i]);
+		if (lc == NONE || rc == NONE)
+			continue;
+		ag_grow((void **)&s->keys, &s->capkeys, s->nkeys + 1, sizeof *s->keys);
+		size_t k = s->nkeys++;
+		struct key *ky = &s->keys[k];
+		memset(ky, 0, sizeof *ky);
+		ky->lt = lt;
+		ky->lc = lc;
+		ky->rt = rt;
+		ky->rc = rc;
+		ky->file = file;
+		ky->rev = rev;
+		ky->line = op->line;
+		col_add_key(col_at(s, lt, lc), k);
+		if (lt != rt || lc != rc)
+			col_add_key(col_at(s, rt, rc), k);
+		judge(s, k, NULL, NULL, 0, fn, arg);
+	}
+}
+
+void ag_schema_apply(struct ag_schema *s, const struct ag_schema_file *f, const char *file,
+		     const char *revision, ag_schema_key_fn fn, void *arg)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct ag_schema_op *op = &f->v[i];
+		size_t t = map_get(s, op->table);
+		switch (op->kind) {
+		case AG_SOP_CREATE_TABLE:
+			table_create(s, op->table);
+			break;
+		case AG_SOP_COLUMN: {
+			if (t == NONE)
+				t = table_create(s, op->table); /* a table made some other way */
+			struct table *tb = &s->tables[t];
+			size_t old = col_find(tb, op->column);
+			if (old != NONE) {
+				kill_keys(s, &tb->cols[old]);
+				tb->cols[old].dropped = true;
+			}
+			ag_grow((void **)&tb->cols, &tb->cap, tb->ncols + 1, sizeof *tb->cols);
+			struct col *c = &tb->cols[tb->ncols++];
+			memset(c, 0, sizeof *c);
+			c->name = ag_strdup(op->column);
+			coltype_copy(&c->type, &op->type);
+			c->file = file;
+			c->rev = revision;
+			c->line = op->line;
+			break;
+		}
+		case AG_SOP_ALTER: {
+			if (t == NONE)
+				break;
+			size_t c = col_find(&s->tables[t], op->column);
+			if (c == NONE)
+				break;
+			struct col *cl = col_at(s, t, c);
+			if (op->new_name) {
+				free(cl->name);
+				cl->name = ag_strdup(op->new_name);
+			}
+			if (op->type.line) {
+				coltype_free(&cl->type);
+				coltype_copy(&cl->type, &op->type);
+				cl->file = file;
+				cl->rev = revision;
+				cl->line = op->line;
+				/* Every live key on this column is checked again: PostgreSQL
+				 * refuses the ALTER when the key could no longer hold. */
+				for (size_t k = 0; k < cl->nkeys; k++) {
+					size_t ki = col_at(s, t, c)->keys[k];
+					if (!s->keys[ki].dead)
+						judge(s, ki, file, revision, op->line, fn, arg);
+				}
+			}
+			break;
+		}
+		case AG_SOP_DROP_COLUMN: {
+			if (t == NONE)
+				break;
+			size_t c = col_find(&s->tables[t], op->column);
+			if (c == NONE)
+				break;
+			kill_keys(s, col_at(s, t, c));
+			col_at(s, t, c)->dropped = true;
+			break;
+		}
+		case AG_SOP_DROP_TABLE:
+			if (t == NONE)
+				break;
+			for (size_t c = 0; c < s->tables[t].ncols; c++)
+				kill_keys(s, col_at(s, t, c));
+			s->tables[t].dropped = true;
+			map_put(s, op->table, NONE);
+			break;
+		case AG_SOP_RENAME_TABLE:
+			if (t == NONE)
+				break;
+			map_put(s, op->table, NONE);
+			{
+				size_t other = map_get(s, op->new_name);
+				if (other != NONE)
+					s->tables[other].dropped = true;
+			}
+			map_put(s, op->new_name, t);
+			free(s->tables[t].name);
+			s->tables[t].name = ag_strdup(op->new_name);
+			break;
+		case AG_SOP_FOREIGN_KEY:
+			apply_fk(s, op, file, revision, fn, arg);
+			break;
+		case AG_SOP_FORGET_TABLE:
+			for (size_t c = 0; t != NONE && c < s->tables[t].ncols; c++) {
+				struct col *cl = col_at(s, t, c);
+				coltype_free(&cl->type);
+				cl->file = file;
+				cl->rev = revision;
+				cl->line = op->line;
+			}
+			break;
+		}
+	}
+}

@@ -1,0 +1,2 @@
+revision = "unterminated
+down_revision = None

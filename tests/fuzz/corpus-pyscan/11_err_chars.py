@@ -1,0 +1,2 @@
+revision = "a" $ ?
+`x`

@@ -1,0 +1,3 @@
+revision = "ÿþ"
+# comment Ã(
+naéme = 1

@@ -1,0 +1,59 @@
+/*
+ * libFuzzer target for lib/pyscan and lib/script: the bytes of one
+ * migration file. The input is copied into a buffer of exactly its size
+ * (no NUL after it) so AddressSanitizer catches any read past the end: the
+ * tokenizer is bounded by an end pointer, never by a terminator.
+ *
+ * Build: make fuzz. Run: see tests/fuzz/README.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/pyscan.h"
+#include "lib/script.h"
+#include "lib/util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size ? size : 1);
+	if (!buf)
+		return 0;
+	if (size)
+		memcpy(buf, data, size);
+
+	/* The parser, with a define so the name lookup path runs too. */
+	struct ag_defines defs = {0};
+	ag_defines_set(&defs, "cli.EXPAND_BRANCH", "expand");
+	ag_defines_set(&defs, "BRANCH", "b");
+	struct ag_script sc;
+	memset(&sc, 0, sizeof sc);
+	ag_script_parse(&sc, "versions/fuzz.py", buf, size, &defs);
+	ag_script_free(&sc);
+	ag_defines_free(&defs);
+
+	/* The tokenizer alone, to EOF, decoding every string. */
+	struct ag_pyscan s;
+	struct ag_tok tok;
+	struct ag_buf out = {0};
+	ag_pyscan_init(&s, buf, size);
+	size_t guard = 0;
+	while (ag_pyscan_next(&s, &tok) != AG_TOK_EOF) {
+		if (tok.kind == AG_TOK_STRING) {
+			out.len = 0;
+			(void)ag_pyscan_string(&tok, &out);
+		}
+		if (tok.kind != AG_TOK_ERROR && tok.kind != AG_TOK_NEWLINE &&
+		    (tok.p < buf || tok.p + tok.len > buf + size))
+			abort(); /* a token must lie inside the buffer */
+		/* Every call consumes input or ends the scan. */
+		if (++guard > 2 * size + 16)
+			abort();
+	}
+	ag_buf_free(&out);
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,426 @@
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/lint.h"
+#include "lib/script.h"
+#include "tests/suites.h"
+
+/* ---- fixtures: tests/fixtures/uuid/<dir> as a version location -------- */
+
+static struct ag_scripts ss;
+static struct ag_graph *g;
+static struct ag_findings fs;
+
+/* tests/fixtures/uuid/name: next to this file as it was compiled (from
+ * the top of the tree), else next to the runner (build/check-unit), so
+ * the suite runs from any directory. New. */
+static char *fixture(const char *name)
+{
+	const char *slash = strrchr(__FILE__, '/');
+	int n = slash ? (int)(slash - __FILE__) : 0;
+	char *p = ag_printf("%.*s%sfixtures/uuid/%s", n, __FILE__, n ? "/" : "", name);
+	if (access(p, F_OK) == 0)
+		return p;
+	free(p);
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	ck_assert_int_gt(len, 0);
+	exe[len] = '\0';
+	char *dir = strrchr(exe, '/');
+	ck_assert_ptr_nonnull(dir);
+	*dir = '\0';
+	return ag_printf("%s/../tests/fixtures/uuid/%s", exe, name);
+}
+
+static void load(const char *name, const struct ag_lint_opts *o)
+{
+	char *dir = fixture(name);
+	struct ag_strv locs = {0};
+	ag_strv_push(&locs, dir);
+	struct ag_err err = {0};
+	ck_assert_msg(ag_scripts_load(&ss, &locs, false, NULL, &err) == 0, "%s", err.msg);
+	struct ag_graph_opts go = {0};
+	g = ag_graph_build(&ss, &go);
+	ck_assert_msg(ag_lint_run(g, o, &fs, &err) == 0, "%s", err.msg);
+	ag_strv_free(&locs);
+	free(dir);
+}
+
+static void unload(void)
+{
+	ag_findings_free(&fs);
+	ag_graph_free(g);
+	g = NULL;
+	ag_scripts_free(&ss);
+}
+
+static size_t count(const char *code)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < fs.n; i++)
+		n += strcmp(fs.v[i].code, code) == 0;
+	return n;
+}
+
+/* The finding with code in the file whose name is base, at line. */
+static const struct ag_finding *at(const char *code, const char *base, int line)
+{
+	for (size_t i = 0; i < fs.n; i++) {
+		const struct ag_finding *f = &fs.v[i];
+		const char *s = f->file ? strrchr(f->file, '/') : NULL;
+		const char *b = s ? s + 1 : f->file;
+		if (strcmp(f->code, code) == 0 && b && strcmp(b, base) == 0 && f->line == line)
+			return f;
+	}
+	return NULL;
+}
+
+#define ck_finding(code, base, line, sev)                                                       \
+	do {                                                                                     \
+		const struct ag_finding *f_ = at(code, base, line);                              \
+		ck_assert_msg(f_ != NULL, "no %s at %s:%d", code, base, line);                   \
+		ck_assert_int_eq(f_->severity, sev);                                             \
+	} while (0)
+
+/* ---- uuid-type-mismatch ----------------------------------------------- */
+
+START_TEST(test_uuid_every_form)
+{
+	load("forms", NULL);
+	/* One per op form; every one of them is refused by PostgreSQL. */
+	ck_assert_uint_eq(count("uuid-type-mismatch"), 6);
+	ck_finding("uuid-type-mismatch", "b2_constraint.py", 23, AG_SEV_ERROR); /* ForeignKeyConstraint */
+	ck_finding("uuid-type-mismatch", "c3_create_fk.py", 20, AG_SEV_ERROR);  /* create_foreign_key */
+	ck_finding("uuid-type-mismatch", "c3_create_fk.py", 22, AG_SEV_ERROR);  /* ... by keyword */
+	ck_finding("uuid-type-mismatch", "d4_add_column.py", 24, AG_SEV_ERROR); /* add_column + ForeignKey */
+	ck_finding("uuid-type-mismatch", "e5_alter.py", 19, AG_SEV_ERROR);      /* alter_column type_ */
+	ck_finding("uuid-type-mismatch", "f6_batch.py", 20, AG_SEV_ERROR);      /* batch_op */
+	/* The message names both sides with file and line. */
+	const struct ag_finding *f = at("uuid-type-mismatch", "b2_constraint.py", 23);
+	ck_assert_str_eq(f->revision, "b2");
+	ck_assert_msg(strstr(f->message, "memberships.user_id is sa.String(length=36)") &&
+			      strstr(f->message, "b2_constraint.py:21") &&
+			      strstr(f->message, "users.id is UUID(as_uuid=True)") &&
+			      strstr(f->message, "a1_base.py:20"),
+		      "%s", f->message);
+	ck_assert(strstr(f->message, "incompatible types: character varying and uuid") != NULL);
+	ck_assert_str_eq(f->fix, "declare memberships.user_id (b2_constraint.py:21) as "
+				 "UUID(as_uuid=True), the type of users.id");
+	f = at("uuid-type-mismatch", "c3_create_fk.py", 20);
+	ck_assert(strstr(f->message, "character and uuid") != NULL); /* CHAR(36) */
+	f = at("uuid-type-mismatch", "c3_create_fk.py", 22);
+	ck_assert(strstr(f->message, "uuid and integer") != NULL);
+	f = at("uuid-type-mismatch", "d4_add_column.py", 24);
+	ck_assert_msg(strstr(f->message, "orgs.creator_id is pg.UUID(as_uuid=True) "
+					 "(") && strstr(f->message, "d4_add_column.py:23"),
+		      "%s", f->message);
+	f = at("uuid-type-mismatch", "e5_alter.py", 19);
+	ck_assert_str_eq(f->revision, "e5");
+	ck_assert(strncmp(f->message, "alter_column changes a column of the foreign key "
+				      "memberships.org_id -> orgs.id",
+			  60) == 0);
+	ck_assert(strstr(f->fix, "keep memberships.org_id as String(36)") != NULL);
+	f = at("uuid-type-mismatch", "f6_batch.py", 20);
+	ck_assert(strstr(f->message, "text and uuid") != NULL);
+	ck_assert(strstr(f->detail, "teams.lead_id: sa.Text() (string)") != NULL);
+	/* No helper in this project: no uuid-dialect-type. */
+	ck_assert_uint_eq(count("uuid-dialect-type"), 0);
+	unload();
+}
+END_TEST
+
+START_TEST(test_uuid_clean_forms)
+{
+	/* Matching types through rename, drop, re-create, alter and batch;
+	 * downgrade() is not replayed. Checked against PostgreSQL too
+	 * (tests/integration/test_uuid_pg.py). */
+	load("clean", NULL);
+	for (size_t i = 0; i < fs.n; i++)
+		ck_abort_msg("unexpected %s at %s:%d: %s", fs.v[i].code, fs.v[i].file, fs.v[i].line,
+			     fs.v[i].message);
+	ck_assert_uint_eq(g->findings.n, 0);
+	unload();
+}
+END_TEST
+
+START_TEST(test_uuid_helper)
+{
+	load("helper", NULL);
+	/* helper vs native UUID: fine; vs a string: a warning; vs an integer:
+	 * an error (the helper is a UUID or a string, never an integer). */
+	ck_assert_uint_eq(count("uuid-type-mismatch"), 2);
+	ck_finding("uuid-type-mismatch", "c3_comments.py", 21, AG_SEV_WARNING);
+	ck_finding("uuid-type-mismatch", "d4_tags.py", 22, AG_SEV_ERROR);
+	const struct ag_finding *f = at("uuid-type-mismatch", "d4_tags.py", 22);
+	ck_assert_str_eq(f->fix, "declare both tags.owner_id (d4_tags.py:22) and users.id "
+				 "(a1_users.py:20) with get_uuid_type()");
+	/* The helper is used, so dialect types written directly are flagged;
+	 * with_variant (line 24) is the portable spelling and is not. */
+	ck_assert_uint_eq(count("uuid-dialect-type"), 2);
+	ck_finding("uuid-dialect-type", "b2_posts.py", 22, AG_SEV_WARNING);
+	ck_finding("uuid-dialect-type", "d4_tags.py", 25, AG_SEV_WARNING);
+	f = at("uuid-dialect-type", "b2_posts.py", 22);
+	ck_assert_str_eq(f->fix, "write get_uuid_type() instead of postgresql.UUID(as_uuid=True)");
+	ck_assert_str_eq(at("uuid-dialect-type", "d4_tags.py", 25)->fix,
+			 "write get_uuid_type() instead of PGUUID(as_uuid=True)");
+	unload();
+}
+END_TEST
+
+START_TEST(test_uuid_helper_configured)
+{
+	/* A helper named in the settings exists even where no migration calls
+	 * it yet: every dialect UUID in forms/ is flagged, fixes name it. */
+	struct ag_strv h = {0};
+	ag_strv_push(&h, "app.db.new_uuid_column");
+	struct ag_lint_opts o = {.uuid_helpers = &h, .helper_configured = true};
+	load("forms", &o);
+	ck_assert_uint_eq(count("uuid-dialect-type"), 4);
+	ck_finding("uuid-dialect-type", "a1_base.py", 20, AG_SEV_WARNING);
+	ck_finding("uuid-dialect-type", "c3_create_fk.py", 21, AG_SEV_WARNING);
+	ck_finding("uuid-dialect-type", "d4_add_column.py", 23, AG_SEV_WARNING);
+	ck_finding("uuid-dialect-type", "e5_alter.py", 21, AG_SEV_WARNING);
+	ck_assert_str_eq(at("uuid-dialect-type", "a1_base.py", 20)->fix,
+			 "write new_uuid_column() instead of UUID(as_uuid=True)");
+	ck_assert(strstr(at("uuid-type-mismatch", "b2_constraint.py", 23)->fix, "new_uuid_column()"));
+	unload();
+	/* Under another name, get_uuid_type() is just an unknown type: its
+	 * keys are not judged. */
+	load("helper", &o);
+	ck_assert_uint_eq(count("uuid-type-mismatch"), 0);
+	ck_assert_uint_eq(count("uuid-dialect-type"), 2);
+	unload();
+	ag_strv_free(&h);
+}
+END_TEST
+
+/* ---- conventions ------------------------------------------------------ */
+
+START_TEST(test_file_names)
+{
+	load("conventions", NULL);
+	ck_assert_uint_eq(count("file-name-convention"), 1);
+	ck_finding("file-name-convention", "001_add_email.py", 8, AG_SEV_WARNING);
+	const struct ag_finding *f = at("file-name-convention", "001_add_email.py", 8);
+	ck_assert_str_eq(f->revision, "b2c3d4e5f6a1");
+	/* The slug from the message, as Alembic makes it. */
+	ck_assert(strstr(f->message, "Alembic would name it b2c3d4e5f6a1_add_e_mail_to_users.py"));
+	ck_assert(strstr(f->fix, "alembic-guard rename --only "));
+	ck_assert(strstr(f->fix, "001_add_email.py --write"));
+	unload();
+}
+END_TEST
+
+START_TEST(test_file_names_dated)
+{
+	/* pyproject.toml keeps the %% escapes: they are read as %. */
+	struct ag_lint_opts o = {.file_template = "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"};
+	load("dated", &o);
+	ck_assert_uint_eq(count("file-name-convention"), 2);
+	ck_finding("file-name-convention", "2024_02_02_bb22_second.py", 8, AG_SEV_WARNING);
+	ck_finding("file-name-convention", "cc33_third.py", 6, AG_SEV_WARNING);
+	const struct ag_finding *f = at("file-name-convention", "2024_02_02_bb22_second.py", 8);
+	ck_assert(strstr(f->message, "Alembic would name it 2024_01_05_bb22_second.py"));
+	ck_assert(strstr(f->message, "file_template %(year)d_%(month).2d_%(day).2d_%(rev)s_%(slug)s"));
+	f = at("file-name-convention", "cc33_third.py", 6);
+	ck_assert(strstr(f->fix, "no Create Date") != NULL);
+	unload();
+	/* Under the default template the dated names are wrong, and
+	 * cc33_third.py is right. */
+	load("dated", NULL);
+	ck_assert_uint_eq(count("file-name-convention"), 2);
+	ck_finding("file-name-convention", "2024_01_02_aa11_first.py", 8, AG_SEV_WARNING);
+	ck_finding("file-name-convention", "2024_02_02_bb22_second.py", 8, AG_SEV_WARNING);
+	unload();
+}
+END_TEST
+
+START_TEST(test_file_names_bad_template)
+{
+	struct ag_lint_opts o = {.file_template = "%(rev)s_%(nope)s"};
+	load("dated", &o);
+	ck_assert_uint_eq(count("file-name-convention"), 1);
+	const struct ag_finding *f = &fs.v[0];
+	ck_assert_str_eq(f->code, "file-name-convention");
+	ck_assert_ptr_null(f->file);
+	ck_assert(strstr(f->message, "file names are not checked") != NULL);
+	unload();
+	/* A template with a directory: not the file name, not checked. */
+	struct ag_lint_opts o2 = {.file_template = "%(year)d/%(rev)s_%(slug)s"};
+	load("dated", &o2);
+	ck_assert_uint_eq(count("file-name-convention"), 0);
+	unload();
+}
+END_TEST
+
+START_TEST(test_docstrings)
+{
+	load("conventions", NULL);
+	ck_assert_uint_eq(count("docstring-mismatch"), 2);
+	ck_finding("docstring-mismatch", "c3d4e5f6a1b2_rename_thing.py", 3, AG_SEV_WARNING);
+	ck_finding("docstring-mismatch", "e5f6a1b2c3d4_revises_wrong.py", 4, AG_SEV_WARNING);
+	const struct ag_finding *f = at("docstring-mismatch", "c3d4e5f6a1b2_rename_thing.py", 3);
+	ck_assert(strstr(f->message, "says Revision ID: c3d4e5f6a1b0, but the code says revision = "
+				     "'c3d4e5f6a1b2' (line 8)"));
+	ck_assert(strncmp(f->fix, "write `Revision ID: c3d4e5f6a1b2`", 33) == 0);
+	f = at("docstring-mismatch", "e5f6a1b2c3d4_revises_wrong.py", 4);
+	ck_assert(strstr(f->message, "says Revises: c3d4e5f6a1b2, but the code says down_revision = "
+				     "d4e5f6a1b2c3 (line 9)"));
+	ck_assert_str_eq(f->fix, "write `Revises: d4e5f6a1b2c3` in the docstring");
+	/* The merge lists its parents in another order: the same set. */
+	ck_assert_ptr_null(at("docstring-mismatch", "d4e5f6a1b2c3_merge.py", 4));
+	unload();
+}
+END_TEST
+
+/* ---- expected heads ---------------------------------------------------- */
+
+static void parse_into(struct ag_scripts *s, const char *path, const char *src)
+{
+	ag_grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v);
+	struct ag_script *sc = &s->v[s->n++];
+	memset(sc, 0, sizeof *sc);
+	ag_script_parse(sc, path, src, strlen(src), NULL);
+}
+
+/* base -> expand1 (label expand), base -> contract1 (label contract). */
+static void branches(void)
+{
+	parse_into(&ss, "v/base_x.py", "revision = 'base'\ndown_revision = None\n");
+	parse_into(&ss, "v/e1_x.py",
+		   "revision = 'e1'\ndown_revision = 'base'\nbranch_labels = ('expand',)\n");
+	parse_into(&ss, "v/c1_x.py",
+		   "revision = 'c1'\ndown_revision = 'base'\nbranch_labels = ('contract',)\n");
+	struct ag_graph_opts go = {.heads_ok = true};
+	g = ag_graph_build(&ss, &go);
+}
+
+START_TEST(test_expected_heads)
+{
+	branches();
+	struct ag_strv want = {0};
+	ag_strv_push(&want, "expand");
+	ag_strv_push(&want, "c1");
+	struct ag_lint_opts o = {.expected_heads = &want};
+	ag_lint_heads(g, &o, &fs);
+	ck_assert_uint_eq(fs.n, 0); /* a label and an id, both heads */
+	ag_strv_free(&want);
+	/* A third, accidental head is named with its file and line. */
+	parse_into(&ss, "v/x9_x.py", "revision = 'x9'\ndown_revision = 'base'\n");
+	ag_graph_free(g);
+	struct ag_graph_opts go = {.heads_ok = true};
+	g = ag_graph_build(&ss, &go);
+	ag_strv_push(&want, "expand");
+	ag_strv_push(&want, "contract");
+	ag_lint_heads(g, &o, &fs);
+	ck_assert_uint_eq(fs.n, 1);
+	ck_finding("unexpected-heads", "x9_x.py", 1, AG_SEV_ERROR);
+	ck_assert(strstr(fs.v[0].message, "x9 is a head, but expected_heads names only expand, contract"));
+	ck_assert(strstr(fs.v[0].fix, "alembic merge -m \"merge heads\" c1 e1 x9") != NULL);
+	ag_findings_free(&fs);
+	/* A name that is no head. */
+	ag_strv_push(&want, "gone");
+	ag_lint_heads(g, &o, &fs);
+	ck_assert_uint_eq(count("unexpected-heads"), 2);
+	ck_assert_ptr_null(fs.v[1].file);
+	ck_assert(strstr(fs.v[1].message, "expected_heads names gone, which is no revision or branch label"));
+	ag_findings_free(&fs);
+	ag_strv_free(&want);
+	ag_strv_push(&want, "base");
+	ag_lint_heads(g, &o, &fs);
+	ck_assert(strstr(fs.v[fs.n - 1].message, "base, which is not a head any more"));
+	ag_findings_free(&fs);
+	ag_strv_free(&want);
+	/* By number. */
+	struct ag_lint_opts n3 = {.expected_head_count = 3};
+	ag_lint_heads(g, &n3, &fs);
+	ck_assert_uint_eq(fs.n, 0);
+	struct ag_lint_opts n2 = {.expected_head_count = 2};
+	ag_lint_heads(g, &n2, &fs);
+	ck_assert_uint_eq(fs.n, 1);
+	ck_assert(strstr(fs.v[0].message, "has 3 heads (c1, e1, x9) but expected_heads says 2"));
+	ag_findings_free(&fs);
+	struct ag_lint_opts n5 = {.expected_head_count = 5};
+	ag_lint_heads(g, &n5, &fs);
+	ck_assert_str_eq(fs.v[0].fix, "lower expected_heads to 3");
+	/* Not set: nothing to check. */
+	ag_findings_free(&fs);
+	ag_lint_heads(g, NULL, &fs);
+	struct ag_lint_opts none = {0};
+	ag_lint_heads(g, &none, &fs);
+	ck_assert_uint_eq(fs.n, 0);
+	unload();
+}
+END_TEST
+
+/* ---- pieces ------------------------------------------------------------ */
+
+START_TEST(test_template_and_date)
+{
+	char *t = ag_lint_template("%%(rev)s_%%(slug)s");
+	ck_assert_str_eq(t, "%(rev)s_%(slug)s");
+	free(t);
+	t = ag_lint_template("100%%_%(rev)s");
+	ck_assert_str_eq(t, "100%%_%(rev)s"); /* only %%( is an escape of ours */
+	free(t);
+	ck_assert_ptr_null(ag_lint_template(NULL));
+	long long a = 0, b = 0;
+	ck_assert(ag_lint_parse_date("2024-01-05 11:00:00.000000", &a));
+	ck_assert(ag_lint_parse_date("2024-01-05 11:00:01", &b));
+	ck_assert(b - a == 1);
+	ck_assert(!ag_lint_parse_date("yesterday", &a));
+	ck_assert(!ag_lint_parse_date(NULL, &a));
+}
+END_TEST
+
+START_TEST(test_run_io_error)
+{
+	char dir[] = "/tmp/ag-lint.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *path = ag_printf("%s/a1_x.py", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("revision = 'a1'\ndown_revision = None\n", f);
+	fclose(f);
+	struct ag_strv locs = {0};
+	ag_strv_push(&locs, dir);
+	struct ag_err err = {0};
+	ck_assert_int_eq(ag_scripts_load(&ss, &locs, false, NULL, &err), 0);
+	struct ag_graph_opts go = {0};
+	g = ag_graph_build(&ss, &go);
+	unlink(path);
+	ck_assert_int_eq(ag_lint_run(g, NULL, &fs, &err), -1);
+	ck_assert_int_eq(err.kind, AG_ERR_IO);
+	ck_assert(strstr(err.msg, "a1_x.py") != NULL);
+	rmdir(dir);
+	free(path);
+	ag_strv_free(&locs);
+	unload();
+}
+END_TEST
+
+Suite *lint_suite(void)
+{
+	Suite *s = suite_create("lint");
+	TCase *tc = tcase_create("uuid");
+	tcase_add_test(tc, test_uuid_every_form);
+	tcase_add_test(tc, test_uuid_clean_forms);
+	tcase_add_test(tc, test_uuid_helper);
+	tcase_add_test(tc, test_uuid_helper_configured);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("conventions");
+	tcase_add_test(tc, test_file_names);
+	tcase_add_test(tc, test_file_names_dated);
+	tcase_add_test(tc, test_file_names_bad_template);
+	tcase_add_test(tc, test_docstrings);
+	tcase_add_test(tc, test_expected_heads);
+	tcase_add_test(tc, test_template_and_date);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_add_test(tc, test_run_io_error);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,618 @@
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/schema.h"
+#include "tests/suites.h"
+
+/* ---- helpers --------------------------------------------------------- */
+
+static struct ag_strv helpers;
+
+static void read_src(struct ag_schema_file *f, const char *src)
+{
+	memset(f, 0, sizeof *f);
+	if (!helpers.n)
+		ag_strv_push(&helpers, "app.types.get_uuid_type");
+	ag_schema_read(f, src, strlen(src), &helpers);
+}
+
+/* The n-th operation of a kind. */
+static const struct ag_schema_op *op_of(const struct ag_schema_file *f, enum ag_schema_op_kind k,
+					int n)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].kind == k && n-- == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+static const struct ag_schema_op *column(const struct ag_schema_file *f, const char *table,
+					 const char *col)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].kind == AG_SOP_COLUMN && strcmp(f->v[i].table, table) == 0 &&
+		    strcmp(f->v[i].column, col) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+/* The family of the type of `Column('c', <TYPE>)` with prelude before. */
+static enum ag_type_family family_of(const char *prelude, const char *type, bool *dialect)
+{
+	char src[2048];
+	snprintf(src, sizeof src,
+		 "%s\ndef upgrade():\n    op.create_table('t', sa.Column('c', %s))\n", prelude, type);
+	struct ag_schema_file f;
+	read_src(&f, src);
+	const struct ag_schema_op *op = column(&f, "t", "c");
+	ck_assert_msg(op != NULL, "no column read from: %s", src);
+	enum ag_type_family fam = op->type.family;
+	if (dialect)
+		*dialect = op->type.dialect;
+	ag_schema_file_free(&f);
+	return fam;
+}
+
+/* ---- reading: types --------------------------------------------------- */
+
+START_TEST(test_type_spellings)
+{
+	bool d = false;
+	const char *sa = "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n";
+	ck_assert_int_eq(family_of(sa, "postgresql.UUID(as_uuid=True)", &d), AG_TYPE_UUID);
+	ck_assert(d);
+	ck_assert_int_eq(family_of(sa, "sa.UUID()", &d), AG_TYPE_UUID);
+	ck_assert(!d); /* SQLAlchemy 2's generic UUID is not a dialect's */
+	ck_assert_int_eq(family_of(sa, "sa.Uuid", &d), AG_TYPE_UUID);
+	ck_assert(!d);
+	ck_assert_int_eq(family_of(sa, "sa.String(36)", NULL), AG_TYPE_STRING);
+	ck_assert_int_eq(family_of(sa, "sa.String(length=36)", NULL), AG_TYPE_STRING);
+	ck_assert_int_eq(family_of(sa, "sa.types.CHAR(36)", NULL), AG_TYPE_STRING);
+	ck_assert_int_eq(family_of(sa, "sa.Text", NULL), AG_TYPE_STRING);
+	ck_assert_int_eq(family_of(sa, "postgresql.VARCHAR(36)", NULL), AG_TYPE_STRING);
+	ck_assert_int_eq(family_of(sa, "sa.Integer()", NULL), AG_TYPE_INTEGER);
+	ck_assert_int_eq(family_of(sa, "sa.BigInteger", NULL), AG_TYPE_INTEGER);
+	ck_assert_int_eq(family_of(sa, "sa.DateTime(timezone=True)", NULL), AG_TYPE_OTHER);
+	ck_assert_int_eq(family_of(sa, "postgresql.JSONB(astext_type=sa.Text())", NULL), AG_TYPE_OTHER);
+	ck_assert_int_eq(family_of(sa, "MyGuid()", NULL), AG_TYPE_UNKNOWN);
+	ck_assert_int_eq(family_of(sa, "sa.String(36) if PG else sa.Integer", NULL), AG_TYPE_UNKNOWN);
+}
+END_TEST
+
+START_TEST(test_type_imports)
+{
+	bool d = false;
+	/* Without a module prefix, through the file's imports. */
+	ck_assert_int_eq(family_of("from sqlalchemy import String", "String(36)", NULL), AG_TYPE_STRING);
+	ck_assert_int_eq(family_of("from sqlalchemy import (\n    Integer,\n    String as S,\n)",
+				   "S(36)", NULL),
+			 AG_TYPE_STRING);
+	ck_assert_int_eq(family_of("from sqlalchemy.dialects.postgresql import UUID", "UUID()", &d),
+			 AG_TYPE_UUID);
+	ck_assert(d);
+	ck_assert_int_eq(family_of("from sqlalchemy.dialects.postgresql import UUID as PGUUID",
+				   "PGUUID(as_uuid=True)", &d),
+			 AG_TYPE_UUID);
+	ck_assert(d);
+	ck_assert_int_eq(family_of("import sqlalchemy.dialects.postgresql as pgd", "pgd.UUID", &d),
+			 AG_TYPE_UUID);
+	ck_assert(d);
+	ck_assert_int_eq(family_of("from sqlalchemy import UUID", "UUID", &d), AG_TYPE_UUID);
+	ck_assert(!d);
+	ck_assert_int_eq(family_of("from sqlalchemy_utils import UUIDType", "UUIDType(binary=False)", &d),
+			 AG_TYPE_UUID);
+	/* An alias that hides a type under another name. */
+	ck_assert_int_eq(family_of("from sqlalchemy import Integer as String", "String()", NULL),
+			 AG_TYPE_INTEGER);
+	ck_assert_int_eq(family_of("from sqlalchemy import Text as UUID", "UUID()", NULL),
+			 AG_TYPE_STRING);
+}
+END_TEST
+
+START_TEST(test_type_arguments)
+{
+	const char *sa = "import sqlalchemy as sa\nimport sqlalchemy_utils\n";
+	/* Uuid(native_uuid=False) is CHAR(32) on every database. */
+	ck_assert_int_eq(family_of(sa, "sa.Uuid(native_uuid=False)", NULL), AG_TYPE_STRING);
+	ck_assert_int_eq(family_of(sa, "sa.Uuid(as_uuid=False)", NULL), AG_TYPE_UUID);
+	/* UUIDType(native=False) is BINARY(16) (bytea), or CHAR(32). */
+	ck_assert_int_eq(family_of(sa, "sqlalchemy_utils.UUIDType(native=False)", NULL), AG_TYPE_OTHER);
+	ck_assert_int_eq(family_of(sa, "sqlalchemy_utils.UUIDType(native=False, binary=False)", NULL),
+			 AG_TYPE_STRING);
+	/* with_variant: what PostgreSQL gets counts, and it is not a slip. */
+	bool d = true;
+	ck_assert_int_eq(family_of("import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql",
+				   "sa.String(36).with_variant(postgresql.UUID(), 'postgresql')", &d),
+			 AG_TYPE_UUID);
+	ck_assert(!d);
+	ck_assert_int_eq(family_of("import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql",
+				   "postgresql.UUID().with_variant(sa.String(36), 'sqlite')", NULL),
+			 AG_TYPE_UUID);
+	ck_assert_int_eq(family_of(sa, "sa.String(36).evaluates_none()", NULL), AG_TYPE_STRING);
+	/* The helper, by its last name, whatever the import path. */
+	ck_assert_int_eq(family_of("from app.types import get_uuid_type", "get_uuid_type()", NULL),
+			 AG_TYPE_HELPER);
+	ck_assert_int_eq(family_of("import app", "app.types.get_uuid_type()", NULL), AG_TYPE_HELPER);
+}
+END_TEST
+
+START_TEST(test_type_bound_to_name)
+{
+	struct ag_schema_file f;
+	read_src(&f, "import sqlalchemy as sa\n"
+		     "from sqlalchemy.dialects import postgresql\n"
+		     "uuid_t = postgresql.UUID(as_uuid=True)\n"
+		     "def upgrade():\n"
+		     "    text_t = sa.Text()\n"
+		     "    op.create_table('t', sa.Column('a', uuid_t), sa.Column('b', text_t))\n");
+	ck_assert_int_eq(column(&f, "t", "a")->type.family, AG_TYPE_UUID);
+	ck_assert_str_eq(column(&f, "t", "a")->type.text, "postgresql.UUID(as_uuid=True)");
+	/* The binding is where the dialect type is written: one use, line 3. */
+	ck_assert(!column(&f, "t", "a")->type.dialect);
+	size_t dialect_uses = 0;
+	for (size_t i = 0; i < f.nuses; i++)
+		if (f.uses[i].type.dialect) {
+			dialect_uses++;
+			ck_assert_int_eq(f.uses[i].type.line, 3);
+		}
+	ck_assert_uint_eq(dialect_uses, 1);
+	ck_assert_int_eq(column(&f, "t", "b")->type.family, AG_TYPE_STRING);
+	ag_schema_file_free(&f);
+}
+END_TEST
+
+/* ---- reading: operations ---------------------------------------------- */
+
+START_TEST(test_create_table_forms)
+{
+	struct ag_schema_file f;
+	read_src(&f, "\"\"\"create things\n\nRevision ID: x\nCreate Date: 2024-05-06 07:08:09.1\n\"\"\"\n"
+		     "from alembic import op\n"
+		     "import sqlalchemy as sa\n"
+		     "\n"
+		     "def upgrade():\n"
+		     "    op.create_table(\n"                                    /* 10 */
+		     "        'posts',\n"
+		     "        sa.Column('id', sa.Integer, primary_key=True),\n"
+		     "        sa.Column('user_id', sa.String(36),\n"
+		     "                  sa.ForeignKey('accounts.id', ondelete='CASCADE'),\n"
+		     "                  nullable=False),\n"                          /* 15 */
+		     "        sa.Column(name='org_id', type_=sa.Integer()),\n"
+		     "        sa.ForeignKeyConstraint(['org_id'], ['orgs.id']),\n"
+		     "        sa.ForeignKeyConstraint(columns=['a', 'b'], refcolumns=['x.a', 'x.b']),\n"
+		     "        schema='app',\n"
+		     "    )\n");
+	ck_assert(f.tokenized);
+	ck_assert_str_eq(f.message, "create things");
+	ck_assert_str_eq(f.create_date, "2024-05-06 07:08:09.1");
+	const struct ag_schema_op *t = op_of(&f, AG_SOP_CREATE_TABLE, 0);
+	ck_assert_str_eq(t->table, "app.posts");
+	ck_assert_int_eq(t->line, 10);
+	const struct ag_schema_op *c = column(&f, "app.posts", "user_id");
+	ck_assert_int_eq(c->type.family, AG_TYPE_STRING);
+	ck_assert_int_eq(c->line, 13);
+	ck_assert_int_eq(c->type.line, 13);
+	ck_assert_str_eq(c->type.text, "sa.String(36)");
+	ck_assert_int_eq(column(&f, "app.posts", "org_id")->type.family, AG_TYPE_INTEGER);
+	/* Keys come after every column of the table, in order. */
+	const struct ag_schema_op *k0 = op_of(&f, AG_SOP_FOREIGN_KEY, 0);
+	ck_assert_str_eq(k0->table, "app.posts");
+	ck_assert_str_eq(k0->ref_table, "accounts");
+	ck_assert_str_eq(k0->cols.v[0], "user_id");
+	ck_assert_str_eq(k0->ref_cols.v[0], "id");
+	ck_assert_int_eq(k0->line, 14); /* the ForeignKey, not the Column */
+	const struct ag_schema_op *k1 = op_of(&f, AG_SOP_FOREIGN_KEY, 1);
+	ck_assert_str_eq(k1->ref_table, "orgs");
+	ck_assert_int_eq(k1->line, 17);
+	const struct ag_schema_op *k2 = op_of(&f, AG_SOP_FOREIGN_KEY, 2);
+	ck_assert_uint_eq(k2->cols.n, 2);
+	ck_assert_str_eq(k2->ref_table, "x");
+	ck_assert_str_eq(k2->ref_cols.v[1], "b");
+	ck_assert_int_eq(k2->line, 18);
+	ck_assert_ptr_null(op_of(&f, AG_SOP_FOREIGN_KEY, 3));
+	ck_assert(t < c && c < k0); /* in upgrade order */
+	ag_schema_file_free(&f);
+}
+END_TEST
+
+START_TEST(test_other_op_forms)
+{
+	struct ag_schema_file f;
+	read_src(&f, "import sqlalchemy as sa\n"
+		     "from sqlalchemy.dialects import postgresql\n"
+		     "def upgrade() -> None:\n"
+		     "    op.add_column('t', sa.Column('a', sa.String(36)))\n"
+		     "    op.add_column(table_name='t', column=sa.Column('b', sa.Integer), schema='s')\n"
+		     "    op.alter_column('t', 'a', type_=postgresql.UUID(), new_column_name='aa')\n"
+		     "    op.alter_column(table_name='t', column_name='b', nullable=True)\n"
+		     "    op.drop_column('t', 'aa')\n"
+		     "    op.drop_table('u')\n"
+		     "    op.rename_table('t', 'v')\n"
+		     "    op.rename_table(old_table_name='v', new_table_name='w')\n"
+		     "    op.create_foreign_key('fk', 't', 'u', ['a'], ['id'])\n"
+		     "    op.create_foreign_key(constraint_name='fk2', source_table='t',\n"
+		     "        referent_table='u', local_cols=['b'], remote_cols=['id'],\n"
+		     "        referent_schema='r')\n"
+		     "    alembic.op.drop_table('z')\n");
+	ck_assert_int_eq(column(&f, "t", "a")->line, 4);
+	ck_assert_int_eq(column(&f, "s.t", "b")->type.family, AG_TYPE_INTEGER);
+	const struct ag_schema_op *a = op_of(&f, AG_SOP_ALTER, 0);
+	ck_assert_str_eq(a->column, "a");
+	ck_assert_str_eq(a->new_name, "aa");
+	ck_assert_int_eq(a->type.family, AG_TYPE_UUID);
+	ck_assert_int_eq(a->line, 6);
+	const struct ag_schema_op *a2 = op_of(&f, AG_SOP_ALTER, 1);
+	ck_assert_str_eq(a2->column, "b");
+	ck_assert_int_eq(a2->type.line, 0); /* no type_: the type is unchanged */
+	ck_assert_str_eq(op_of(&f, AG_SOP_DROP_COLUMN, 0)->column, "aa");
+	ck_assert_str_eq(op_of(&f, AG_SOP_DROP_TABLE, 0)->table, "u");
+	ck_assert_str_eq(op_of(&f, AG_SOP_DROP_TABLE, 1)->table, "z");
+	ck_assert_str_eq(op_of(&f, AG_SOP_RENAME_TABLE, 0)->new_name, "v");
+	ck_assert_str_eq(op_of(&f, AG_SOP_RENAME_TABLE, 1)->table, "v");
+	ck_assert_str_eq(op_of(&f, AG_SOP_RENAME_TABLE, 1)->new_name, "w");
+	const struct ag_schema_op *k = op_of(&f, AG_SOP_FOREIGN_KEY, 0);
+	ck_assert_str_eq(k->table, "t");
+	ck_assert_str_eq(k->ref_table, "u");
+	ck_assert_int_eq(k->line, 12);
+	const struct ag_schema_op *k2 = op_of(&f, AG_SOP_FOREIGN_KEY, 1);
+	ck_assert_str_eq(k2->ref_table, "r.u");
+	ck_assert_str_eq(k2->cols.v[0], "b");
+	ck_assert_int_eq(k2->line, 13);
+	ag_schema_file_free(&f);
+}
+END_TEST
+
+START_TEST(test_batch)
+{
+	struct ag_schema_file f;
+	read_src(&f, "import sqlalchemy as sa\n"
+		     "def upgrade():\n"
+		     "    with op.batch_alter_table('t', schema='s') as b:\n"
+		     "        b.add_column(sa.Column('x', sa.Text()))\n"
+		     "        b.alter_column('x', type_=sa.Integer)\n"
+		     "        b.create_foreign_key('fk', 'u', ['x'], ['id'])\n"
+		     "        b.drop_column('x')\n"
+		     "    other.add_column(sa.Column('y', sa.Text()))\n");
+	ck_assert_int_eq(column(&f, "s.t", "x")->type.family, AG_TYPE_STRING);
+	ck_assert_str_eq(op_of(&f, AG_SOP_ALTER, 0)->table, "s.t");
+	ck_assert_int_eq(op_of(&f, AG_SOP_ALTER, 0)->type.family, AG_TYPE_INTEGER);
+	ck_assert_str_eq(op_of(&f, AG_SOP_FOREIGN_KEY, 0)->table, "s.t");
+	ck_assert_str_eq(op_of(&f, AG_SOP_FOREIGN_KEY, 0)->ref_table, "u");
+	ck_assert_int_eq(op_of(&f, AG_SOP_FOREIGN_KEY, 0)->line, 6);
+	ck_assert_str_eq(op_of(&f, AG_SOP_DROP_COLUMN, 0)->column, "x");
+	ck_assert_ptr_null(column(&f, "s.t", "y")); /* not a batch, not op */
+	ag_schema_file_free(&f);
+}
+END_TEST
+
+START_TEST(test_only_upgrade_counts)
+{
+	struct ag_schema_file f;
+	read_src(&f, "from app.types import get_uuid_type\n"
+		     "import sqlalchemy as sa\n"
+		     "from sqlalchemy.dialects import postgresql\n"
+		     "op.create_table('module_level', sa.Column('a', sa.Integer))\n"
+		     "def get_uuid_type():\n"
+		     "    return None\n"
+		     "def helper():\n"
+		     "    op.create_table('in_helper', sa.Column('a', sa.Integer))\n"
+		     "def upgrade():\n"
+		     "    op.create_table('t', sa.Column('a', sa.Integer))\n"
+		     "    # op.create_table('comment', sa.Column('a', sa.Integer))\n"
+		     "    op.execute(\"op.create_table('string', sa.Column('a', sa.Integer))\")\n"
+		     "def downgrade():\n"
+		     "    op.add_column('t', sa.Column('b', postgresql.UUID()))\n");
+	ck_assert_uint_eq(f.n, 2);
+	ck_assert_str_eq(f.v[0].table, "t");
+	ck_assert(!f.calls_helper); /* defined here, never called */
+	/* Types written outside upgrade() are still uses (for uuid-dialect-type). */
+	bool seen = false;
+	for (size_t i = 0; i < f.nuses; i++)
+		if (f.uses[i].type.dialect) {
+			seen = true;
+			ck_assert(!f.uses[i].in_upgrade);
+			ck_assert_int_eq(f.uses[i].type.line, 14);
+		}
+	ck_assert(seen);
+	ag_schema_file_free(&f);
+}
+END_TEST
+
+START_TEST(test_helper_calls)
+{
+	struct ag_schema_file f;
+	read_src(&f, "from app.types import get_uuid_type as guid\n"
+		     "def upgrade():\n"
+		     "    x = guid()\n");
+	ck_assert(f.calls_helper);
+	ag_schema_file_free(&f);
+	read_src(&f, "def upgrade():\n    x = get_uuid_type\n");
+	ck_assert(!f.calls_helper);
+	ag_schema_file_free(&f);
+}
+END_TEST
+
+START_TEST(test_unreadable_and_odd_input)
+{
+	struct ag_schema_file f;
+	/* Not Python pyscan can read: nothing, and no crash. */
+	read_src(&f, "def upgrade():\n    op.create_table('t', sa.Column('a', sa.Integer)\n");
+	ck_assert(!f.tokenized);
+	ck_assert_uint_eq(f.n, 0);
+	ag_schema_file_free(&f);
+	read_src(&f, "def upgrade():\n    op.create_table('t', 'unterminated)\n");
+	ck_assert(!f.tokenized);
+	ag_schema_file_free(&f);
+	/* Forms that say nothing certain: no operation, no crash. */
+	read_src(&f, "def upgrade():\n"
+		     "    op.create_table(*args)\n"
+		     "    op.create_table(name)\n"
+		     "    op.add_column('t', col)\n"
+		     "    op.add_column('t', sa.Column(n, sa.Integer))\n"
+		     "    op.create_foreign_key('fk', 't', 'u', cols, ['id'])\n"
+		     "    op.create_foreign_key('fk', 't', 'u', ['a', 'b'], ['id'])\n"
+		     "    op.create_table('t', sa.ForeignKeyConstraint(['a'], [users.c.id]))\n"
+		     "    op.create_table('t2', sa.Column('a', sa.ForeignKey('nodot')))\n"
+		     "    op.alter_column()\n"
+		     "    op.drop_column('t')\n"
+		     "    op.rename_table('t')\n"
+		     "    op.create_table(\n");
+	ck_assert(!f.tokenized);
+	ag_schema_file_free(&f);
+	read_src(&f, "def upgrade():\n"
+		     "    op.create_table(*args)\n"
+		     "    op.create_table(name)\n"
+		     "    op.add_column('t', col)\n"
+		     "    op.add_column('t', sa.Column(n, sa.Integer))\n"
+		     "    op.create_foreign_key('fk', 't', 'u', cols, ['id'])\n"
+		     "    op.create_foreign_key('fk', 't', 'u', ['a', 'b'], ['id'])\n"
+		     "    op.create_table('t', sa.ForeignKeyConstraint(['a'], [users.c.id]))\n"
+		     "    op.create_table('t2', sa.Column('a', sa.ForeignKey('nodot')))\n"
+		     "    op.alter_column()\n"
+		     "    op.drop_column('t')\n"
+		     "    op.rename_table('t')\n");
+	ck_assert(f.tokenized);
+	ck_assert_ptr_null(op_of(&f, AG_SOP_FOREIGN_KEY, 0));
+	ck_assert_ptr_null(op_of(&f, AG_SOP_ALTER, 0));
+	ck_assert_ptr_null(op_of(&f, AG_SOP_DROP_COLUMN, 0));
+	ck_assert_ptr_null(op_of(&f, AG_SOP_RENAME_TABLE, 0));
+	ck_assert_ptr_null(column(&f, "t", "n"));
+	ck_assert(column(&f, "t2", "a")->type_from_key);
+	ck_assert_int_eq(column(&f, "t2", "a")->type.family, AG_TYPE_UNKNOWN);
+	ag_schema_file_free(&f);
+	/* Not UTF-8, a NUL byte, nothing at all. */
+	static const char bad[] = "def upgrade():\n    op.drop_table('\xff\xfe')\n\0x";
+	memset(&f, 0, sizeof f);
+	ag_schema_read(&f, bad, sizeof bad - 1, NULL);
+	ck_assert_uint_eq(f.n, 0);
+	ag_schema_file_free(&f);
+	ag_schema_read(&f, "", 0, NULL);
+	ck_assert(f.tokenized);
+	ck_assert_uint_eq(f.n, 0);
+	ag_schema_file_free(&f);
+}
+END_TEST
+
+START_TEST(test_long_type_text)
+{
+	struct ag_schema_file f;
+	read_src(&f, "import sqlalchemy as sa\n"
+		     "def upgrade():\n"
+		     "    op.create_table('t', sa.Column('a', sa.Enum('aaaaaaaaaaaaaaaaaaaa', "
+		     "'bbbbbbbbbbbbbbbbbbbbbbbbb', 'ccccccccccccccccccccccc', 'ddddddddddddddddddd', "
+		     "name='e')))\n");
+	const struct ag_schema_op *c = column(&f, "t", "a");
+	ck_assert_int_eq(c->type.family, AG_TYPE_OTHER);
+	ck_assert_uint_le(strlen(c->type.text), 80);
+	ck_assert(strstr(c->type.text, "...") != NULL);
+	ag_schema_file_free(&f);
+}
+END_TEST
+
+/* ---- the model -------------------------------------------------------- */
+
+struct seen {
+	int n;
+	char what[8][160];
+};
+
+static void record(void *arg, const struct ag_schema_key *k)
+{
+	struct seen *s = arg;
+	if (s->n < 8)
+		snprintf(s->what[s->n], sizeof s->what[0], "%s.%s(%s)->%s.%s(%s)@%s:%d%s%s",
+			 k->local.table, k->local.column, ag_type_family_name(k->local.type->family),
+			 k->ref.table, k->ref.column, ag_type_family_name(k->ref.type->family),
+			 k->file, k->line, k->altered_file ? " altered@" : "",
+			 k->altered_file ? k->altered_file : "");
+	s->n++;
+}
+
+static void apply_src(struct ag_schema *m, const char *src, const char *file, struct seen *s)
+{
+	struct ag_schema_file f;
+	read_src(&f, src);
+	ag_schema_apply(m, &f, file, "rev", record, s);
+	ag_schema_file_free(&f);
+}
+
+START_TEST(test_model_keys)
+{
+	struct ag_schema *m = ag_schema_new();
+	struct seen s = {0};
+	apply_src(m, "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n"
+		     "def upgrade():\n"
+		     "    op.create_table('users', sa.Column('id', postgresql.UUID()))\n"
+		     "    op.create_table('posts', sa.Column('uid', sa.String(36), sa.ForeignKey('users.id')))\n",
+		  "a.py", &s);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_str_eq(s.what[0], "posts.uid(string)->users.id(uuid)@a.py:5");
+	ck_assert_int_eq(ag_schema_column_type(m, "users", "id")->family, AG_TYPE_UUID);
+	/* An alter of a keyed column judges the key again, at the alter. */
+	apply_src(m, "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n"
+		     "def upgrade():\n"
+		     "    op.alter_column('posts', 'uid', type_=postgresql.UUID())\n",
+		  "b.py", &s);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_str_eq(s.what[1], "posts.uid(uuid)->users.id(uuid)@a.py:5 altered@b.py");
+	/* Rename: keys follow the table; the old name is gone. */
+	apply_src(m, "def upgrade():\n    op.rename_table('users', 'people')\n", "c.py", &s);
+	ck_assert_ptr_null(ag_schema_column_type(m, "users", "id"));
+	ck_assert_int_eq(ag_schema_column_type(m, "people", "id")->family, AG_TYPE_UUID);
+	apply_src(m, "import sqlalchemy as sa\n"
+		     "def upgrade():\n"
+		     "    op.alter_column('people', 'id', type_=sa.Text)\n",
+		  "d.py", &s);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_str_eq(s.what[2], "posts.uid(uuid)->people.id(string)@a.py:5 altered@d.py");
+	/* A dropped column takes its keys with it. */
+	apply_src(m, "import sqlalchemy as sa\n"
+		     "def upgrade():\n"
+		     "    op.drop_column('posts', 'uid')\n"
+		     "    op.alter_column('people', 'id', type_=sa.Integer)\n",
+		  "e.py", &s);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_ptr_null(ag_schema_column_type(m, "posts", "uid"));
+	/* Keys to what the model does not know are never judged. */
+	apply_src(m, "import sqlalchemy as sa\n"
+		     "def upgrade():\n"
+		     "    op.add_column('posts', sa.Column('x', sa.Integer, sa.ForeignKey('elsewhere.id')))\n"
+		     "    op.add_column('posts', sa.Column('y', MyType(), sa.ForeignKey('people.id')))\n",
+		  "f.py", &s);
+	ck_assert_int_eq(s.n, 3);
+	/* A dropped table takes its keys; created again, it is new. */
+	apply_src(m, "import sqlalchemy as sa\n"
+		     "def upgrade():\n"
+		     "    op.add_column('posts', sa.Column('z', sa.Integer, sa.ForeignKey('people.id')))\n"
+		     "    op.drop_table('people')\n"
+		     "    op.create_table('people', sa.Column('id', sa.String(36)))\n"
+		     "    op.alter_column('posts', 'z', type_=sa.BigInteger)\n",
+		  "g.py", &s);
+	ck_assert_int_eq(s.n, 4); /* only the key's creation */
+	ck_assert_str_eq(s.what[3], "posts.z(integer)->people.id(integer)@g.py:3");
+	ck_assert_int_eq(ag_schema_column_type(m, "people", "id")->family, AG_TYPE_STRING);
+	ag_schema_free(m);
+	ag_schema_free(NULL);
+}
+END_TEST
+
+START_TEST(test_model_self_key_and_rename_column)
+{
+	struct ag_schema *m = ag_schema_new();
+	struct seen s = {0};
+	apply_src(m, "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n"
+		     "def upgrade():\n"
+		     "    op.create_table('nodes',\n"
+		     "        sa.Column('id', postgresql.UUID()),\n"
+		     "        sa.Column('parent', sa.CHAR(36), sa.ForeignKey('nodes.id')))\n"
+		     "    op.alter_column('nodes', 'parent', new_column_name='up')\n",
+		  "a.py", &s);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_str_eq(s.what[0], "nodes.parent(string)->nodes.id(uuid)@a.py:6");
+	ck_assert_ptr_null(ag_schema_column_type(m, "nodes", "parent"));
+	ck_assert_int_eq(ag_schema_column_type(m, "nodes", "up")->family, AG_TYPE_STRING);
+	ck_assert_ptr_null(ag_schema_column_type(m, "none", "up"));
+	ag_schema_free(m);
+}
+END_TEST
+
+START_TEST(test_model_many_tables)
+{
+	/* Enough tables to grow the name map several times. */
+	struct ag_schema *m = ag_schema_new();
+	struct seen s = {0};
+	struct ag_buf src = {0};
+	ag_buf_adds(&src, "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n"
+			  "def upgrade():\n");
+	for (int i = 0; i < 500; i++)
+		ag_buf_addf(&src, "    op.create_table('t%d', sa.Column('id', %s))\n", i,
+			    i % 2 ? "postgresql.UUID()" : "sa.String(36)");
+	for (int i = 1; i < 500; i++)
+		ag_buf_addf(&src, "    op.create_foreign_key(None, 't%d', 't%d', ['id'], ['id'])\n", i,
+			    i - 1);
+	apply_src(m, src.p, "big.py", &s);
+	ck_assert_int_eq(s.n, 499);
+	ck_assert_int_eq(ag_schema_column_type(m, "t499", "id")->family, AG_TYPE_UUID);
+	ck_assert_int_eq(ag_schema_column_type(m, "t0", "id")->family, AG_TYPE_STRING);
+	ag_buf_free(&src);
+	ag_schema_free(m);
+}
+END_TEST
+
+START_TEST(test_raw_sql_forgets_types)
+{
+	struct ag_schema_file f;
+	read_src(&f, "import sqlalchemy as sa\n"
+		     "from sqlalchemy import text\n"
+		     "def upgrade():\n"
+		     "    op.execute('alter  table ONLY Devices alter column id type uuid')\n"
+		     "    op.execute(sa.text(\"ALTER TABLE IF EXISTS public.\\\"Users\\\" ADD x int\"))\n"
+		     "    op.execute(text('UPDATE t SET a = 1; ALTER TABLE app.t2 DROP b'))\n"
+		     "    op.execute(sqltext='ALTER\\nTABLE t3 RENAME c TO d')\n"
+		     "    op.execute('ALTERED TABLE no; alter tables no2; xalter table no3')\n"
+		     "    op.execute(f'ALTER TABLE {name} DROP c')\n"
+		     "    op.execute(sql)\n");
+	const char *want[] = {"devices", "public.Users", "Users", "app.t2", "t2", "t3"};
+	size_t n = 0;
+	for (size_t i = 0; i < f.n; i++) {
+		ck_assert_int_eq(f.v[i].kind, AG_SOP_FORGET_TABLE);
+		ck_assert_uint_lt(n, AG_ARRAY_LEN(want));
+		ck_assert_str_eq(f.v[i].table, want[n++]);
+	}
+	ck_assert_uint_eq(n, AG_ARRAY_LEN(want));
+	ck_assert_int_eq(f.v[0].line, 4);
+	ag_schema_file_free(&f);
+	/* In the model, the table's columns lose their types: no judgement. */
+	struct ag_schema *m = ag_schema_new();
+	struct seen s = {0};
+	apply_src(m, "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n"
+		     "def upgrade():\n"
+		     "    op.create_table('devices', sa.Column('id', sa.String(36)))\n"
+		     "    op.execute('ALTER TABLE devices ALTER COLUMN id TYPE uuid USING id::uuid')\n"
+		     "    op.create_table('s', sa.Column('d', postgresql.UUID(), sa.ForeignKey('devices.id')))\n",
+		  "a.py", &s);
+	ck_assert_int_eq(s.n, 0);
+	ck_assert_int_eq(ag_schema_column_type(m, "devices", "id")->family, AG_TYPE_UNKNOWN);
+	ag_schema_free(m);
+}
+END_TEST
+
+static void teardown(void)
+{
+	ag_strv_free(&helpers);
+}
+
+Suite *schema_suite(void)
+{
+	Suite *s = suite_create("schema");
+	TCase *tc = tcase_create("types");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_type_spellings);
+	tcase_add_test(tc, test_type_imports);
+	tcase_add_test(tc, test_type_arguments);
+	tcase_add_test(tc, test_type_bound_to_name);
+	tcase_add_test(tc, test_long_type_text);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("operations");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_create_table_forms);
+	tcase_add_test(tc, test_other_op_forms);
+	tcase_add_test(tc, test_batch);
+	tcase_add_test(tc, test_only_upgrade_counts);
+	tcase_add_test(tc, test_helper_calls);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_unreadable_and_odd_input);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_model_keys);
+	tcase_add_test(tc, test_model_self_key_and_rename_column);
+	tcase_add_test(tc, test_model_many_tables);
+	tcase_add_test(tc, test_raw_sql_forgets_types);
+	suite_add_tcase(s, tc);
+	return s;
+}

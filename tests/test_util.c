@@ -1,0 +1,237 @@
+/* Tests for lib/util.c: string vectors, byte buffers, ag_read_file. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+#include "tests/suites.h"
+
+START_TEST(test_strv_core)
+{
+	struct ag_strv sv = {0};
+	ck_assert_uint_eq(sv.n, 0);
+	ck_assert(!ag_strv_has(&sv, "a"));
+	ag_strv_push(&sv, "pear");
+	ag_strv_push(&sv, "apple");
+	ag_strv_push_take(&sv, ag_strdup("fig"));
+	ag_strv_push(&sv, "apple");
+	ck_assert_uint_eq(sv.n, 4);
+	ck_assert_ptr_null(sv.v[4]); /* NULL-terminated */
+	ck_assert(ag_strv_has(&sv, "fig"));
+	ck_assert(!ag_strv_has(&sv, "fi"));
+
+	char *j = ag_strv_join(&sv, ", ");
+	ck_assert_str_eq(j, "pear, apple, fig, apple");
+	free(j);
+
+	ag_strv_sort(&sv);
+	ck_assert_str_eq(sv.v[0], "apple");
+	ck_assert_str_eq(sv.v[1], "apple");
+	ck_assert_str_eq(sv.v[3], "pear");
+
+	ag_strv_uniq(&sv);
+	ck_assert_uint_eq(sv.n, 3);
+	ck_assert_str_eq(sv.v[0], "apple");
+	ck_assert_str_eq(sv.v[1], "fig");
+	ck_assert_str_eq(sv.v[2], "pear");
+	ck_assert_ptr_null(sv.v[3]);
+
+	struct ag_strv cp = {0};
+	ag_strv_copy(&cp, &sv);
+	ck_assert_uint_eq(cp.n, 3);
+	ck_assert_ptr_ne(cp.v[0], sv.v[0]); /* a copy, not the same strings */
+	ck_assert_str_eq(cp.v[2], "pear");
+	ag_strv_free(&cp);
+
+	ag_strv_free(&sv);
+	ck_assert_uint_eq(sv.n, 0);
+	ck_assert_ptr_null(sv.v);
+	ag_strv_free(&sv); /* freeing twice is allowed */
+}
+END_TEST
+
+START_TEST(test_strv_edges)
+{
+	struct ag_strv sv = {0};
+	char *j = ag_strv_join(&sv, ",");
+	ck_assert_str_eq(j, ""); /* never NULL */
+	free(j);
+	ag_strv_uniq(&sv); /* an empty vector */
+	ag_strv_sort(&sv);
+	ck_assert_uint_eq(sv.n, 0);
+
+	/* Growth past the first allocation keeps every string. */
+	for (int i = 0; i < 1000; i++) {
+		char b[16];
+		snprintf(b, sizeof b, "%04d", 999 - i);
+		ag_strv_push(&sv, b);
+	}
+	ck_assert_uint_eq(sv.n, 1000);
+	ag_strv_sort(&sv);
+	ck_assert_str_eq(sv.v[0], "0000");
+	ck_assert_str_eq(sv.v[999], "0999");
+	ag_strv_push(&sv, "0000");
+	ag_strv_uniq(&sv);
+	ck_assert_uint_eq(sv.n, 1000);
+	ag_strv_free(&sv);
+
+	ag_strv_push(&sv, "");
+	ag_strv_push(&sv, "");
+	j = ag_strv_join(&sv, "-");
+	ck_assert_str_eq(j, "-");
+	free(j);
+	ag_strv_uniq(&sv);
+	ck_assert_uint_eq(sv.n, 1);
+	ag_strv_free(&sv);
+}
+END_TEST
+
+START_TEST(test_buf)
+{
+	struct ag_buf b = {0};
+	char *t = ag_buf_take(&b);
+	ck_assert_str_eq(t, ""); /* never NULL, even when nothing was added */
+	free(t);
+
+	ag_buf_add(&b, "", 0);
+	ck_assert_ptr_nonnull(b.p); /* NUL-terminated once anything is added */
+	ck_assert_str_eq(b.p, "");
+	ag_buf_adds(&b, "abc");
+	ag_buf_addc(&b, '-');
+	ag_buf_addf(&b, "%d/%s", 42, "x");
+	ag_buf_add(&b, "zz\0yy", 5); /* binary data, length counted */
+	ck_assert_uint_eq(b.len, 13);
+	ck_assert_str_eq(b.p, "abc-42/xzz");
+	ck_assert_int_eq(memcmp(b.p + 10, "\0yy", 3), 0);
+	ck_assert_int_eq(b.p[13], '\0');
+
+	t = ag_buf_take(&b);
+	ck_assert_ptr_null(b.p);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_str_eq(t, "abc-42/xzz");
+	free(t);
+
+	for (int i = 0; i < 10000; i++)
+		ag_buf_addc(&b, (char)('a' + i % 26));
+	ck_assert_uint_eq(b.len, 10000);
+	ck_assert_int_eq(b.p[9999], 'a' + 9999 % 26);
+	ck_assert_int_eq(b.p[10000], '\0');
+	ag_buf_free(&b);
+	ag_buf_free(&b);
+	ck_assert_ptr_null(b.p);
+}
+END_TEST
+
+START_TEST(test_alloc)
+{
+	char *s = ag_strndup("abcdef", 3);
+	ck_assert_str_eq(s, "abc");
+	free(s);
+	s = ag_printf("%s=%05.1f", "pi", 3.14159);
+	ck_assert_str_eq(s, "pi=003.1");
+	free(s);
+	/* Zero-size requests still return memory that can be freed. */
+	void *p = ag_malloc(0);
+	ck_assert_ptr_nonnull(p);
+	free(p);
+	p = ag_calloc(0, 8);
+	ck_assert_ptr_nonnull(p);
+	free(p);
+	int *v = NULL;
+	size_t cap = 0;
+	ag_grow((void **)&v, &cap, 3, sizeof *v);
+	ck_assert_uint_ge(cap, 3);
+	size_t before = cap;
+	ag_grow((void **)&v, &cap, 2, sizeof *v); /* no shrink, no change */
+	ck_assert_uint_eq(cap, before);
+	ag_grow((void **)&v, &cap, 100, sizeof *v);
+	ck_assert_uint_ge(cap, 100);
+	v[99] = 7;
+	free(v);
+}
+END_TEST
+
+static char *tmp_file(const char *content, size_t len)
+{
+	char *path = ag_strdup("/tmp/ag-test-util-XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, content, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+START_TEST(test_read_file)
+{
+	char *path = tmp_file("hello\0world", 11);
+	size_t len = 0;
+	char *s = ag_read_file(path, &len);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(len, 11);
+	ck_assert_int_eq(memcmp(s, "hello\0world", 11), 0);
+	ck_assert_int_eq(s[11], '\0');
+	free(s);
+	s = ag_read_file(path, NULL); /* len is optional */
+	ck_assert_str_eq(s, "hello");
+	free(s);
+	unlink(path);
+	free(path);
+
+	/* An empty file is an empty string, not NULL. */
+	path = tmp_file("", 0);
+	s = ag_read_file(path, &len);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_str_eq(s, "");
+	free(s);
+	unlink(path);
+	free(path);
+
+	/* Larger than one read. */
+	size_t big = 200000;
+	char *data = ag_malloc(big);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (char)('0' + i % 10);
+	path = tmp_file(data, big);
+	s = ag_read_file(path, &len);
+	ck_assert_uint_eq(len, big);
+	ck_assert_int_eq(memcmp(s, data, big), 0);
+	free(s);
+	free(data);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_read_file_errors)
+{
+	size_t len = 99;
+	errno = 0;
+	ck_assert_ptr_null(ag_read_file("/nonexistent/ag-test/file", &len));
+	ck_assert_int_eq(errno, ENOENT);
+	errno = 0;
+	ck_assert_ptr_null(ag_read_file("/tmp", &len)); /* a directory: read fails */
+	ck_assert_int_eq(errno, EISDIR);
+}
+END_TEST
+
+Suite *util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("strv");
+	tcase_add_test(tc, test_strv_core);
+	tcase_add_test(tc, test_strv_edges);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("buf");
+	tcase_add_test(tc, test_buf);
+	tcase_add_test(tc, test_alloc);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("files");
+	tcase_add_test(tc, test_read_file);
+	tcase_add_test(tc, test_read_file_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
