@@ -380,8 +380,13 @@ static void spread_labels(struct ag_graph *g)
 {
 	for (size_t i = 0; i < g->n; i++)
 		ag_strv_copy(&g->v[i].labels, &g->v[i].script->labels);
+	/* Each node is expanded once (seen[]), so the stack never holds more
+	 * than one entry per edge plus the start, cycles or not. */
+	size_t edges = 0;
+	for (size_t i = 0; i < g->n; i++)
+		edges += g->v[i].nnext;
 	bool *seen = ag_calloc(g->n ? g->n : 1, sizeof(bool));
-	size_t *stack = ag_malloc((g->n * 2 + 1) * sizeof *stack);
+	size_t *stack = ag_malloc((edges + 1) * sizeof *stack);
 	for (size_t i = 0; i < g->n; i++) {
 		struct ag_node *src = &g->v[i];
 		if (!src->script->labels.n)
@@ -397,7 +402,8 @@ static void spread_labels(struct ag_graph *g)
 			last = x;
 			struct ag_node *nd = &g->v[x];
 			size_t *kids = ag_malloc((nd->nnext + 1) * sizeof *kids);
-			memcpy(kids, nd->next, nd->nnext * sizeof *kids);
+			if (nd->nnext) /* next is NULL for a head */
+				memcpy(kids, nd->next, nd->nnext * sizeof *kids);
 			qsort_r(kids, nd->nnext, sizeof *kids, cmp_child, g);
 			/* pushed in reverse so the smallest id is visited first */
 			for (size_t k = nd->nnext; k-- > 0;)
@@ -406,8 +412,6 @@ static void spread_labels(struct ag_graph *g)
 			for (size_t k = 0; k < src->script->labels.n; k++)
 				if (!ag_strv_has(&nd->labels, src->script->labels.v[k]))
 					ag_strv_push(&nd->labels, src->script->labels.v[k]);
-			if (top > g->n)
-				break; /* only in a cyclic graph, which is reported */
 		}
 		size_t steps = 0;
 		for (size_t p = last; p != AG_NONE && steps++ <= g->n;) {

@@ -36,8 +36,11 @@ class GateCase(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def guard(self, *args, url=None, **kw):
-        return harness.run_guard(*args, "--versions", self.versions, "--database-url",
-                                 url or self.url, **kw)
+        # The options go before a `--`: what follows it is release's command.
+        opts = ["--versions", self.versions, "--database-url", url or self.url]
+        args = list(args)
+        cut = args.index("--") if "--" in args else len(args)
+        return harness.run_guard(*args[:cut], *opts, *args[cut:], **kw)
 
     def check_json(self, *args, url=None):
         r = self.guard("check", "--format", "json", *args, url=url)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# tests/deps.sh: installs (apt-get) what building and testing alembic-guard
+# needs and this machine lacks. As root it installs; otherwise it names the
+# command to run and fails, so nothing is skipped for want of a package.
+set -euo pipefail
+
+pkgs=(
+	build-essential pkg-config clang libclang-rt-14-dev  # the build; clang + its runtimes for ASan/UBSan, libFuzzer
+	libpq-dev libcurl4-openssl-dev libjansson-dev libinih-dev
+	check                                     # the unit test framework
+	postgresql openssl                        # the harness's throwaway server (initdb, pg_ctl, TLS)
+	python3 python3-alembic python3-psycopg2  # the oracle: Debian's Alembic on /usr/bin/python3
+	graphviz file                             # dot accepts `graph`; file checks the static binary
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: missing: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# The package lists of a fresh machine may be empty or old.
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: installed ${missing[*]}"
