@@ -3,17 +3,20 @@
 #include <string.h>
 
 #include "gate.h"
+#include "platform.h"
 
-enum { OPT_TARGET = 2000, OPT_REQUIRE_AT_HEAD };
+enum { OPT_TARGET = 2000, OPT_REQUIRE_AT_HEAD, OPT_NOTIFY };
 
 static const struct option opts[] = {
 	{"target", required_argument, NULL, OPT_TARGET},
 	{"require-at-head", no_argument, NULL, OPT_REQUIRE_AT_HEAD},
+	{"notify", required_argument, NULL, OPT_NOTIFY},
 	{NULL, 0, NULL, 0},
 };
 
 struct state {
 	bool require_at_head;
+	const char *notify; /* --notify URL; NULL: NOTIFY_URL */
 };
 
 static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
@@ -29,6 +32,9 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 		return 0;
 	case OPT_REQUIRE_AT_HEAD:
 		st->require_at_head = true;
+		return 0;
+	case OPT_NOTIFY:
+		st->notify = arg;
 		return 0;
 	default:
 		return -1;
@@ -63,6 +69,9 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	} else {
 		ag_cmd_emit(ctx, &r, AG_STYLE_TERSE);
 	}
+	/* After the report: a slow webhook must not delay what people read,
+	 * and a failed notice only warns. */
+	ag_platform_notify(ctx, st.notify, &r);
 	int rc = gate.exit_code;
 	ag_gate_free(&gate);
 	return rc;
@@ -70,10 +79,13 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 
 const struct ag_cmd_entry ag_cmd_check = {
 	.name = "check",
-	.usage = "[--target head|heads] [--require-at-head]",
+	.usage = "[--target head|heads] [--require-at-head] [--notify URL]",
 	.summary = "the release gate: repository + database; exit 0 lets the deploy go on",
 	.options = "      --target head|heads     what the release upgrades to (default head; heads\n"
 		   "                              accepts several heads)\n"
-		   "      --require-at-head       exit 5 when migrations are pending (post-deploy check)\n",
+		   "      --require-at-head       exit 5 when migrations are pending (post-deploy check)\n"
+		   "      --notify URL            on a blocked verdict, POST the report to this webhook\n"
+		   "                              (Slack-compatible; default NOTIFY_URL); a failed\n"
+		   "                              notice warns and never changes the exit code\n",
 	.exec = exec,
 };

@@ -1,4 +1,5 @@
 #include "gate.h"
+#include "platform.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@ int ag_gate_run(struct ag_ctx *ctx, const struct ag_gate_opts *o, struct ag_gate
 		struct ag_err *err)
 {
 	memset(gate, 0, sizeof *gate);
+	gate->context = ag_platform_context();
 	if (ag_ctx_load_repo(ctx, err) < 0)
 		return -1;
 	const char *table = ag_gate_table(ctx);
@@ -85,6 +87,7 @@ void ag_gate_report(struct ag_ctx *ctx, const struct ag_gate *gate, const char *
 	r->db_reachable = gate->db_reachable;
 	r->db_table = gate->table;
 	r->db_target = gate->db_target;
+	r->context = gate->context;
 	r->db_rows = &gate->rows;
 	r->db_table_exists = gate->table_exists;
 	r->db_error = gate->db_error;
@@ -101,6 +104,7 @@ void ag_gate_free(struct ag_gate *gate)
 	ag_db_close(gate->db);
 	free(gate->db_error);
 	free(gate->db_target);
+	free(gate->context);
 	free(gate->table);
 	ag_strv_free(&gate->rows);
 	ag_verdict_free(&gate->verdict);

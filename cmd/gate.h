@@ -24,6 +24,7 @@ struct ag_gate {
 	bool table_exists;
 	char *db_error;           /* NULL or malloced, no secrets */
 	char *db_target;          /* NULL or malloced: user@host:port/db */
+	char *context;            /* NULL or malloced: the Heroku app, release, commit */
 	char *table;              /* malloced: schema.table as displayed */
 	struct ag_strv rows;      /* sorted for display */
 	struct ag_verdict verdict;

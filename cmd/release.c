@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "gate.h"
+#include "platform.h"
 
 enum { OPT_TARGET = 2000, OPT_LOCK_TIMEOUT, OPT_ON_AHEAD };
 
@@ -147,13 +148,16 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 		ag_gate_free(&gate);
 		return rc;
 	}
-	if (rc == AG_EXIT_BLOCKED && only_ahead(&gate) && st.on_ahead == AHEAD_SKIP) {
+	/* auto asks the Platform API only when skipping is on the table. */
+	if (rc == AG_EXIT_BLOCKED && only_ahead(&gate) &&
+	    (st.on_ahead == AHEAD_SKIP ||
+	     (st.on_ahead == AHEAD_AUTO && ag_platform_release_is_rollback(ctx) == 1))) {
 		char *ids = ag_strv_join(&gate.verdict.unknown, ", ");
 		fprintf(stderr,
 			"\n*** alembic-guard release: WARNING: the database is at %s, which this code "
 			"does not define. ***\n*** This looks like a rollback to older code: NOT "
-			"running `%s`, exiting 0 (--on-ahead skip). ***\n\n",
-			ids, child[0]);
+			"running `%s`, exiting 0 (--on-ahead %s). ***\n\n",
+			ids, child[0], st.on_ahead == AHEAD_SKIP ? "skip" : "auto");
 		free(ids);
 		ag_gate_free(&gate);
 		return AG_EXIT_OK;

@@ -594,5 +594,124 @@ class WaitRelease(HerokuCase):
         self.assertIn("Bearer ***", r.err)
 
 
+class GateWithPlatform(HerokuCase):
+    """check --notify, release --on-ahead auto and the release-phase context:
+    the gate against the harness's PostgreSQL, the Platform API faked."""
+
+    def setUp(self):
+        super().setUp()
+        import harness
+        self.harness = harness
+        _, self.url = harness.pg().create_db("platform")
+
+    def gate(self, *args, **kw):
+        args = list(args)
+        cut = args.index("--") if "--" in args else len(args)
+        opts = ["--versions", self.versions, "--database-url", self.url]
+        return self.run_ag(*args[:cut], *opts, *args[cut:], **kw)
+
+    def hook(self):
+        # The secret part of a Slack-style webhook URL must never be shown.
+        return self.fake.url + "/hooks/T0001/B0002/SECRETpart9x"
+
+    def test_notify_posts_a_blocked_verdict(self):
+        self.harness.stamp(self.url, "ghost_rev_9")
+        r = self.gate("check", "--notify", self.hook())
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(len(self.fake.posts), 1, r)
+        post = self.fake.posts[0]
+        self.assertEqual(post["path"], "/hooks/T0001/B0002/SECRETpart9x")
+        self.assertIn("ghost_rev_9", post["body"]["text"])
+        self.assertIn("BLOCKED", post["body"]["text"].upper())
+        report = post["body"]["report"]
+        self.assertEqual(report["verdict"], "blocked")
+        self.assertIn("unknown-db-revision", [f["code"] for f in report["findings"]])
+        # The token goes only to the API, never to a webhook.
+        self.assertNotIn(TOKEN, json.dumps(post["headers"]))
+        self.assertIn("notice sent", r.err)
+        self.assertIn("/hooks/", r.err)
+
+    def test_notify_url_from_the_environment(self):
+        self.harness.stamp(self.url, "ghost_rev_9")
+        r = self.gate("check", env={"NOTIFY_URL": self.hook()})
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(len(self.fake.posts), 1, r)
+
+    def test_no_notice_when_safe(self):
+        self.harness.stamp(self.url, "aaa111")
+        r = self.gate("check", "--notify", self.hook())
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(self.fake.posts, [])
+
+    def test_failed_notice_warns_and_keeps_the_exit_code(self):
+        self.harness.stamp(self.url, "ghost_rev_9")
+        self.fake.hook_answers += [{"status": 500, "body": "boom"}] * 3
+        r = self.gate("check", "--notify", self.hook())
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("warning", r.err)
+        self.assertIn("not sent", r.err)
+        # Nobody listening at all: the same.
+        r = self.gate("check", "--notify", "http://127.0.0.1:1/hooks/SECRETx")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("not sent", r.err)
+
+    def rollback_env(self, version):
+        return {"HEROKU_APP_NAME": APP, "HEROKU_RELEASE_VERSION": "v%d" % version,
+                "DYNO": "release.4242"}
+
+    def test_on_ahead_auto_skips_a_rollback(self):
+        self.fake.add_release(APP, 41)
+        self.fake.add_release(APP, 42, status="pending", description="Rollback to v39")
+        self.harness.stamp(self.url, "ccc333fromnewer")
+        marker = os.path.join(self.tmp, "ran")
+        r = self.gate("release", "--on-ahead", "auto", "--", "touch", marker,
+                      env=self.rollback_env(42))
+        self.assertEqual(r.rc, 0, r)
+        self.assertFalse(os.path.exists(marker))
+        self.assertIn("rollback", r.err)
+        self.assertIn("ccc333fromnewer", r.err)
+        self.assertTrue(any("/releases/42" in q["path"] for q in self.fake.requests), r)
+
+    def test_on_ahead_auto_fails_when_not_a_rollback(self):
+        self.fake.add_release(APP, 42, status="pending", description="Deploy 1a2b3c4")
+        self.harness.stamp(self.url, "ccc333fromnewer")
+        marker = os.path.join(self.tmp, "ran")
+        r = self.gate("release", "--on-ahead", "auto", "--", "touch", marker,
+                      env=self.rollback_env(42))
+        self.assertEqual(r.rc, 1, r)
+        self.assertFalse(os.path.exists(marker))
+        self.assertIn("not a rollback", r.err)
+
+    def test_on_ahead_auto_without_a_token_fails_safe(self):
+        self.fake.add_release(APP, 42, status="pending", description="Rollback to v39")
+        self.harness.stamp(self.url, "ccc333fromnewer")
+        r = self.gate("release", "--on-ahead", "auto", "--", "true", token=None,
+                      env=self.rollback_env(42))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("HEROKU_API_KEY", r.err)
+
+    def test_on_ahead_auto_does_not_ask_when_nothing_is_ahead(self):
+        self.harness.stamp(self.url, "aaa111")
+        r = self.gate("release", "--on-ahead", "auto", "--", "true", env=self.rollback_env(42))
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(self.fake.api_requests(), [])
+
+    def test_release_phase_context_in_reports(self):
+        self.harness.stamp(self.url, "aaa111")
+        env = {"DYNO": "release.1234", "HEROKU_APP_NAME": APP, "HEROKU_RELEASE_VERSION": "v77",
+               "HEROKU_SLUG_COMMIT": "0123456789abcdef0123456789abcdef01234567"}
+        r = self.gate("check", "--format", "json", env=env)
+        self.assertEqual(r.rc, 0, r)
+        ctx = json.loads(r.out)["context"]
+        for want in (APP, "v77", "0123456789ab"):
+            self.assertIn(want, ctx)
+        r = self.gate("diagnose", env=env)
+        self.assertIn(APP, r.out)
+        self.assertIn("v77", r.out)
+        # Outside Heroku: no context at all.
+        r = self.gate("check", "--format", "json")
+        self.assertNotIn("context", json.loads(r.out))
+
+
 if __name__ == "__main__":
     unittest.main()
