@@ -262,7 +262,14 @@ int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err)
 	}
 	free(cwd);
 	bool recursive = ctx->recursive || ctx->config.recursive;
-	if (ag_scripts_load(&ctx->scripts, &ctx->locations, recursive, &ctx->defines, err) < 0)
+	/* heads needs only the graph; everything else also lints what each
+	 * upgrade() does, read in the same pass. */
+	struct ag_scripts_opts so = {
+		.recursive = recursive,
+		.defs = &ctx->defines,
+		.schema_helpers = ctx->graph_only ? NULL : &ctx->settings.uuid_helpers,
+	};
+	if (ag_scripts_read(&ctx->scripts, &ctx->locations, &so, err) < 0)
 		return -1;
 	struct ag_graph_opts gopts = {.heads_ok = ctx->heads_ok};
 	ctx->graph = ag_graph_build(&ctx->scripts, &gopts);
@@ -284,8 +291,8 @@ int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err)
 		.expected_heads = &ctx->settings.expected_heads,
 		.expected_head_count = ctx->settings.expected_head_count,
 	};
-	if (!ctx->graph_only && ag_lint_run(ctx->graph, &lo, &ctx->graph->findings, err) < 0)
-		return -1;
+	if (!ctx->graph_only)
+		ag_lint_run(ctx->graph, &lo, &ctx->graph->findings);
 	ag_settings_apply(&ctx->settings, &ctx->graph->findings);
 	return 0;
 }

@@ -1,13 +1,8 @@
 #include "lint.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "repair.h"
 
@@ -451,111 +446,15 @@ void ag_lint_heads(const struct ag_graph *g, const struct ag_lint_opts *o, struc
 
 /* ---- all of them ----------------------------------------------------- */
 
-struct job {
-	const struct ag_graph *g;
-	const struct ag_strv *helpers;
-	struct ag_schema_file *store;
-	atomic_size_t next;
-	atomic_int failed_errno;
-	atomic_size_t failed_index;
-};
-
-/* Reads path into *buf (grown as needed; NUL-terminated). */
-static int read_into(const char *path, char **buf, size_t *cap, size_t *len)
+void ag_lint_run(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	size_t n = 0;
-	for (;;) {
-		if (n + 1 >= *cap) {
-			size_t c = *cap ? *cap * 2 : 65536;
-			*buf = ag_realloc(*buf, c);
-			*cap = c;
-		}
-		ssize_t r = read(fd, *buf + n, *cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	(*buf)[n] = '\0';
-	*len = n;
-	return 0;
-}
-
-static void *worker(void *arg)
-{
-	struct job *j = arg;
-	char *buf = NULL;
-	size_t cap = 0;
-	for (;;) {
-		size_t i = atomic_fetch_add(&j->next, 1);
-		if (i >= j->g->n)
-			break;
-		size_t len = 0;
-		if (read_into(j->g->v[i].script->path, &buf, &cap, &len) < 0) {
-			int zero = 0;
-			if (atomic_compare_exchange_strong(&j->failed_errno, &zero, errno ? errno : EIO))
-				atomic_store(&j->failed_index, i);
-			continue;
-		}
-		ag_schema_read(&j->store[i], buf, len, j->helpers);
-	}
-	free(buf);
-	return NULL;
-}
-
-int ag_lint_run(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out,
-		struct ag_err *err)
-{
-	struct ag_strv defaults = {0};
 	struct ag_lint_opts opts = o ? *o : (struct ag_lint_opts){0};
-	if (!opts.uuid_helpers || !opts.uuid_helpers->n) {
-		ag_strv_push(&defaults, DEFAULT_HELPER);
-		opts.uuid_helpers = &defaults;
-	}
-	struct job j;
-	memset(&j, 0, sizeof j);
-	j.g = g;
-	j.helpers = opts.uuid_helpers;
-	j.store = ag_calloc(g->n + 1, sizeof *j.store);
-	atomic_init(&j.next, 0);
-	atomic_init(&j.failed_errno, 0);
-	atomic_init(&j.failed_index, 0);
-	/* Tokenizing dominates (the files are in the page cache since
-	 * script.c read them): two workers keep both cores busy, as there. */
-	pthread_t th;
-	bool threaded = g->n >= 64 && pthread_create(&th, NULL, worker, &j) == 0;
-	worker(&j);
-	if (threaded)
-		pthread_join(th, NULL);
-	int rc = 0;
-	int e = atomic_load(&j.failed_errno);
-	if (e) {
-		rc = ag_err_set(err, AG_ERR_IO, "cannot read %s: %s",
-				g->v[atomic_load(&j.failed_index)].script->path, strerror(e));
-	} else {
-		const struct ag_schema_file **files = ag_calloc(g->n + 1, sizeof *files);
-		for (size_t i = 0; i < g->n; i++)
-			files[i] = &j.store[i];
-		ag_lint_file_names(g, files, &opts, out);
-		ag_lint_docstrings(g, out);
-		ag_lint_uuid(g, files, &opts, out);
-		ag_lint_heads(g, &opts, out);
-		free(files);
-	}
+	const struct ag_schema_file **files = ag_calloc(g->n + 1, sizeof *files);
 	for (size_t i = 0; i < g->n; i++)
-		ag_schema_file_free(&j.store[i]);
-	free(j.store);
-	ag_strv_free(&defaults);
-	return rc;
+		files[i] = g->v[i].script ? g->v[i].script->schema : NULL;
+	ag_lint_file_names(g, files, &opts, out);
+	ag_lint_docstrings(g, out);
+	ag_lint_uuid(g, files, &opts, out);
+	ag_lint_heads(g, &opts, out);
+	free(files);
 }

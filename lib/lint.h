@@ -25,10 +25,11 @@
  * (multiple-bases lives in lib/graph.c with the other graph rules.)
  *
  * The UUID rules follow the schema the migrations build (lib/schema.h) in
- * upgrade order, which needs each file's body: ag_lint_run reads the files
- * once more (two threads, as lib/script.c does). Tokenizing again is most
- * of the cost (about 33 ms per 1,000 migrations here); keeping script.c's
- * buffers would only save the read calls, for 3 MB of memory per 1,000.
+ * upgrade order, which needs what each file's upgrade() does: the scripts
+ * must be loaded with ag_scripts_read's schema_helpers, which reads it from
+ * the buffer the revision variables came from (one read per file). A script
+ * without a schema (not loaded so, or too large to read) is left out of the
+ * UUID rules.
  *
  * Ownership: everything is borrowed; findings are appended to the caller's
  * list (copied strings).
@@ -53,13 +54,9 @@ struct ag_lint_opts {
 	int expected_head_count;            /* 0: not checked */
 };
 
-/*
- * Reads every migration file of the graph (each node's script) and runs
- * every rule; appends the findings to out. Returns 0, or -1 with err set
- * (AG_ERR_IO) when a file that was read before cannot be read now.
- */
-int ag_lint_run(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out,
-		struct ag_err *err);
+/* Runs every rule on the graph and its scripts' schemas; appends the
+ * findings to out. */
+void ag_lint_run(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out);
 
 /* The rules one at a time (files[i] is node i's file, as read by
  * ag_schema_read; NULL entries are files that could not be read). */

@@ -670,6 +670,10 @@ void ag_script_free(struct ag_script *sc)
 	free(sc->doc_revision);
 	ag_strv_free(&sc->doc_revises);
 	ag_findings_free(&sc->findings);
+	if (sc->schema) {
+		ag_schema_file_free(sc->schema);
+		free(sc->schema);
+	}
 	memset(sc, 0, sizeof *sc);
 }
 
@@ -687,6 +691,7 @@ bool ag_script_is_candidate(const char *name)
 struct job {
 	struct ag_scripts *ss;
 	const struct ag_defines *defs;
+	const struct ag_strv *schema_helpers;
 	atomic_size_t next;
 	atomic_int failed_errno;
 	atomic_size_t failed_index;
@@ -755,6 +760,10 @@ static void *worker(void *arg)
 			continue;
 		}
 		ag_script_parse(sc, sc->path, buf, len, j->defs);
+		if (j->schema_helpers) {
+			sc->schema = ag_calloc(1, sizeof *sc->schema);
+			ag_schema_read(sc->schema, buf, len, j->schema_helpers);
+		}
 	}
 	free(buf);
 	return NULL;
@@ -828,6 +837,17 @@ static int list_dir(struct ag_scripts *ss, const char *dir, size_t loc, bool rec
 int ag_scripts_load(struct ag_scripts *out, const struct ag_strv *locations, bool recursive,
 		    const struct ag_defines *defs, struct ag_err *err)
 {
+	struct ag_scripts_opts o = {.recursive = recursive, .defs = defs};
+	return ag_scripts_read(out, locations, &o, err);
+}
+
+int ag_scripts_read(struct ag_scripts *out, const struct ag_strv *locations,
+		    const struct ag_scripts_opts *opts, struct ag_err *err)
+{
+	struct ag_scripts_opts none = {0};
+	if (!opts)
+		opts = &none;
+	bool recursive = opts->recursive;
 	struct ag_strv seen = {0};
 	size_t present = 0;
 	for (size_t i = 0; i < locations->n; i++) {
@@ -867,7 +887,8 @@ int ag_scripts_load(struct ag_scripts *out, const struct ag_strv *locations, boo
 	struct job j;
 	memset(&j, 0, sizeof j);
 	j.ss = out;
-	j.defs = defs;
+	j.defs = opts->defs;
+	j.schema_helpers = opts->schema_helpers;
 	atomic_init(&j.next, 0);
 	atomic_init(&j.failed_errno, 0);
 	atomic_init(&j.failed_index, 0);

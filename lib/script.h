@@ -9,7 +9,9 @@
  *
  * ag_scripts_load lists every version location as Alembic 1.8 does
  * (every *.py but __init__* and .#*, in directory order) and parses the
- * files, two at a time.
+ * files, two at a time. ag_scripts_read can also read what each upgrade()
+ * does to the schema (lib/schema.h) from the same buffer, so that lint
+ * never opens a file a second time.
  *
  * Ownership: an ag_script owns its strings and findings; ag_scripts owns
  * its scripts. Problems in a file are findings on that script (parse-error,
@@ -24,6 +26,7 @@
 
 #include "err.h"
 #include "finding.h"
+#include "schema.h"
 #include "util.h"
 
 /* Values for names used in expressions: names[i] -> values[i]. */
@@ -57,6 +60,9 @@ struct ag_script {
 	bool annotated; /* revision: str = ... */
 	char quote;     /* the quote of the revision literal, ' or " */
 	struct ag_findings findings;
+	/* NULL, or malloced when loaded with schema_helpers (and the file could
+	 * be read): the schema operations of its upgrade(). */
+	struct ag_schema_file *schema;
 };
 
 /* Parses buf (len bytes, need not be NUL-terminated) as the file at path.
@@ -82,6 +88,16 @@ bool ag_script_is_candidate(const char *name);
  */
 int ag_scripts_load(struct ag_scripts *out, const struct ag_strv *locations, bool recursive,
 		    const struct ag_defines *defs, struct ag_err *err);
+
+struct ag_scripts_opts {
+	bool recursive;
+	const struct ag_defines *defs;        /* NULL: no defines */
+	const struct ag_strv *schema_helpers; /* non-NULL: also fill each script's schema,
+						 with these UUID helper names */
+};
+/* ag_scripts_load with options (opts may be NULL). */
+int ag_scripts_read(struct ag_scripts *out, const struct ag_strv *locations,
+		    const struct ag_scripts_opts *opts, struct ag_err *err);
 void ag_scripts_free(struct ag_scripts *ss);
 
 #endif
