@@ -46,12 +46,7 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 	case OPT_DIR: st->dir = arg; return 0;
 	case OPT_WRITE: st->write = true; return 0;
 	case OPT_TARGET:
-		if (strcmp(arg, "head") != 0 && strcmp(arg, "heads") != 0) {
-			ag_cmd_warn("--target wants head or heads, not '%s'", arg);
-			return -1;
-		}
-		ctx->heads_ok = strcmp(arg, "heads") == 0;
-		return 0;
+		return ag_cmd_parse_target(ctx, arg);
 	default: return -1;
 	}
 }
@@ -250,8 +245,8 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	ag_findings_copy(&all, &res.graph->findings);
-	struct ag_verdict_opts vo = {
-	    .target_heads = ctx->heads_ok, .strict = ctx->strict, .table = gate.table};
+	struct ag_verdict_opts vo;
+	ag_gate_verdict_opts(ctx, gate.table, &vo);
 	if (rows) {
 		ag_verdict_judge(&after, res.graph, gate.table_exists, rows, &vo);
 		judged = true;

@@ -24,12 +24,7 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 	struct state *st = sp;
 	switch (o) {
 	case OPT_TARGET:
-		if (strcmp(arg, "head") != 0 && strcmp(arg, "heads") != 0) {
-			ag_cmd_warn("--target wants head or heads, not '%s'", arg);
-			return -1;
-		}
-		ctx->heads_ok = strcmp(arg, "heads") == 0;
-		return 0;
+		return ag_cmd_parse_target(ctx, arg);
 	case OPT_REQUIRE_AT_HEAD:
 		st->require_at_head = true;
 		return 0;

@@ -96,6 +96,17 @@ int ag_cmd_parse_int(const char *opt, const char *arg, int min, int max, int *ou
 	return 0;
 }
 
+int ag_cmd_parse_target(struct ag_ctx *ctx, const char *arg)
+{
+	if (strcmp(arg, "head") != 0 && strcmp(arg, "heads") != 0) {
+		ag_cmd_warn("--target wants head or heads, not '%s'", arg);
+		return -1;
+	}
+	ctx->heads_ok = strcmp(arg, "heads") == 0;
+	ctx->target_given = true;
+	return 0;
+}
+
 static int global_opt(struct ag_ctx *ctx, int opt, const char *arg)
 {
 	switch (opt) {

@@ -103,6 +103,9 @@ void ag_cmd_emit(struct ag_ctx *ctx, struct ag_report *r, enum ag_style style);
 void ag_cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a non-negative integer option; -1 on error (printed). */
 int ag_cmd_parse_int(const char *opt, const char *arg, int min, int max, int *out);
+/* --target head|heads: sets ctx->heads_ok and marks it given, so that it
+ * wins over the settings' target; -1 on error (printed). */
+int ag_cmd_parse_target(struct ag_ctx *ctx, const char *arg);
 
 /* The commands (one file each). */
 extern const struct ag_cmd_entry ag_cmd_backfill;

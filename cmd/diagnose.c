@@ -14,14 +14,8 @@ static const struct option opts[] = {
 static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 {
 	(void)sp;
-	if (o == OPT_TARGET) {
-		if (strcmp(arg, "head") != 0 && strcmp(arg, "heads") != 0) {
-			ag_cmd_warn("--target wants head or heads, not '%s'", arg);
-			return -1;
-		}
-		ctx->heads_ok = strcmp(arg, "heads") == 0;
-		return 0;
-	}
+	if (o == OPT_TARGET)
+		return ag_cmd_parse_target(ctx, arg);
 	return -1;
 }
 

@@ -9,6 +9,17 @@ const char *ag_gate_table(const struct ag_ctx *ctx)
 	return ctx->version_table ? ctx->version_table : "alembic_version";
 }
 
+void ag_gate_verdict_opts(const struct ag_ctx *ctx, const char *table, struct ag_verdict_opts *vo)
+{
+	memset(vo, 0, sizeof *vo);
+	vo->target_heads = ctx->heads_ok;
+	vo->strict = ctx->strict;
+	vo->table = table;
+	vo->replaces_old = &ctx->settings.replaces_old;
+	vo->replaces_new = &ctx->settings.replaces_new;
+	vo->settings = &ctx->settings;
+}
+
 int ag_gate_run(struct ag_ctx *ctx, const struct ag_gate_opts *o, struct ag_gate *gate,
 		struct ag_err *err)
 {
@@ -19,12 +30,9 @@ int ag_gate_run(struct ag_ctx *ctx, const struct ag_gate_opts *o, struct ag_gate
 	const char *table = ag_gate_table(ctx);
 	gate->table = ag_db_table_name(ctx->version_table_schema, table);
 	const char *url = ag_ctx_database_url(ctx);
-	struct ag_verdict_opts vo = {
-		.target_heads = ctx->heads_ok,
-		.require_at_head = o->require_at_head,
-		.strict = ctx->strict,
-		.table = gate->table,
-	};
+	struct ag_verdict_opts vo;
+	ag_gate_verdict_opts(ctx, gate->table, &vo);
+	vo.require_at_head = o->require_at_head;
 	struct ag_graph *g = ctx->graph;
 	if (!url) {
 		if (o->need_db)

@@ -44,6 +44,10 @@ int ag_gate_run(struct ag_ctx *ctx, const struct ag_gate_opts *o, struct ag_gate
 void ag_gate_report(struct ag_ctx *ctx, const struct ag_gate *gate, const char *command,
 		    struct ag_report *r);
 void ag_gate_free(struct ag_gate *gate);
+/* The verdict's options from the context: target, --strict, the settings'
+ * replaces, ignore and severity. table is borrowed (schema-qualified). */
+void ag_gate_verdict_opts(const struct ag_ctx *ctx, const char *table,
+			  struct ag_verdict_opts *vo);
 /* The version table as configured: name and schema (schema may be NULL). */
 const char *ag_gate_table(const struct ag_ctx *ctx);
 

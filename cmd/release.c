@@ -33,12 +33,7 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 	struct state *st = sp;
 	switch (o) {
 	case OPT_TARGET:
-		if (strcmp(arg, "head") != 0 && strcmp(arg, "heads") != 0) {
-			ag_cmd_warn("--target wants head or heads, not '%s'", arg);
-			return -1;
-		}
-		ctx->heads_ok = strcmp(arg, "heads") == 0;
-		return 0;
+		return ag_cmd_parse_target(ctx, arg);
 	case OPT_LOCK_TIMEOUT:
 		return ag_cmd_parse_int("--lock-timeout", arg, 0, 86400, &st->lock_timeout);
 	case OPT_ON_AHEAD:
@@ -195,8 +190,8 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 		return AG_EXIT_DB;
 	}
 	struct ag_verdict v;
-	struct ag_verdict_opts vo = {.target_heads = ctx->heads_ok, .strict = ctx->strict,
-				     .table = gate.table};
+	struct ag_verdict_opts vo;
+	ag_gate_verdict_opts(ctx, gate.table, &vo);
 	ag_verdict_judge(&v, ctx->graph, exists, &rows, &vo);
 	if (v.exit_code != AG_EXIT_OK) {
 		ag_cmd_warn("release: the database changed while waiting for the lock; now blocked:");

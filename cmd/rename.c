@@ -34,12 +34,7 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 	case OPT_WRITE: st->write = true; return 0;
 	case OPT_APPLY: st->apply = true; return 0;
 	case OPT_TARGET:
-		if (strcmp(arg, "head") != 0 && strcmp(arg, "heads") != 0) {
-			ag_cmd_warn("--target wants head or heads, not '%s'", arg);
-			return -1;
-		}
-		ctx->heads_ok = strcmp(arg, "heads") == 0;
-		return 0;
+		return ag_cmd_parse_target(ctx, arg);
 	default: return -1;
 	}
 }
@@ -300,8 +295,8 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	}
 	ag_findings_copy(&all, &res.graph->findings);
 	ag_findings_copy(&all, &dbf);
-	struct ag_verdict_opts vo = {
-	    .target_heads = ctx->heads_ok, .strict = ctx->strict, .table = gate.table};
+	struct ag_verdict_opts vo;
+	ag_gate_verdict_opts(ctx, gate.table, &vo);
 	if (rows) {
 		if (applied) {
 			bool exists = false;

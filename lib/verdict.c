@@ -268,6 +268,8 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 				g->heads.n == 1 ? "" : "s", at);
 		free(at);
 	}
+	if (opts)
+		ag_settings_apply(opts->settings, &v->findings);
 	bool strict = opts && opts->strict;
 	if (blocking(&g->findings, strict) || blocking(&v->findings, strict))
 		v->exit_code = 1;

@@ -19,6 +19,7 @@
 
 #include "finding.h"
 #include "graph.h"
+#include "settings.h"
 #include "util.h"
 
 struct ag_verdict_opts {
@@ -29,6 +30,9 @@ struct ag_verdict_opts {
 	/* Squashed histories: old ids production may still hold, mapped to the
 	 * id that replaced each (replaces_old[i] -> replaces_new[i]). May be NULL. */
 	const struct ag_strv *replaces_old, *replaces_new;
+	/* NULL, or the project's settings: their ignore and severity apply to
+	 * the database findings before the exit code is decided. */
+	const struct ag_settings *settings;
 };
 
 struct ag_verdict {
