@@ -352,6 +352,7 @@ void ag_cmd_emit(struct ag_ctx *ctx, struct ag_report *r, enum ag_style style)
 {
 	struct ag_buf b = {0};
 	r->quiet = ctx->quiet;
+	r->strict = ctx->strict;
 	r->color = ctx->color && !ctx->no_color && ctx->format == AG_FORMAT_TEXT;
 	if (!r->locations && ctx->locations.n)
 		r->locations = &ctx->locations;

@@ -416,6 +416,7 @@ static void render_json(struct ag_ctx *ctx, const struct view *v, struct ag_gate
 	ag_gate_report(ctx, gate, "graph", &r);
 	r.exit_code = rc;
 	r.quiet = ctx->quiet;
+	r.strict = ctx->strict;
 	struct ag_buf b = {0};
 	ag_report_render(&r, AG_FORMAT_JSON, AG_STYLE_LIST, &b);
 	json_error_t je;

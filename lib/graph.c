@@ -464,9 +464,14 @@ static void summarize(struct ag_graph *g, const struct ag_graph_opts *opts)
 			"target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for "
 			"all heads\"",
 			g->heads.n, list);
-		ag_finding_fix(f, "alembic merge heads -m \"merge heads\" (then commit the new "
-				  "migration), or, if the branches are meant to stay apart, upgrade "
-				  "with `heads` and run the guard with --target heads");
+		if (ok)
+			ag_finding_fix(f, "nothing to do while the release runs `alembic upgrade "
+					  "heads`; `alembic merge heads` joins them when they should "
+					  "become one line again");
+		else
+			ag_finding_fix(f, "alembic merge heads -m \"merge heads\" (then commit the new "
+					  "migration), or, if the branches are meant to stay apart, "
+					  "upgrade with `heads` and run the guard with --target heads");
 		ag_finding_detail(f, "heads: %s", list);
 		free(list);
 	}

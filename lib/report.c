@@ -199,13 +199,22 @@ static void gh_escape(struct ag_buf *out, const char *s, bool property)
 	}
 }
 
+/* Quiet output keeps what blocks the verdict: errors, and with --strict
+ * warnings too. */
+static bool hidden(const struct ag_report *r, const struct ag_finding *f)
+{
+	if (!r->quiet || f->severity == AG_SEV_ERROR)
+		return false;
+	return f->severity == AG_SEV_INFO || !r->strict;
+}
+
 static void render_github(const struct ag_report *r, struct ag_buf *out)
 {
 	for (size_t i = 0; r->findings && i < r->findings->n; i++) {
 		const struct ag_finding *f = &r->findings->v[i];
 		const char *kind = f->severity == AG_SEV_ERROR ? "error"
 				   : f->severity == AG_SEV_WARNING ? "warning" : "notice";
-		if (r->quiet && f->severity != AG_SEV_ERROR)
+		if (hidden(r, f))
 			continue;
 		ag_buf_addf(out, "::%s ", kind);
 		if (f->file) {
@@ -283,7 +292,7 @@ static void render_list(const struct ag_report *r, struct ag_buf *out)
 {
 	for (size_t i = 0; r->findings && i < r->findings->n; i++) {
 		const struct ag_finding *f = &r->findings->v[i];
-		if (r->quiet && f->severity != AG_SEV_ERROR)
+		if (hidden(r, f))
 			continue;
 		where(out, f);
 		ag_buf_addf(out, "%s%s%s: %s [%s]\n", sev_color(r, f->severity),
@@ -318,9 +327,7 @@ static void render_terse(const struct ag_report *r, struct ag_buf *out)
 {
 	for (size_t i = 0; r->findings && i < r->findings->n; i++) {
 		const struct ag_finding *f = &r->findings->v[i];
-		if (f->severity == AG_SEV_INFO && r->quiet)
-			continue;
-		if (r->quiet && f->severity != AG_SEV_ERROR)
+		if (hidden(r, f))
 			continue;
 		ag_buf_addf(out, "%s%s%s %s: ", sev_color(r, f->severity), ag_severity_name(f->severity),
 			    off(r), f->code);
@@ -394,7 +401,7 @@ static void render_story(const struct ag_report *r, struct ag_buf *out)
 	size_t shown = 0;
 	for (size_t i = 0; r->findings && i < r->findings->n; i++) {
 		const struct ag_finding *f = &r->findings->v[i];
-		if (r->quiet && f->severity != AG_SEV_ERROR)
+		if (hidden(r, f))
 			continue;
 		shown++;
 		ag_buf_addf(out, "\n  %s%s%s %s%s%s\n", sev_color(r, f->severity),

@@ -44,7 +44,8 @@ struct ag_report {
 	bool path_unknown;                 /* rows no file defines: no path can be given */
 	const struct ag_findings *findings;
 	const char *context;               /* "app X, release v12, commit abc" or NULL */
-	bool quiet;                        /* text: only errors and the verdict */
+	bool quiet;                        /* text: only what blocks, and the verdict */
+	bool strict;                       /* warnings block, so quiet keeps them */
 	bool color;                        /* text: ANSI colours */
 };
 

@@ -297,6 +297,17 @@ START_TEST(test_github)
 	ck_assert_ptr_nonnull(strstr(s, "::error"));
 	ck_assert_ptr_eq(strchr(s, '\n'), strstr(s, "\nalembic-guard lint"));
 	free(s);
+
+	/* Quiet and strict: the warning blocks, so it stays; info still goes. */
+	r.strict = true;
+	s = render(&r, AG_FORMAT_GITHUB, AG_STYLE_LIST);
+	ck_assert_ptr_nonnull(strstr(s, "::warning title=multiple-bases::two bases"));
+	ck_assert_ptr_null(strstr(s, "::notice"));
+	free(s);
+	s = render(&r, AG_FORMAT_TEXT, AG_STYLE_TERSE);
+	ck_assert_ptr_nonnull(strstr(s, "warning multiple-bases: two bases"));
+	ck_assert_ptr_null(strstr(s, "at-head"));
+	free(s);
 	ag_findings_free(&fs);
 }
 END_TEST
