@@ -81,7 +81,20 @@ fuzz: deps
 		tests/fuzz/fuzz_pyscan.c build-fuzz/libag.a $(AG_LIBS)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined -I. -Ilib -o build-fuzz/fuzz-config \
 		tests/fuzz/fuzz_config.c build-fuzz/libag.a $(AG_LIBS)
-	@echo "run: build-fuzz/fuzz-pyscan -max_total_time=600 tests/fuzz/corpus-pyscan"
+	@echo "run both for FUZZ_SECONDS (default 600) each: make fuzz-run"
+
+# Both targets at once (one per core), new inputs into scratch directories,
+# the committed corpora as seeds; fails on the first crash, leak or hang.
+FUZZ_SECONDS ?= 600
+fuzz-run: fuzz
+	@mkdir -p /tmp/ag-fuzz-py /tmp/ag-fuzz-cfg
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build-fuzz/fuzz-pyscan \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=build-fuzz/pyscan- /tmp/ag-fuzz-py tests/fuzz/corpus-pyscan & p1=$$!; \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build-fuzz/fuzz-config \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=build-fuzz/config- /tmp/ag-fuzz-cfg tests/fuzz/corpus-config & p2=$$!; \
+	rc=0; wait $$p1 || rc=1; wait $$p2 || rc=1; exit $$rc
 
 bench: deps all
 	$(PYTHON) tests/bench.py --bin $(BUILD)/alembic-guard

@@ -72,12 +72,16 @@ static const char *raw_get(const struct ini_state *st, const char *section, cons
 /* No setting is this long; a value that grows past it is a reference
  * bomb (a = %(b)s%(b)s, b = %(c)s%(c)s, ...), not a path. */
 #define MAX_VALUE_LEN (1u << 20)
+/* No file follows this many %(name)s references: a bomb whose leaves are
+ * empty never grows, but its references multiply at every level. */
+#define MAX_REFS 10000u
 
 /* configparser's BasicInterpolation: %% and %(name)s, names from the same
- * section, then DEFAULT, then `here`. Returns NULL with err set. */
+ * section, then DEFAULT, then `here`. *refs counts the references followed
+ * in the whole file. Returns NULL with err set. */
 static char *interpolate(const struct ini_state *st, const char *section, const char *here,
 			 const char *key, const char *value, const char *path, int depth,
-			 struct ag_err *err)
+			 unsigned *refs, struct ag_err *err)
 {
 	if (depth > 10) {
 		ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0,
@@ -105,6 +109,14 @@ static char *interpolate(const struct ini_state *st, const char *section, const 
 				      key);
 			return NULL;
 		}
+		if (++*refs > MAX_REFS) {
+			ag_buf_free(&b);
+			ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0,
+				      "interpolation of %s follows more than %u %%(name)s references "
+				      "(a reference bomb?)",
+				      key, MAX_REFS);
+			return NULL;
+		}
 		char *name = ag_strndup(p + 2, (size_t)(close - p - 2));
 		for (char *c = name; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
@@ -112,7 +124,7 @@ static char *interpolate(const struct ini_state *st, const char *section, const 
 		const char *sub = raw_get(st, section, name);
 		char *expanded = NULL;
 		if (sub)
-			expanded = interpolate(st, section, here, name, sub, path, depth + 1, err);
+			expanded = interpolate(st, section, here, name, sub, path, depth + 1, refs, err);
 		else if (strcmp(name, "here") == 0)
 			expanded = ag_strdup(here);
 		else
@@ -287,6 +299,7 @@ int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, con
 	cfg->here = dir_of(path);
 
 	int rc = 0;
+	unsigned refs = 0;
 	char *vals[8] = {0};
 	static const char *const keys[] = {"script_location", "version_locations",
 					   "path_separator", "version_path_separator",
@@ -296,7 +309,7 @@ int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, con
 		const char *raw = raw_get(&st, section, keys[i]);
 		if (!raw)
 			continue;
-		vals[i] = interpolate(&st, section, cfg->here, keys[i], raw, path, 0, err);
+		vals[i] = interpolate(&st, section, cfg->here, keys[i], raw, path, 0, &refs, err);
 		if (!vals[i]) {
 			rc = -1;
 			goto out;
@@ -339,7 +352,7 @@ int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, con
 		if (strcmp(st.v[i].section, "alembic-guard") != 0)
 			continue;
 		char *v = interpolate(&st, "alembic-guard", cfg->here, st.v[i].key, st.v[i].value, path,
-				      0, err);
+				      0, &refs, err);
 		if (!v) {
 			rc = -1;
 			goto out;

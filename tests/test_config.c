@@ -336,6 +336,48 @@ START_TEST(test_ini_limits)
 }
 END_TEST
 
+/* A hang fuzz_config times out on (corpus-config/regress_empty_bomb.ini):
+ * references whose leaves are empty never grow the value, so MAX_VALUE_LEN
+ * never stopped them, and 8^9 expansions took minutes. */
+START_TEST(test_ini_regress_empty_bomb)
+{
+	struct ag_buf text = {0};
+	ag_buf_adds(&text, "[alembic]\nscript_location = %(k0)sm\n");
+	for (int i = 0; i < 9; i++)
+		ag_buf_addf(&text, "k%d = %%(k%d)s%%(k%d)s%%(k%d)s%%(k%d)s%%(k%d)s%%(k%d)s%%(k%d)s%%(k%d)s\n", i,
+			    i + 1, i + 1, i + 1, i + 1, i + 1, i + 1, i + 1, i + 1);
+	ag_buf_adds(&text, "k9 =\n");
+	struct ag_config cfg;
+	struct ag_err err;
+	ck_assert_int_eq(ini(&cfg, text.p, NULL, &err), -1);
+	ck_assert_int_eq(err.kind, AG_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "references"));
+	ag_config_free(&cfg);
+	ag_buf_free(&text);
+
+	/* The same bomb in the guard settings, whose values are all expanded. */
+	ag_buf_adds(&text, "[alembic]\nscript_location = m\n[alembic-guard]\n");
+	for (int i = 0; i < 9; i++)
+		ag_buf_addf(&text, "k%d = %%(k%d)s%%(k%d)s%%(k%d)s%%(k%d)s%%(k%d)s%%(k%d)s%%(k%d)s%%(k%d)s\n", i,
+			    i + 1, i + 1, i + 1, i + 1, i + 1, i + 1, i + 1, i + 1);
+	ag_buf_adds(&text, "k9 =\n");
+	ck_assert_int_eq(ini(&cfg, text.p, NULL, &err), -1);
+	ck_assert_int_eq(err.kind, AG_ERR_CONFIG);
+	ag_config_free(&cfg);
+	ag_buf_free(&text);
+
+	/* Many plain references are still fine. */
+	ag_buf_adds(&text, "[alembic]\nscript_location = m\nversion_locations =");
+	for (int i = 0; i < 200; i++)
+		ag_buf_adds(&text, " %(here)s/v");
+	ag_buf_adds(&text, "\n");
+	ck_assert_msg(ini(&cfg, text.p, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.version_locations.n, 200);
+	ag_config_free(&cfg);
+	ag_buf_free(&text);
+}
+END_TEST
+
 /* ---- pyproject.toml ------------------------------------------------- */
 
 START_TEST(test_toml_core)
@@ -593,6 +635,9 @@ Suite *config_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_ini_limits);
 	tcase_add_test(tc, test_toml_limits);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("regress");
+	tcase_add_test(tc, test_ini_regress_empty_bomb);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("load");
 	tcase_add_test(tc, test_load);

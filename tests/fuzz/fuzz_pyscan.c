@@ -1,6 +1,6 @@
 /*
- * libFuzzer target for lib/pyscan and lib/script: the bytes of one
- * migration file. The input is copied into a buffer of exactly its size
+ * libFuzzer target for lib/pyscan, lib/script and lib/schema's reader: the
+ * bytes of one migration file, read as ag_scripts_read reads it. The input is copied into a buffer of exactly its size
  * (no NUL after it) so AddressSanitizer catches any read past the end: the
  * tokenizer is bounded by an end pointer, never by a terminator.
  *
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/pyscan.h"
+#include "lib/schema.h"
 #include "lib/script.h"
 #include "lib/util.h"
 
@@ -31,9 +32,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ag_defines_set(&defs, "BRANCH", "b");
 	struct ag_script sc;
 	memset(&sc, 0, sizeof sc);
-	ag_script_parse(&sc, "versions/fuzz.py", buf, size, &defs);
+	/* Half the inputs get a legacy hex name, which stands in for a
+	 * missing `revision`; the rest get not-a-migration instead. */
+	ag_script_parse(&sc, size % 2 ? "versions/fuzz.py" : "versions/0ab1.py", buf, size, &defs);
 	ag_script_free(&sc);
 	ag_defines_free(&defs);
+
+	/* What upgrade() does to the schema, from the same buffer, with and
+	 * without helper names. */
+	struct ag_strv helpers = {0};
+	ag_strv_push(&helpers, "get_uuid_type");
+	ag_strv_push(&helpers, "app.types.guid");
+	struct ag_schema_file f;
+	memset(&f, 0, sizeof f);
+	ag_schema_read(&f, buf, size, &helpers);
+	ag_schema_file_free(&f);
+	memset(&f, 0, sizeof f);
+	ag_schema_read(&f, buf, size, NULL);
+	ag_schema_file_free(&f);
+	ag_strv_free(&helpers);
 
 	/* The tokenizer alone, to EOF, decoding every string. */
 	struct ag_pyscan s;
