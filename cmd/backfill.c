@@ -53,25 +53,6 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 
 /* The Create Date of new files: now, or SOURCE_DATE_EPOCH for builds and
  * tests that must be reproducible. */
-static void repair_now(struct ag_repair_opts *ro)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	if (sde && *sde) {
-		char *end = NULL;
-		errno = 0;
-		long long v = strtoll(sde, &end, 10);
-		if (!errno && end && !*end && v >= 0) {
-			ro->now = (time_t)v;
-			ro->now_usec = 0;
-			return;
-		}
-	}
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ro->now = ts.tv_sec;
-	ro->now_usec = ts.tv_nsec / 1000;
-}
-
 /* Ids to backfill when none are named: every id a down_revision or
  * depends_on names and no file defines, and every database row no file
  * defines. */
@@ -192,7 +173,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	    .defines = &ctx->defines,
 	    .graph = {.heads_ok = ctx->heads_ok},
 	};
-	repair_now(&ro);
+	ag_cmd_now(&ro.now, &ro.now_usec);
 	for (size_t k = 0; k < revs.n; k++) {
 		struct ag_backfill_opts bo = {
 		    .rev = revs.v[k],

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/lint.h"
@@ -94,6 +95,25 @@ int ag_cmd_parse_int(const char *opt, const char *arg, int min, int max, int *ou
 	}
 	*out = (int)v;
 	return 0;
+}
+
+void ag_cmd_now(time_t *sec, long *usec)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		char *end = NULL;
+		errno = 0;
+		long long v = strtoll(sde, &end, 10);
+		if (!errno && end && !*end && v >= 0) {
+			*sec = (time_t)v;
+			*usec = 0;
+			return;
+		}
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*sec = ts.tv_sec;
+	*usec = ts.tv_nsec / 1000;
 }
 
 int ag_cmd_parse_target(struct ag_ctx *ctx, const char *arg)

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "lib/config.h"
 #include "lib/err.h"
@@ -103,6 +104,9 @@ void ag_cmd_emit(struct ag_ctx *ctx, struct ag_report *r, enum ag_style style);
 void ag_cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a non-negative integer option; -1 on error (printed). */
 int ag_cmd_parse_int(const char *opt, const char *arg, int min, int max, int *out);
+/* The time new files are dated with: SOURCE_DATE_EPOCH when set (so that
+ * generated files are reproducible), else the clock. */
+void ag_cmd_now(time_t *sec, long *usec);
 /* --target head|heads: sets ctx->heads_ok and marks it given, so that it
  * wins over the settings' target; -1 on error (printed). */
 int ag_cmd_parse_target(struct ag_ctx *ctx, const char *arg);

@@ -331,29 +331,11 @@ static void render_dot(const struct view *v, const struct ag_gate *gate, struct 
 	free(rows);
 }
 
-/* A JSON string from text that may not be UTF-8 (ids and paths come
- * from files): bytes that are not are replaced by U+FFFD. */
-static json_t *jtext(const char *s)
-{
-	if (!s)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	struct ag_buf b = {0};
-	ag_buf_adds(&b, "");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		ag_buf_adds(&b, *p < 0x80 ? (char[]){(char)*p, 0} : "\xef\xbf\xbd");
-	j = json_string(b.p);
-	ag_buf_free(&b);
-	return j ? j : json_string("");
-}
-
 static json_t *jids(const struct ag_strv *sv)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < sv->n; i++)
-		json_array_append_new(a, jtext(sv->v[i]));
+		json_array_append_new(a, ag_report_jstr(sv->v[i]));
 	return a;
 }
 
@@ -365,8 +347,8 @@ static json_t *graph_json(const struct view *v)
 		size_t i = v->order[r];
 		const struct ag_node *nd = &g->v[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "revision", jtext(nd->id));
-		json_object_set_new(o, "file", jtext(nd->script->path));
+		json_object_set_new(o, "revision", ag_report_jstr(nd->id));
+		json_object_set_new(o, "file", ag_report_jstr(nd->script->path));
 		json_object_set_new(o, "line", json_integer(nd->script->revision_line));
 		json_object_set_new(o, "branch_labels", jids(&nd->labels));
 		json_object_set_new(o, "head", json_boolean(nd->head));
@@ -384,8 +366,8 @@ static json_t *graph_json(const struct view *v)
 		for (int l = 0; l < 2; l++) {
 			for (size_t k = 0; k < lists[l]->n; k++) {
 				json_t *e = json_object();
-				json_object_set_new(e, "from", jtext(lists[l]->v[k]));
-				json_object_set_new(e, "to", jtext(nd->id));
+				json_object_set_new(e, "from", ag_report_jstr(lists[l]->v[k]));
+				json_object_set_new(e, "to", ag_report_jstr(nd->id));
 				json_object_set_new(e, "kind", json_string(l ? "depends_on" : "down_revision"));
 				json_array_append_new(edges, e);
 			}
@@ -395,7 +377,7 @@ static json_t *graph_json(const struct view *v)
 	for (int x = 0; x < 2; x++) {
 		for (size_t i = 0; i < extra[x]->n; i++) {
 			json_t *o = json_object();
-			json_object_set_new(o, "revision", jtext(extra[x]->v[i]));
+			json_object_set_new(o, "revision", ag_report_jstr(extra[x]->v[i]));
 			json_object_set_new(o, "file", json_null());
 			json_object_set_new(o, "line", json_null());
 			json_object_set_new(o, "missing", json_true());

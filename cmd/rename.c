@@ -39,21 +39,6 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 	}
 }
 
-static void repair_now(struct ag_repair_opts *ro)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	if (sde && *sde) {
-		char *end = NULL;
-		errno = 0;
-		long long v = strtoll(sde, &end, 10);
-		if (!errno && end && !*end && v >= 0) {
-			ro->now = (time_t)v;
-			return;
-		}
-	}
-	ro->now = time(NULL);
-}
-
 static void emit_json(struct ag_ctx *ctx, struct ag_report *r, const struct ag_repair *plan,
                       const char *table, bool written, bool applied, long rows)
 {
@@ -203,7 +188,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	    .defines = &ctx->defines,
 	    .graph = {.heads_ok = ctx->heads_ok},
 	};
-	repair_now(&ro);
+	ag_cmd_now(&ro.now, &ro.now_usec);
 	struct ag_rename_opts rn = {
 	    .old_id = st.old_id, .new_id = new_id, .only = st.only, .db_rows = rows};
 	if (ag_repair_rename(&plan, &ctx->scripts, &ro, &rn, &err) < 0) {

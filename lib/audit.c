@@ -242,22 +242,6 @@ void ag_audit_free(struct ag_audit *a)
 
 /* --- Rendering ----------------------------------------------------------- */
 
-static json_t *jstr(const char *s)
-{
-	if (!s)
-		return json_null();
-	json_t *j = json_string(s);
-	if (!j) {
-		/* Not UTF-8 (output streams are any bytes): keep it readable. */
-		struct ag_buf b = {0};
-		for (const char *p = s; *p; p++)
-			ag_buf_addc(&b, (unsigned char)*p < 0x80 ? *p : '?');
-		j = json_string(b.p ? b.p : "");
-		ag_buf_free(&b);
-	}
-	return j ? j : json_string("");
-}
-
 static json_t *findings_json(const struct ag_findings *fs)
 {
 	json_t *a = json_array();
@@ -266,11 +250,11 @@ static json_t *findings_json(const struct ag_findings *fs)
 		json_t *o = json_object();
 		json_object_set_new(o, "code", json_string(f->code));
 		json_object_set_new(o, "severity", json_string(ag_severity_name(f->severity)));
-		json_object_set_new(o, "message", jstr(f->message));
-		json_object_set_new(o, "revision", jstr(f->revision));
-		json_object_set_new(o, "file", jstr(f->file));
+		json_object_set_new(o, "message", ag_report_jstr(f->message));
+		json_object_set_new(o, "revision", ag_report_jstr(f->revision));
+		json_object_set_new(o, "file", ag_report_jstr(f->file));
 		json_object_set_new(o, "line", f->line ? json_integer(f->line) : json_null());
-		json_object_set_new(o, "fix", jstr(f->fix));
+		json_object_set_new(o, "fix", ag_report_jstr(f->fix));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -280,7 +264,7 @@ static json_t *strv_json(const struct ag_strv *sv)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < sv->n; i++)
-		json_array_append_new(a, jstr(sv->v[i]));
+		json_array_append_new(a, ag_report_jstr(sv->v[i]));
 	return a;
 }
 
@@ -292,7 +276,7 @@ static json_t *scan_json(const struct ag_outscan *s)
 		json_t *o = json_object();
 		json_object_set_new(o, "line", json_integer((json_int_t)m->line));
 		json_object_set_new(o, "kind", json_string(ag_outscan_kind_name(m->kind)));
-		json_object_set_new(o, "text", jstr(m->text));
+		json_object_set_new(o, "text", ag_report_jstr(m->text));
 		json_object_set_new(o, "revisions", strv_json(&m->revisions));
 		json_array_append_new(a, o);
 	}
@@ -303,10 +287,10 @@ static json_t *release_json(const struct ag_heroku_release *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "version", json_integer(r->version));
-	json_object_set_new(o, "status", jstr(r->status));
-	json_object_set_new(o, "created_at", jstr(r->created_at));
-	json_object_set_new(o, "description", jstr(r->description));
-	json_object_set_new(o, "user", jstr(r->user));
+	json_object_set_new(o, "status", ag_report_jstr(r->status));
+	json_object_set_new(o, "created_at", ag_report_jstr(r->created_at));
+	json_object_set_new(o, "description", ag_report_jstr(r->description));
+	json_object_set_new(o, "user", ag_report_jstr(r->user));
 	json_object_set_new(o, "current", json_boolean(r->current));
 	return o;
 }
@@ -329,9 +313,9 @@ static void render_json(const struct ag_audit *a, int exit_code, struct ag_buf *
 	json_object_set_new(root, "command", json_string("releases"));
 	json_object_set_new(root, "verdict", json_string(ag_report_verdict(exit_code)));
 	json_object_set_new(root, "exit_code", json_integer(exit_code));
-	json_object_set_new(root, "app", jstr(a->app));
+	json_object_set_new(root, "app", ag_report_jstr(a->app));
 	json_object_set_new(root, "complete", json_boolean(a->complete));
-	json_object_set_new(root, "note", jstr(a->note));
+	json_object_set_new(root, "note", ag_report_jstr(a->note));
 	json_t *rels = json_array();
 	for (size_t i = 0; i < a->n; i++) {
 		const struct ag_audit_release *ar = &a->v[i];
@@ -343,7 +327,7 @@ static void render_json(const struct ag_audit *a, int exit_code, struct ag_buf *
 			json_object_set_new(op, "bytes", json_integer((json_int_t)ar->output_bytes));
 			json_object_set_new(op, "truncated", json_boolean(ar->truncated));
 			json_object_set_new(op, "incomplete", json_boolean(ar->incomplete));
-			json_object_set_new(op, "error", jstr(ar->output_error));
+			json_object_set_new(op, "error", ag_report_jstr(ar->output_error));
 			json_object_set_new(op, "matches", scan_json(&ar->scan));
 			json_object_set_new(op, "revisions", strv_json(&ar->scan.revisions));
 			json_object_set_new(o, "output", op);
@@ -358,7 +342,7 @@ static void render_json(const struct ag_audit *a, int exit_code, struct ag_buf *
 	json_t *unk = json_array();
 	for (size_t i = 0; i < a->nunknown; i++) {
 		json_t *o = json_object();
-		json_object_set_new(o, "id", jstr(a->unknown[i].id));
+		json_object_set_new(o, "id", ag_report_jstr(a->unknown[i].id));
 		json_t *vs = json_array();
 		for (size_t k = 0; k < a->unknown[i].n; k++)
 			json_array_append_new(vs, json_integer(a->unknown[i].versions[k]));
@@ -541,19 +525,19 @@ void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, str
 		json_object_set_new(root, "command", json_string("wait-release"));
 		json_object_set_new(root, "verdict", json_string(ag_report_verdict(w->exit_code)));
 		json_object_set_new(root, "exit_code", json_integer(w->exit_code));
-		json_object_set_new(root, "app", jstr(w->app));
+		json_object_set_new(root, "app", ag_report_jstr(w->app));
 		json_object_set_new(root, "release", r ? release_json(r) : json_null());
 		json_object_set_new(root, "timed_out", json_boolean(w->timed_out));
 		json_object_set_new(root, "waited_seconds", json_real((double)w->waited_ms / 1000.0));
 		if (w->output || w->output_error) {
 			json_t *op = json_object();
-			json_object_set_new(op, "text", w->output ? jstr(w->output->text) : json_null());
+			json_object_set_new(op, "text", w->output ? ag_report_jstr(w->output->text) : json_null());
 			json_object_set_new(op, "bytes",
 					    json_integer(w->output ? (json_int_t)w->output->received : 0));
 			json_object_set_new(op, "truncated", json_boolean(w->output && w->output->truncated));
 			json_object_set_new(op, "incomplete",
 					    json_boolean(w->output && w->output->incomplete));
-			json_object_set_new(op, "error", jstr(w->output_error));
+			json_object_set_new(op, "error", ag_report_jstr(w->output_error));
 			json_object_set_new(op, "matches", w->scan ? scan_json(w->scan) : json_array());
 			json_object_set_new(root, "output", op);
 		} else {
@@ -638,10 +622,10 @@ void ag_audit_render_error(const char *command, const char *app, int exit_code, 
 		return;
 	json_t *root = json_object();
 	json_object_set_new(root, "format_version", json_integer(1));
-	json_object_set_new(root, "command", jstr(command));
+	json_object_set_new(root, "command", ag_report_jstr(command));
 	json_object_set_new(root, "verdict", json_string(ag_report_verdict(exit_code)));
 	json_object_set_new(root, "exit_code", json_integer(exit_code));
-	json_object_set_new(root, "app", jstr(app));
-	json_object_set_new(root, "error", jstr(message));
+	json_object_set_new(root, "app", ag_report_jstr(app));
+	json_object_set_new(root, "error", ag_report_jstr(message));
 	dump(root, out);
 }

@@ -1,4 +1,5 @@
 #include "repair.h"
+#include "report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -2909,27 +2910,6 @@ void ag_repair_render_text(const struct ag_repair *plan, const char *table, bool
 	}
 }
 
-/* jansson refuses invalid UTF-8; file contents and ids are untrusted. */
-static json_t *jstr(const char *s)
-{
-	if (!s)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	struct ag_buf b = {0};
-	ag_buf_adds(&b, "");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x80)
-			ag_buf_addc(&b, (char)*p);
-		else
-			ag_buf_adds(&b, "\xef\xbf\xbd");
-	}
-	j = json_string(b.p);
-	ag_buf_free(&b);
-	return j ? j : json_string("");
-}
-
 void ag_repair_render_json(const struct ag_repair *plan, const char *table, const char *report_json,
                            bool written, bool applied, long rows_updated, struct ag_buf *out)
 {
@@ -2948,15 +2928,15 @@ void ag_repair_render_json(const struct ag_repair *plan, const char *table, cons
 		const struct ag_repair_action *a = &plan->v[i];
 		json_t *o = json_object();
 		json_object_set_new(o, "action", json_string(kind_name(a->kind)));
-		json_object_set_new(o, "file", jstr(a->path));
-		json_object_set_new(o, "to", jstr(a->new_path));
-		json_object_set_new(o, "keep", jstr(a->keep));
-		json_object_set_new(o, "revision", jstr(a->revision));
-		json_object_set_new(o, "why", jstr(a->why));
+		json_object_set_new(o, "file", ag_report_jstr(a->path));
+		json_object_set_new(o, "to", ag_report_jstr(a->new_path));
+		json_object_set_new(o, "keep", ag_report_jstr(a->keep));
+		json_object_set_new(o, "revision", ag_report_jstr(a->revision));
+		json_object_set_new(o, "why", ag_report_jstr(a->why));
 		struct ag_buf d = {0};
 		ag_buf_adds(&d, "");
 		action_diff(a, &d);
-		json_object_set_new(o, "diff", jstr(d.p));
+		json_object_set_new(o, "diff", ag_report_jstr(d.p));
 		ag_buf_free(&d);
 		json_object_set_new(o, "done", json_boolean(a->done));
 		json_array_append_new(acts, o);
@@ -2965,13 +2945,13 @@ void ag_repair_render_json(const struct ag_repair *plan, const char *table, cons
 	json_t *sql = json_array();
 	for (size_t i = 0; i < plan->sql_old.n; i++) {
 		char *s = ag_repair_sql(table, plan->sql_old.v[i], plan->sql_new.v[i]);
-		json_array_append_new(sql, jstr(s));
+		json_array_append_new(sql, ag_report_jstr(s));
 		free(s);
 	}
 	json_object_set_new(r, "sql", sql);
 	json_t *notes = json_array();
 	for (size_t i = 0; i < plan->notes.n; i++)
-		json_array_append_new(notes, jstr(plan->notes.v[i]));
+		json_array_append_new(notes, ag_report_jstr(plan->notes.v[i]));
 	json_object_set_new(r, "notes", notes);
 	json_object_set_new(root, "repair", r);
 	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -50,10 +50,7 @@ static size_t utf8_seq(const unsigned char *p)
 	return n;
 }
 
-/* jansson refuses invalid UTF-8; ids, paths and messages come from
- * untrusted files. Each byte that starts no valid sequence becomes U+FFFD;
- * valid characters around it are kept. */
-static json_t *jstr(const char *s)
+json_t *ag_report_jstr(const char *s)
 {
 	if (!s)
 		return json_null();
@@ -81,7 +78,7 @@ static json_t *strv_json(const struct ag_strv *sv)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; sv && i < sv->n; i++)
-		json_array_append_new(a, jstr(sv->v[i]));
+		json_array_append_new(a, ag_report_jstr(sv->v[i]));
 	return a;
 }
 
@@ -90,15 +87,15 @@ static json_t *finding_json(const struct ag_finding *f)
 	json_t *o = json_object();
 	json_object_set_new(o, "code", json_string(f->code));
 	json_object_set_new(o, "severity", json_string(ag_severity_name(f->severity)));
-	json_object_set_new(o, "message", jstr(f->message));
-	json_object_set_new(o, "revision", jstr(f->revision));
-	json_object_set_new(o, "file", jstr(f->file));
+	json_object_set_new(o, "message", ag_report_jstr(f->message));
+	json_object_set_new(o, "revision", ag_report_jstr(f->revision));
+	json_object_set_new(o, "file", ag_report_jstr(f->file));
 	json_object_set_new(o, "line", f->line ? json_integer(f->line) : json_null());
-	json_object_set_new(o, "fix", jstr(f->fix));
+	json_object_set_new(o, "fix", ag_report_jstr(f->fix));
 	if (f->cause)
-		json_object_set_new(o, "cause", jstr(f->cause));
+		json_object_set_new(o, "cause", ag_report_jstr(f->cause));
 	if (f->detail)
-		json_object_set_new(o, "detail", jstr(f->detail));
+		json_object_set_new(o, "detail", ag_report_jstr(f->detail));
 	return o;
 }
 
@@ -106,7 +103,7 @@ static json_t *ids_json(const struct ag_strv *sv)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; sv && i < sv->n; i++)
-		json_array_append_new(a, jstr(sv->v[i]));
+		json_array_append_new(a, ag_report_jstr(sv->v[i]));
 	return a;
 }
 
@@ -118,7 +115,7 @@ static void render_json(const struct ag_report *r, struct ag_buf *out)
 	json_object_set_new(root, "verdict", json_string(ag_report_verdict(r->exit_code)));
 	json_object_set_new(root, "exit_code", json_integer(r->exit_code));
 	if (r->context)
-		json_object_set_new(root, "context", jstr(r->context));
+		json_object_set_new(root, "context", ag_report_jstr(r->context));
 	const struct ag_graph *g = r->graph;
 	if (g) {
 		json_t *repo = json_object();
@@ -137,11 +134,11 @@ static void render_json(const struct ag_report *r, struct ag_buf *out)
 				const struct ag_node *nd = &g->v[i];
 				const struct ag_script *sc = nd->script;
 				json_t *o = json_object();
-				json_object_set_new(o, "revision", jstr(nd->id));
+				json_object_set_new(o, "revision", ag_report_jstr(nd->id));
 				json_object_set_new(o, "down_revisions", ids_json(&sc->down));
 				json_object_set_new(o, "depends_on", ids_json(&sc->depends));
 				json_object_set_new(o, "branch_labels", ids_json(&nd->labels));
-				json_object_set_new(o, "file", jstr(sc->path));
+				json_object_set_new(o, "file", ag_report_jstr(sc->path));
 				json_object_set_new(o, "line", json_integer(sc->revision_line));
 				json_object_set_new(o, "head", json_boolean(nd->head));
 				json_object_set_new(o, "shadowed", json_boolean(nd->shadowed));
@@ -155,20 +152,20 @@ static void render_json(const struct ag_report *r, struct ag_buf *out)
 	}
 	if (r->db_checked) {
 		json_t *db = json_object();
-		json_object_set_new(db, "table", jstr(r->db_table));
+		json_object_set_new(db, "table", ag_report_jstr(r->db_table));
 		json_object_set_new(db, "revisions", r->db_rows ? ids_json(r->db_rows) : json_array());
 		json_object_set_new(db, "reachable", json_boolean(r->db_reachable));
 		if (r->db_reachable)
 			json_object_set_new(db, "table_exists", json_boolean(r->db_table_exists));
 		if (r->db_error)
-			json_object_set_new(db, "error", jstr(r->db_error));
+			json_object_set_new(db, "error", ag_report_jstr(r->db_error));
 		json_object_set_new(root, "database", db);
 	} else {
 		json_object_set_new(root, "database", json_null());
 	}
 	json_t *pend = json_array();
 	for (size_t i = 0; g && i < r->npending; i++)
-		json_array_append_new(pend, jstr(g->v[r->pending[i]].id));
+		json_array_append_new(pend, ag_report_jstr(g->v[r->pending[i]].id));
 	json_object_set_new(root, "pending", pend);
 	json_t *fs = json_array();
 	for (size_t i = 0; r->findings && i < r->findings->n; i++)

@@ -10,6 +10,7 @@
 #ifndef AG_REPORT_H
 #define AG_REPORT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -56,5 +57,11 @@ void ag_report_render(const struct ag_report *r, enum ag_format fmt, enum ag_sty
 		      struct ag_buf *out);
 /* Parses "text", "json" or "github"; -1 when it is none of them. */
 int ag_report_parse_format(const char *s, enum ag_format *fmt);
+
+/* A JSON string from text that may not be UTF-8 (ids, paths, messages and
+ * release output come from untrusted bytes): each byte that starts no valid
+ * sequence becomes U+FFFD, valid characters around it are kept. NULL gives
+ * JSON null. New reference. Every JSON writer of the library uses it. */
+json_t *ag_report_jstr(const char *s);
 
 #endif
