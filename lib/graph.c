@@ -193,9 +193,63 @@ static void map_labels(struct ag_graph *g)
 				ag_grow((void **)&g->label_nodes, &cap, g->label_names.n + 1,
 					sizeof *g->label_nodes);
 			}
-			g->label_nodes[g->label_names.n] = i;
+			/* Alembic maps the label to a revision object, but what
+			 * it resolves through it is the id: the node it uses. */
+			g->label_nodes[g->label_names.n] = ag_graph_find(g, nd->id);
 			ag_strv_push(&g->label_names, label);
 		}
+	}
+}
+
+/*
+ * The copy of a duplicate id that Alembic does not use still has its
+ * references followed: depends_on is resolved for every file it loads, and
+ * the copy stays in its list of heads, from which the cycle check walks
+ * down_revision by id. A name that does not resolve fails the load there.
+ * The copy's parents and dependencies are kept in nd->down and nd->deps
+ * (not in their children: no revision follows a copy) for the label walk
+ * and the cycle check, which starts from the copy as from a head.
+ */
+static void resolve_copy(struct ag_graph *g, size_t i)
+{
+	struct ag_node *nd = &g->v[i];
+	struct ag_script *sc = nd->script;
+	for (size_t k = 0; k < sc->down.n; k++) {
+		const char *d = sc->down.v[k];
+		size_t p = ag_graph_find(g, d);
+		if (p != AG_NONE) {
+			push_idx(&nd->down, &nd->ndown, p);
+			continue;
+		}
+		bool label = ag_graph_find_label(g, d) != AG_NONE;
+		struct ag_finding *f = ag_findings_add(
+			&g->findings, AG_SEV_ERROR, "dangling-down-revision", nd->id, file_of(nd),
+			sc->down_line,
+			"down_revision of %s in %s, the copy Alembic does not use, names '%s', which %s; "
+			"Alembic still follows it and fails (KeyError: '%s')",
+			nd->id, sc->name, d, label ? "is a branch label, not a revision" : "no file defines",
+			d);
+		ag_finding_fix(f, "delete the copy %s, which a half-done rename or merge left behind",
+			       sc->name);
+	}
+	for (size_t k = 0; k < sc->depends.n; k++) {
+		const char *d = sc->depends.v[k];
+		size_t p = ag_graph_find(g, d);
+		if (p == AG_NONE)
+			p = ag_graph_find_label(g, d);
+		if (p != AG_NONE) {
+			if (!has_idx(nd->deps, nd->ndeps, p))
+				push_idx(&nd->deps, &nd->ndeps, p);
+			continue;
+		}
+		struct ag_finding *f = ag_findings_add(
+			&g->findings, AG_SEV_ERROR, "dangling-dependency", nd->id, file_of(nd),
+			sc->depends_line,
+			"depends_on of %s in %s, the copy Alembic does not use, names '%s', which is no "
+			"revision and no branch label; Alembic still resolves it and fails (KeyError: '%s')",
+			nd->id, sc->name, d, d);
+		ag_finding_fix(f, "delete the copy %s, which a half-done rename or merge left behind",
+			       sc->name);
 	}
 }
 
@@ -204,8 +258,10 @@ static void resolve_edges(struct ag_graph *g)
 	for (size_t i = 0; i < g->n; i++) {
 		struct ag_node *nd = &g->v[i];
 		struct ag_script *sc = nd->script;
-		if (nd->shadowed)
-			continue; /* Alembic never looks at this file's references */
+		if (nd->shadowed) {
+			resolve_copy(g, i);
+			continue;
+		}
 		for (size_t k = 0; k < sc->down.n; k++) {
 			const char *d = sc->down.v[k];
 			size_t p = ag_graph_find(g, d);
@@ -322,12 +378,21 @@ static void report_cycle(struct ag_graph *g, const bool *in_space, const char *k
 	ag_strv_free(&ids);
 }
 
+/*
+ * Alembic's _detect_cycles: the ids reachable down from the heads and up
+ * from the bases, first through down_revision, then with depends_on too;
+ * an id outside both is in (or hangs off) a cycle. Every file it loaded
+ * counts as a start: the unused copy of a duplicate id stays in its heads
+ * (and bases) because nothing ever removes that object, and the walks
+ * collect ids, so what the copy reaches counts for the id.
+ */
 static void detect_cycles(struct ag_graph *g)
 {
 	if (!g->n)
 		return;
 	bool *from_heads = ag_calloc(g->n, sizeof(bool));
 	bool *from_bases = ag_calloc(g->n, sizeof(bool));
+	bool *in_space = ag_calloc(g->n, sizeof(bool));
 	for (int pass = 0; pass < 2; pass++) {
 		bool deps = pass == 1;
 		memset(from_heads, 0, g->n);
@@ -338,26 +403,39 @@ static void detect_cycles(struct ag_graph *g)
 			/* Alembic's _real_heads/_real_bases for the dependency pass */
 			bool head = deps ? (nd->head && nd->ndnext == 0) : nd->head;
 			bool base = deps ? (nd->base && nd->script->depends.n == 0) : nd->base;
-			if (head && !nd->shadowed) {
+			if (head) {
 				from_heads[i] = true;
 				nh++;
 			}
 			/* A revision whose parent is missing already has its own
 			 * error (Alembic stops there); do not call it a cycle too. */
-			if ((base || nd->broken) && !nd->shadowed) {
+			if (base || (nd->broken && !nd->shadowed)) {
 				from_bases[i] = true;
 				nb++;
 			}
 		}
 		reach(g, from_heads, true, deps);
 		reach(g, from_bases, false, deps);
+		/* By id: a node counts when any file with its id was reached. */
+		memset(in_space, 0, g->n);
+		bool *up = from_bases;
+		for (size_t i = 0; i < g->n; i++) {
+			size_t eff = g->v[i].shadowed ? ag_graph_find(g, g->v[i].id) : i;
+			if (eff == AG_NONE)
+				continue;
+			if (from_heads[i])
+				from_heads[eff] = true;
+			if (up[i])
+				up[eff] = true;
+		}
 		for (size_t i = 0; i < g->n; i++)
-			from_heads[i] = from_heads[i] && from_bases[i] && nh && nb;
+			in_space[i] = g->v[i].shadowed || (from_heads[i] && up[i] && nh && nb);
 		size_t before = ag_findings_count(&g->findings, AG_SEV_ERROR);
-		report_cycle(g, from_heads, deps ? "dependency" : "");
+		report_cycle(g, in_space, deps ? "dependency" : "");
 		if (ag_findings_count(&g->findings, AG_SEV_ERROR) != before)
 			break; /* Alembic stops at the first kind */
 	}
+	free(in_space);
 	free(from_heads);
 	free(from_bases);
 }
@@ -376,6 +454,23 @@ static int cmp_child(const void *a, const void *b, void *gp)
 	return strcmp(g->v[*(const size_t *)a].id, g->v[*(const size_t *)b].id);
 }
 
+/* Alembic's _all_nextrev is a set of ids: a child that names a node both
+ * as down_revision and in depends_on counts once. */
+static size_t real_children(const struct ag_node *nd)
+{
+	size_t n = nd->nnext;
+	for (size_t k = 0; k < nd->ndnext; k++)
+		n += !has_idx(nd->next, nd->nnext, nd->dnext[k]);
+	return n;
+}
+
+static void add_labels(struct ag_strv *to, const struct ag_strv *from)
+{
+	for (size_t k = 0; k < from->n; k++)
+		if (!ag_strv_has(to, from->v[k]))
+			ag_strv_push(to, from->v[k]);
+}
+
 static void spread_labels(struct ag_graph *g)
 {
 	for (size_t i = 0; i < g->n; i++)
@@ -391,6 +486,11 @@ static void spread_labels(struct ag_graph *g)
 		struct ag_node *src = &g->v[i];
 		if (!src->script->labels.n)
 			continue;
+		/* What it spreads is its label set as it is now: Alembic updates
+		 * with revision.branch_labels, which earlier sources may have
+		 * grown (a label that climbed to it from a descendant). */
+		struct ag_strv spread = {0};
+		ag_strv_copy(&spread, &src->labels);
 		memset(seen, 0, g->n);
 		size_t top = 0, last = i;
 		stack[top++] = i;
@@ -409,20 +509,17 @@ static void spread_labels(struct ag_graph *g)
 			for (size_t k = nd->nnext; k-- > 0;)
 				stack[top++] = kids[k];
 			free(kids);
-			for (size_t k = 0; k < src->script->labels.n; k++)
-				if (!ag_strv_has(&nd->labels, src->script->labels.v[k]))
-					ag_strv_push(&nd->labels, src->script->labels.v[k]);
+			add_labels(&nd->labels, &spread);
 		}
 		size_t steps = 0;
 		for (size_t p = last; p != AG_NONE && steps++ <= g->n;) {
 			struct ag_node *nd = &g->v[p];
-			if (nd->nnext + nd->ndnext > 1 || nd->merge)
+			if (real_children(nd) > 1 || nd->merge)
 				break;
-			for (size_t k = 0; k < src->script->labels.n; k++)
-				if (!ag_strv_has(&nd->labels, src->script->labels.v[k]))
-					ag_strv_push(&nd->labels, src->script->labels.v[k]);
+			add_labels(&nd->labels, &spread);
 			p = nd->ndown == 1 ? nd->down[0] : AG_NONE;
 		}
+		ag_strv_free(&spread);
 	}
 	free(stack);
 	free(seen);

@@ -125,6 +125,56 @@ static enum ag_tok_kind fail(struct ag_pyscan *s, struct ag_tok *tok, const char
 	return AG_TOK_ERROR;
 }
 
+/*
+ * The first token of a logical line starts at s->cur: checks its
+ * indentation against the stack as Python's tokenizer does (a form feed
+ * resets the column). Returns NULL, or the message of an IndentationError.
+ */
+static const char *check_indent(struct ag_pyscan *s, int *col_out)
+{
+	int col = 0, alt = 0;
+	for (const char *q = s->line_start; q < s->cur; q++) {
+		if (*q == ' ') {
+			col++;
+			alt++;
+		} else if (*q == '\t') {
+			col = (col / 8 + 1) * 8;
+			alt++;
+		} else if (*q == '\f') {
+			col = alt = 0;
+		}
+	}
+	*col_out = col;
+	if (s->nindent == 0) {
+		s->indents[0] = s->altindents[0] = 0;
+		s->nindent = 1;
+	}
+	bool open = s->block_open;
+	s->block_open = false;
+	int top = s->nindent - 1;
+	if (col > s->indents[top]) {
+		if (!open)
+			return "unexpected indent";
+		if (s->nindent >= AG_PYSCAN_MAX_INDENT)
+			return "too many levels of indentation";
+		if (alt <= s->altindents[top])
+			return "inconsistent use of tabs and spaces in indentation";
+		s->indents[s->nindent] = col;
+		s->altindents[s->nindent] = alt;
+		s->nindent++;
+		return NULL;
+	}
+	if (open)
+		return "expected an indented block";
+	while (s->nindent > 1 && col < s->indents[s->nindent - 1])
+		s->nindent--;
+	if (col != s->indents[s->nindent - 1])
+		return "unindent does not match any outer indentation level";
+	if (alt != s->altindents[s->nindent - 1])
+		return "inconsistent use of tabs and spaces in indentation";
+	return NULL;
+}
+
 /* Consumes one newline (\n, \r\n or \r) at s->cur. */
 static void eat_newline(struct ag_pyscan *s)
 {
@@ -256,7 +306,16 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
 			tok->p = s->cur; /* EOF and NEWLINE point at the end, never NULL */
 			if (!s->at_line_start) {
 				s->at_line_start = true;
+				s->block_open = s->colon_last;
+				s->colon_last = false;
 				return tok->kind = AG_TOK_NEWLINE;
+			}
+			if (s->block_open) {
+				/* Where Python points: the file's last line. */
+				int ln = s->line > 1 && s->cur == s->line_start ? s->line - 1 : s->line;
+				tok->line = ln;
+				tok->col = 1;
+				return fail_at(s, tok, "expected an indented block", true);
 			}
 			return tok->kind = AG_TOK_EOF;
 		}
@@ -291,6 +350,8 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
 			if (s->depth > 0 || s->at_line_start)
 				continue;
 			s->at_line_start = true;
+			s->block_open = s->colon_last;
+			s->colon_last = false;
 			tok->p = at;
 			tok->len = 0;
 			return tok->kind = AG_TOK_NEWLINE;
@@ -307,9 +368,13 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
 		/* A real token: note whether it starts a statement. */
 		if (s->at_line_start) {
 			tok->flags |= AG_TOK_STMT;
-			s->indent = (int)(s->cur - s->line_start);
+			const char *bad = check_indent(s, &s->indent);
+			if (bad)
+				return fail(s, tok, s->cur, s->line, s->line_start, bad, false);
 			s->at_line_start = false;
 		}
+		/* Every real token but a ':' outside brackets closes a header. */
+		s->colon_last = c == ':' && s->depth == 0 && !(s->cur + 1 < s->end && s->cur[1] == '=');
 		if (s->after_semicolon) {
 			tok->flags |= AG_TOK_STMT;
 			s->after_semicolon = false;

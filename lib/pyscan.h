@@ -6,7 +6,10 @@
  * skip everything it does not care about correctly: comments, all string
  * forms (prefixes, triple quotes, escapes), line continuations, and
  * brackets that span lines. It marks the first token of every statement so
- * a caller can tell module-level assignments from code in a body.
+ * a caller can tell module-level assignments from code in a body, and it
+ * checks indentation as Python's tokenizer does (an indented line needs a
+ * line ending in ':' before it; a dedent must return to an outer level), so
+ * a file Python refuses with IndentationError is an error here too.
  *
  * Ownership: the scanner borrows the buffer; tokens are valid while it lives.
  * Errors come back as an AG_TOK_ERROR token whose text is a static message;
@@ -45,6 +48,7 @@ struct ag_tok {
 };
 
 #define AG_PYSCAN_MAX_DEPTH 200 /* Python's own limit on nested brackets */
+#define AG_PYSCAN_MAX_INDENT 100 /* Python's own limit on indentation levels */
 
 struct ag_pyscan {
 	const char *buf, *cur, *end;
@@ -53,6 +57,11 @@ struct ag_pyscan {
 	int depth;
 	int indent;
 	bool at_line_start; /* the next token begins a logical line */
+	bool colon_last;    /* the logical line so far ends with ':' (outside brackets) */
+	bool block_open;    /* the last logical line ended with ':': the next is indented */
+	int nindent;        /* the indentation stack, as Python's tokenizer keeps it: */
+	int indents[AG_PYSCAN_MAX_INDENT];    /* columns, tabs to multiples of 8 */
+	int altindents[AG_PYSCAN_MAX_INDENT]; /* columns, tabs as 1 (to catch mixing) */
 	bool after_semicolon;
 	bool failed;
 	char open[AG_PYSCAN_MAX_DEPTH]; /* the open bracket characters */

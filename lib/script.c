@@ -91,7 +91,7 @@ struct parser {
 	const struct ag_defines *defs;
 	struct local *locals;
 	size_t nlocals, caplocals;
-	bool error; /* a tokenizer error was reported */
+	bool error; /* the file cannot load (a tokenizer error, a failed unpacking): reported */
 };
 
 static void advance(struct parser *p)
@@ -467,7 +467,102 @@ static void assign(struct parser *p, const char *name, const struct val *v, int 
 	}
 }
 
-/* NAME [: annotation] = value, or NAME = NAME = ... = value. */
+/*
+ * NAME, NAME ... = value, value ...: each target gets its element, as
+ * Python unpacks a tuple. p->tok is on the ',' after the first target. A
+ * target that is not a plain name, or a value side that is not a list of
+ * elements, leaves every named target unresolved; a count that does not
+ * match is the ValueError Python raises on import.
+ */
+static void parse_unpacking(struct parser *p, struct ag_strv *targets, int line)
+{
+	const char *lhs = targets->v[0];
+	while (ag_tok_is(&p->tok, ",") && p->tok.depth == 0) {
+		advance(p);
+		if (ag_tok_is(&p->tok, "="))
+			break; /* a, = value */
+		if (p->tok.kind != AG_TOK_NAME || is_keyword(&p->tok)) {
+			skip_stmt(p); /* a, b.c = ...: not a form that sets our names */
+			return;
+		}
+		ag_strv_push_take(targets, ag_strndup(p->tok.p, p->tok.len));
+		advance(p);
+	}
+	if (!ag_tok_is(&p->tok, "=")) {
+		skip_stmt(p);
+		return;
+	}
+	advance(p);
+	const char *start = p->tok.p;
+	struct val *vals = ag_calloc(targets->n + 1, sizeof *vals);
+	size_t n = 0;
+	bool plain = true;
+	/* The values may stand in brackets: (a, b) and [a, b] unpack alike. */
+	int level = 0;
+	char closer = 0;
+	if (ag_tok_is(&p->tok, "(") || ag_tok_is(&p->tok, "[")) {
+		closer = *p->tok.p == '(' ? ')' : ']';
+		level = 1;
+		advance(p);
+	}
+	for (;;) {
+		bool end = closer ? (p->tok.kind == AG_TOK_OP && p->tok.len == 1 &&
+				     *p->tok.p == closer && p->tok.depth == level)
+				  : at_stmt_end(p);
+		if (end || !plain || p->tok.kind == AG_TOK_ERROR || p->tok.kind == AG_TOK_EOF)
+			break;
+		struct val v;
+		parse_atom(p, &v);
+		if (n < targets->n)
+			vals[n] = v;
+		else
+			val_free(&v);
+		n++;
+		if (ag_tok_is(&p->tok, ",") && p->tok.depth == level)
+			advance(p);
+		else if (closer ? !(p->tok.kind == AG_TOK_OP && p->tok.len == 1 && *p->tok.p == closer)
+				: !at_stmt_end(p))
+			plain = false; /* an expression, or a chained `=` */
+	}
+	if (closer && plain) {
+		advance(p); /* the closing bracket */
+		if (!at_stmt_end(p))
+			plain = false; /* (a, b) + c */
+	}
+	struct val unknown = {0};
+	/* One value for several names: Python unpacks it (a tuple, a str),
+	 * which only running it tells. */
+	if (plain && n == 1 && targets->n > 1)
+		plain = false;
+	if (!plain) {
+		skip_stmt(p);
+		/* The excerpt runs to the statement's end (NEWLINE, ';' or EOF
+		 * point there), trailing blanks cut. */
+		size_t len = 0;
+		if (p->tok.kind != AG_TOK_ERROR && p->tok.p >= start && p->tok.p <= p->s.end)
+			len = (size_t)(p->tok.p - start);
+		while (len && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+			len--;
+		unresolved(&unknown, start, len, false);
+	}
+	if (plain && n != targets->n && !p->error) {
+		ag_findings_add(&p->sc->findings, AG_SEV_ERROR, "parse-error", NULL, p->sc->path, line,
+				"%s unpacks %zu value%s into %zu names (%s, ...); Python stops with "
+				"ValueError when Alembic loads the file",
+				p->sc->name, n, n == 1 ? "" : "s", targets->n, lhs);
+		p->error = true; /* the file does not load: nothing else in it counts */
+	} else {
+		for (size_t i = 0; i < targets->n && !p->error; i++)
+			assign(p, targets->v[i], plain ? &vals[i] : &unknown, line, false);
+	}
+	for (size_t i = 0; i < targets->n; i++)
+		val_free(&vals[i]);
+	free(vals);
+	val_free(&unknown);
+	skip_stmt(p);
+}
+
+/* NAME [: annotation] = value, NAME = NAME = ... = value, or NAME, NAME = ... */
 static void parse_assignment(struct parser *p)
 {
 	struct ag_strv targets = {0};
@@ -475,6 +570,11 @@ static void parse_assignment(struct parser *p)
 	bool annotated = false;
 	ag_strv_push_take(&targets, ag_strndup(p->tok.p, p->tok.len));
 	advance(p);
+	if (ag_tok_is(&p->tok, ",") && p->tok.depth == 0) {
+		parse_unpacking(p, &targets, line);
+		ag_strv_free(&targets);
+		return;
+	}
 	if (ag_tok_is(&p->tok, ":")) {
 		annotated = true;
 		while (!at_stmt_end(p) && !(ag_tok_is(&p->tok, "=") && p->tok.depth == 0))

@@ -424,6 +424,59 @@ START_TEST(test_duplicates)
 }
 END_TEST
 
+/* Found by the differential test (tests/integration/test_differential.py):
+ * where the copy Alembic does not use still counts, and a child that names
+ * its parent twice. */
+START_TEST(test_alembic_corners)
+{
+	struct repo r;
+	/* q names p as down_revision and in depends_on: one child, so the
+	 * label still climbs to p. */
+	REPO(&r, "p <", "q < p +p @ql");
+	char *l = labels_of(&r, "p");
+	ck_assert_str_eq(l, "ql");
+	free(l);
+	repo_free(&r);
+	/* The same through p's own label. */
+	REPO(&r, "o <", "p < o @pl", "q < p +pl");
+	l = labels_of(&r, "o");
+	ck_assert_str_eq(l, "pl");
+	free(l);
+	repo_free(&r);
+
+	/* The unused copy of b has a dangling depends_on: Alembic resolves it
+	 * anyway and fails. */
+	REPO(&r, "a <", "b < a +ghost", "b < a");
+	ck_assert(r.g->v[1].shadowed);
+	const struct ag_finding *f = code(r.g, "dangling-dependency");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->file, "v/1_b.py");
+	ck_assert_int_eq(f->line, 4);
+	ck_assert_ptr_nonnull(strstr(f->message, "the copy Alembic does not use"));
+	repo_free(&r);
+	/* ... or names a label as down_revision (Alembic: KeyError). */
+	REPO(&r, "a < @lab", "b < lab", "b < a");
+	f = code(r.g, "dangling-down-revision");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->file, "v/1_b.py");
+	ck_assert_ptr_nonnull(strstr(f->message, "branch label"));
+	repo_free(&r);
+
+	/* The unused copy's label spreads to its parent, and a depends_on
+	 * naming that label is the id, not a cycle. */
+	REPO(&r, "a <", "b < a @bl", "b < a", "c < +bl");
+	l = labels_of(&r, "a");
+	ck_assert_str_eq(l, "bl");
+	free(l);
+	ck_assert_uint_eq(count_code(r.g, "cycle"), 0);
+	ck_assert_uint_eq(count_code(r.g, "duplicate-revision"), 1);
+	size_t c = node(&r, "c");
+	ck_assert_uint_eq(r.g->v[c].ndeps, 1);
+	ck_assert_uint_eq(r.g->v[c].deps[0], ag_graph_find(r.g, "b"));
+	repo_free(&r);
+}
+END_TEST
+
 START_TEST(test_dangling)
 {
 	struct repo r;
@@ -709,6 +762,7 @@ Suite *graph_suite(void)
 	tcase_add_test(tc, test_cycles);
 	tcase_add_test(tc, test_duplicates);
 	tcase_add_test(tc, test_dangling);
+	tcase_add_test(tc, test_alembic_corners);
 	tcase_add_test(tc, test_label_conflicts);
 	tcase_add_test(tc, test_heads_and_bases);
 	tcase_add_test(tc, test_script_findings_moved);

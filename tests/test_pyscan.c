@@ -240,21 +240,21 @@ END_TEST
 START_TEST(test_indent_and_statements)
 {
 	struct lexed lx;
-	lex(&lx, "def f():\n\tx = 1\n    y = 2; z = 3\nw = (1;\n");
+	lex(&lx, "def f():\n\tx = 1\n\ty = 2; z = 3\nw = (1;\n");
 	/* def f ( ) : NL x = 1 NL y = 2 ; z = 3 NL w = ( 1 ; ERROR? no: ';' in brackets is an op */
 	ck_tok(&lx.t[0], AG_TOK_NAME, "def");
 	ck_assert(lx.t[0].flags & AG_TOK_STMT);
 	ck_tok(&lx.t[6], AG_TOK_NAME, "x");
-	ck_assert_int_eq(lx.t[6].indent, 1); /* a tab is one byte */
+	ck_assert_int_eq(lx.t[6].indent, 8); /* a tab goes to the next multiple of 8, as in Python */
 	ck_assert(lx.t[6].flags & AG_TOK_STMT);
 	ck_tok(&lx.t[7], AG_TOK_OP, "=");
-	ck_assert_int_eq(lx.t[7].indent, 1); /* every token carries its line's indent */
+	ck_assert_int_eq(lx.t[7].indent, 8); /* every token carries its line's indent */
 	ck_tok(&lx.t[10], AG_TOK_NAME, "y");
-	ck_assert_int_eq(lx.t[10].indent, 4);
+	ck_assert_int_eq(lx.t[10].indent, 8);
 	ck_tok(&lx.t[13], AG_TOK_OP, ";");
 	ck_tok(&lx.t[14], AG_TOK_NAME, "z");
 	ck_assert(lx.t[14].flags & AG_TOK_STMT); /* after ';' */
-	ck_assert_int_eq(lx.t[14].indent, 4);    /* the logical line's indent */
+	ck_assert_int_eq(lx.t[14].indent, 8);    /* the logical line's indent */
 	ck_tok(&lx.t[15], AG_TOK_OP, "=");
 	ck_assert_uint_eq(lx.t[15].flags & AG_TOK_STMT, 0);
 	ck_tok(&lx.t[18], AG_TOK_NAME, "w");
@@ -267,6 +267,57 @@ START_TEST(test_indent_and_statements)
 	lex(&lx, "f(a;b)\n");
 	ck_tok(&lx.t[4], AG_TOK_NAME, "b");
 	ck_assert_uint_eq(lx.t[4].flags & AG_TOK_STMT, 0);
+	lex_free(&lx);
+}
+END_TEST
+
+/* Python's tokenizer refuses these files with IndentationError (or
+ * TabError); so does pyscan, with the line of the offending statement. */
+START_TEST(test_indentation_errors)
+{
+	static const struct {
+		const char *src, *msg;
+		int line;
+	} bad[] = {
+		{"revision = 'a'\ndown_revision = None\n    branch_labels = None\n", "unexpected indent", 3},
+		{"if x: pass\n  y = 1\n", "unexpected indent", 2},
+		{"def f():\nx = 1\n", "expected an indented block", 2},
+		{"def f():\n# only a comment\n", "expected an indented block", 2},
+		{"def f():\n        a = 1\n    b = 2\n", "unindent does not match any outer indentation level", 3},
+		{"def f():\n\ta = 1\n        b = 2\n", "inconsistent use of tabs and spaces in indentation", 3},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct lexed lx;
+		lex(&lx, bad[i].src);
+		const struct ag_tok *e = &lx.t[lx.n - 1];
+		ck_assert_msg(e->kind == AG_TOK_ERROR, "case %zu: no error", i);
+		ck_assert_msg(e->len == strlen(bad[i].msg) && memcmp(e->p, bad[i].msg, e->len) == 0,
+			      "case %zu: %.*s", i, (int)e->len, e->p);
+		ck_assert_int_eq(e->line, bad[i].line);
+		lex_free(&lx);
+	}
+	/* Accepted: bodies, dedents to an outer level, brackets and
+	 * continuations across lines, a form feed that resets the column. */
+	static const char *const good[] = {
+		"def f():\n    a = (1,\n  2)\n    if a:\n        b = 1\n    c = 2\nd = 3\n",
+		"x = 1 + \\\n      2\n",
+		"revision = 'ff1'\n\x0c" "down_revision = None\n",
+		"class A:\n    '''doc'''\n\n\n    def g(self):\n        return 1\n",
+		"if x: pass\ny = [\n    1]\n",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct lexed lx;
+		lex(&lx, good[i]);
+		for (size_t k = 0; k < lx.n; k++)
+			ck_assert_msg(lx.t[k].kind != AG_TOK_ERROR, "good case %zu: %.*s (line %d)", i,
+				      (int)lx.t[k].len, lx.t[k].p, lx.t[k].line);
+		lex_free(&lx);
+	}
+	/* The form feed puts down_revision at column 0: module level. */
+	struct lexed lx;
+	lex(&lx, "revision = 'ff1'\n\x0c" "down_revision = None\n");
+	ck_tok(&lx.t[4], AG_TOK_NAME, "down_revision");
+	ck_assert_int_eq(lx.t[4].indent, 0);
 	lex_free(&lx);
 }
 END_TEST
@@ -774,6 +825,7 @@ Suite *pyscan_suite(void)
 	tcase_add_test(tc, test_newlines);
 	tcase_add_test(tc, test_bom);
 	tcase_add_test(tc, test_indent_and_statements);
+	tcase_add_test(tc, test_indentation_errors);
 	tcase_add_test(tc, test_operators);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_names);

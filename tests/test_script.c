@@ -515,6 +515,77 @@ END_TEST
 
 /* ---- errors --------------------------------------------------------- */
 
+/* revision, down_revision = ...: each name gets its element, as Python
+ * unpacks; what only running Python can tell stays unresolved. */
+START_TEST(test_unpacking)
+{
+	struct ag_script sc;
+	parse(&sc, "revision, down_revision = 'tu1', None\nbranch_labels = depends_on = None\n");
+	ck_assert_uint_eq(sc.findings.n, 0);
+	ck_assert_str_eq(sc.revision, "tu1");
+	ck_assert(sc.has_down && sc.down_known);
+	ck_assert_uint_eq(sc.down.n, 0);
+	ck_assert_int_eq(sc.down_line, 1);
+	ag_script_free(&sc);
+
+	parse(&sc, "revision, down_revision = (\n    'tu2',\n    ('a', 'b'),\n)\n");
+	ck_assert_uint_eq(sc.findings.n, 0);
+	ck_assert_str_eq(sc.revision, "tu2");
+	ck_strv(&sc.down, "a|b");
+	ag_script_free(&sc);
+
+	parse(&sc, "x = 'tu3'\nrevision, down_revision = [x, 'tu2']\n");
+	ck_assert_str_eq(sc.revision, "tu3");
+	ck_strv(&sc.down, "tu2");
+	ag_script_free(&sc);
+
+	/* One value for two names, or an expression: only Python knows. */
+	parse(&sc, "revision, down_revision = pair\n");
+	ck_assert_ptr_nonnull(finding(&sc, "unresolved-value"));
+	ag_script_free(&sc);
+	parse(&sc, "revision, down_revision = ('a', 'b') + ()\n");
+	const struct ag_finding *f = finding(&sc, "unresolved-value");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(strstr(f->message, "`('a', 'b') + ()`"));
+	ag_script_free(&sc);
+
+	/* Too few values: the ValueError Python raises on import, and nothing
+	 * else about the file. */
+	parse(&sc, "revision, down_revision, x = 'a', None\n");
+	ck_assert_uint_eq(sc.findings.n, 1);
+	f = finding(&sc, "parse-error");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(strstr(f->message, "ValueError"));
+	ag_script_free(&sc);
+
+	/* Targets that are not plain names set nothing of ours. */
+	parse(&sc, "revision = 'r'\ndown_revision = None\na, b.c = 1, 2\n");
+	ck_assert_uint_eq(sc.findings.n, 0);
+	ck_assert_str_eq(sc.revision, "r");
+	ag_script_free(&sc);
+}
+END_TEST
+
+/* A stray indented line at module level: Python's IndentationError, which
+ * stops Alembic from loading the file. */
+START_TEST(test_indentation)
+{
+	struct ag_script sc;
+	parse(&sc, "revision = 'a'\ndown_revision = None\n    branch_labels = None\n");
+	ck_assert_uint_eq(sc.findings.n, 1);
+	const struct ag_finding *f = finding(&sc, "parse-error");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->line, 3);
+	ck_assert_ptr_nonnull(strstr(f->message, "unexpected indent"));
+	ag_script_free(&sc);
+	/* A form feed at the start of a line resets the column. */
+	parse(&sc, "revision = 'ff1'\n\x0c" "down_revision = None\n");
+	ck_assert_uint_eq(sc.findings.n, 0);
+	ck_assert(sc.has_down);
+	ag_script_free(&sc);
+}
+END_TEST
+
 START_TEST(test_parse_errors)
 {
 	static const struct {
@@ -933,6 +1004,8 @@ Suite *script_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_parse_errors);
+	tcase_add_test(tc, test_unpacking);
+	tcase_add_test(tc, test_indentation);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("load");
 	tcase_add_test(tc, test_candidate);
