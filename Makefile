@@ -46,8 +46,11 @@ $(BUILD)/libag.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# Linked beside and renamed into place: a test running the old binary never
+# finds a half-written one.
 $(BUILD)/alembic-guard: $(CMD_OBJ) $(BUILD)/libag.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libag.a $(AG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@.tmp $(CMD_OBJ) $(BUILD)/libag.a $(AG_LIBS)
+	mv -f $@.tmp $@
 
 $(BUILD)/check-unit: $(TEST_OBJ) $(BUILD)/libag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libag.a $(AG_LIBS) \

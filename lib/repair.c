@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pyscan.h"
@@ -2658,6 +2659,20 @@ static char *write_temp(const char *path, const char *data, size_t len, mode_t m
 	return tmp;
 }
 
+/*
+ * rename(2) that fails with EEXIST instead of replacing to: renameat2 with
+ * RENAME_NOREPLACE, through the system call itself, because musl before
+ * 1.2.5 (the static build's) has no wrapper. EINVAL or ENOSYS: the file
+ * system or kernel cannot do it.
+ */
+static int rename_noreplace(const char *from, const char *to)
+{
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0) /* linux/fs.h */
+#endif
+	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+
 /* Puts from at to, failing when to exists: link(2), or renameat2 with
  * RENAME_NOREPLACE on file systems without hard links. On success from is
  * gone. Returns 0 or an errno. */
@@ -2669,7 +2684,7 @@ static int place_noreplace(const char *from, const char *to)
 	}
 	int e = errno;
 	if (e == EPERM || e == ENOSYS || e == EOPNOTSUPP || e == EMLINK) {
-		if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		if (rename_noreplace(from, to) == 0)
 			return 0;
 		e = errno;
 	}
@@ -2772,7 +2787,7 @@ int ag_repair_move(const char *from, const char *to, const char *expect, size_t 
 			                  from, strerror(errno));
 	} else {
 		int e = 0;
-		if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) < 0) {
+		if (rename_noreplace(from, to) < 0) {
 			e = errno;
 			if (e == EINVAL || e == ENOSYS) {
 				/* no RENAME_NOREPLACE here: link, then unlink */
