@@ -465,22 +465,8 @@ static int toml_unicode(struct toml *t, int digits, struct ag_buf *out)
 			return toml_fail(t, "a \\u escape needs hexadecimal digits");
 		cp = cp * 16 + (unsigned long)v;
 	}
-	char b[4];
-	size_t n;
-	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	if (ag_buf_add_utf8(out, cp) < 0)
 		return toml_fail(t, "a \\u escape names no Unicode scalar value");
-	if (cp < 0x80) {
-		b[0] = (char)cp; n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6)); b[1] = (char)(0x80 | (cp & 0x3f)); n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12)); b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f)); n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18)); b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); b[3] = (char)(0x80 | (cp & 0x3f)); n = 4;
-	}
-	ag_buf_add(out, b, n);
 	return 0;
 }
 

@@ -486,27 +486,6 @@ static int hexval(char c)
 	return -1;
 }
 
-static int put_codepoint(struct ag_buf *out, unsigned long cp)
-{
-	char b[4];
-	size_t n;
-	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	if (cp < 0x80) {
-		b[0] = (char)cp; n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6)); b[1] = (char)(0x80 | (cp & 0x3f)); n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12)); b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f)); n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18)); b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); b[3] = (char)(0x80 | (cp & 0x3f)); n = 4;
-	}
-	ag_buf_add(out, b, n);
-	return 0;
-}
-
 int ag_pyscan_string(const struct ag_tok *tok, struct ag_buf *out)
 {
 	if (tok->kind != AG_TOK_STRING)
@@ -576,7 +555,7 @@ int ag_pyscan_string(const struct ag_tok *tok, struct ag_buf *out)
 					return -1;
 				cp = cp * 16 + (unsigned long)hexval(*p++);
 			}
-			if (put_codepoint(out, cp) < 0)
+			if (ag_buf_add_utf8(out, cp) < 0)
 				return -1;
 			break;
 		}
@@ -587,7 +566,7 @@ int ag_pyscan_string(const struct ag_tok *tok, struct ag_buf *out)
 				unsigned long cp = (unsigned long)(e - '0');
 				for (int i = 0; i < 2 && p < end && *p >= '0' && *p <= '7'; i++)
 					cp = cp * 8 + (unsigned long)(*p++ - '0');
-				if (put_codepoint(out, cp) < 0)
+				if (ag_buf_add_utf8(out, cp) < 0)
 					return -1;
 			} else {
 				/* Python keeps unknown escapes as they are. */

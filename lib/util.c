@@ -180,6 +180,35 @@ void ag_buf_addc(struct ag_buf *b, char c)
 	ag_buf_add(b, &c, 1);
 }
 
+int ag_buf_add_utf8(struct ag_buf *b, unsigned long cp)
+{
+	char u[4];
+	size_t n;
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	ag_buf_add(b, u, n);
+	return 0;
+}
+
 void ag_buf_addf(struct ag_buf *b, const char *fmt, ...)
 {
 	va_list ap;

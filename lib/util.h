@@ -50,6 +50,9 @@ void ag_buf_add(struct ag_buf *b, const void *data, size_t n);
 void ag_buf_adds(struct ag_buf *b, const char *s);
 void ag_buf_addf(struct ag_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ag_buf_addc(struct ag_buf *b, char c);
+/* Appends the UTF-8 encoding of cp; -1 (nothing appended) when cp is no
+ * Unicode scalar value (a surrogate, or above U+10FFFF). */
+int ag_buf_add_utf8(struct ag_buf *b, unsigned long cp);
 char *ag_buf_take(struct ag_buf *b); /* new; buffer is reset; never NULL */
 void ag_buf_free(struct ag_buf *b);
 

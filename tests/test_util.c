@@ -125,6 +125,25 @@ START_TEST(test_buf)
 }
 END_TEST
 
+/* Every length of UTF-8, and what is no scalar value. */
+START_TEST(test_buf_utf8)
+{
+	struct ag_buf b = {0};
+	ck_assert_int_eq(ag_buf_add_utf8(&b, 0x41), 0);
+	ck_assert_int_eq(ag_buf_add_utf8(&b, 0xe9), 0);
+	ck_assert_int_eq(ag_buf_add_utf8(&b, 0x20ac), 0);
+	ck_assert_int_eq(ag_buf_add_utf8(&b, 0x1f600), 0);
+	ck_assert_int_eq(ag_buf_add_utf8(&b, 0x10ffff), 0);
+	ck_assert_str_eq(b.p, "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf");
+	size_t len = b.len;
+	ck_assert_int_eq(ag_buf_add_utf8(&b, 0xd800), -1);
+	ck_assert_int_eq(ag_buf_add_utf8(&b, 0xdfff), -1);
+	ck_assert_int_eq(ag_buf_add_utf8(&b, 0x110000), -1);
+	ck_assert_uint_eq(b.len, len);
+	ag_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_alloc)
 {
 	char *s = ag_strndup("abcdef", 3);
@@ -227,6 +246,7 @@ Suite *util_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("buf");
 	tcase_add_test(tc, test_buf);
+	tcase_add_test(tc, test_buf_utf8);
 	tcase_add_test(tc, test_alloc);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("files");
