@@ -77,40 +77,6 @@ static void missing_ids(const struct ag_graph *g, const struct ag_strv *rows, st
 	ag_strv_uniq(out);
 }
 
-static void emit_json(struct ag_ctx *ctx, struct ag_report *r, const struct ag_repair *plan,
-                      const char *table, bool written)
-{
-	struct ag_buf rep = {0}, out = {0};
-	ag_report_render(r, AG_FORMAT_JSON, AG_STYLE_LIST, &rep);
-	ag_repair_render_json(plan, table, rep.p, written, false, -1, &out);
-	fwrite(out.p, 1, out.len, ctx->out);
-	ag_buf_free(&rep);
-	ag_buf_free(&out);
-}
-
-/* A refusal: the reason on stderr; with --format json also the report. */
-static int refuse(struct ag_ctx *ctx, const struct ag_gate *gate, const struct ag_err *err)
-{
-	int rc = ag_cmd_fail(ctx, "backfill", err);
-	if (ctx->format == AG_FORMAT_JSON) {
-		struct ag_findings fs = {0};
-		struct ag_finding *f =
-		    ag_findings_add(&fs, AG_SEV_ERROR, "repair-refused", NULL,
-		                    err->file[0] ? err->file : NULL, err->line, "%s", err->msg);
-		(void)f;
-		struct ag_report r;
-		ag_gate_report(ctx, gate, "backfill", &r);
-		r.exit_code = rc;
-		r.findings = &fs;
-		r.pending = NULL;
-		r.npending = 0;
-		struct ag_repair empty = {0};
-		emit_json(ctx, &r, &empty, gate->table, false);
-		ag_findings_free(&fs);
-	}
-	return rc;
-}
-
 static int exec(struct ag_ctx *ctx, int argc, char **argv)
 {
 	struct state st = {0};
@@ -156,7 +122,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 			struct ag_report r;
 			ag_gate_report(ctx, &gate, "backfill", &r);
 			r.exit_code = gate.exit_code;
-			emit_json(ctx, &r, &plan, gate.table, false);
+			ag_gate_emit_repair(ctx, &r, &plan, gate.table, false, false, -1);
 		} else if (!ctx->quiet) {
 			fprintf(ctx->out,
 			        "nothing to backfill: every id that a file or the database "
@@ -183,7 +149,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 		    .db_rows = rows,
 		};
 		if (ag_repair_backfill(&plan, &ctx->scripts, &ro, &bo, &err) < 0) {
-			rc = refuse(ctx, &gate, &err);
+			rc = ag_gate_refuse_repair(ctx, "backfill", &gate, &err);
 			goto out;
 		}
 	}
@@ -246,7 +212,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	r.npending = judged ? after.npending : 0;
 	r.path_unknown = judged && after.unknown.n > 0;
 	if (ctx->format == AG_FORMAT_JSON) {
-		emit_json(ctx, &r, &plan, gate.table, written);
+		ag_gate_emit_repair(ctx, &r, &plan, gate.table, written, false, -1);
 	} else {
 		/* Without a database read, the verdict is about the files. */
 		r.db_checked = judged;

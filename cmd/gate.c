@@ -119,3 +119,35 @@ void ag_gate_free(struct ag_gate *gate)
 	ag_findings_free(&gate->all);
 	memset(gate, 0, sizeof *gate);
 }
+
+void ag_gate_emit_repair(struct ag_ctx *ctx, struct ag_report *r, const struct ag_repair *plan,
+			 const char *table, bool written, bool applied, long rows)
+{
+	struct ag_buf rep = {0}, out = {0};
+	ag_report_render(r, AG_FORMAT_JSON, AG_STYLE_LIST, &rep);
+	ag_repair_render_json(plan, table, rep.p, written, applied, rows, &out);
+	fwrite(out.p, 1, out.len, ctx->out);
+	ag_buf_free(&rep);
+	ag_buf_free(&out);
+}
+
+int ag_gate_refuse_repair(struct ag_ctx *ctx, const char *command, const struct ag_gate *gate,
+			  const struct ag_err *err)
+{
+	int rc = ag_cmd_fail(ctx, command, err);
+	if (ctx->format != AG_FORMAT_JSON)
+		return rc;
+	struct ag_findings fs = {0};
+	ag_findings_add(&fs, AG_SEV_ERROR, "repair-refused", NULL, err->file[0] ? err->file : NULL,
+			err->line, "%s", err->msg);
+	struct ag_report r;
+	ag_gate_report(ctx, gate, command, &r);
+	r.exit_code = rc;
+	r.findings = &fs;
+	r.pending = NULL;
+	r.npending = 0;
+	struct ag_repair empty = {0};
+	ag_gate_emit_repair(ctx, &r, &empty, gate->table, false, false, -1);
+	ag_findings_free(&fs);
+	return rc;
+}

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "lib/db.h"
+#include "lib/repair.h"
 #include "lib/verdict.h"
 
 struct ag_gate_opts {
@@ -50,5 +51,14 @@ void ag_gate_verdict_opts(const struct ag_ctx *ctx, const char *table,
 			  struct ag_verdict_opts *vo);
 /* The version table as configured: name and schema (schema may be NULL). */
 const char *ag_gate_table(const struct ag_ctx *ctx);
+
+/* backfill and rename, --format json: the report (r) with the repair plan
+ * (lib/repair's JSON) on ctx->out. rows: UPDATEs' rows, -1 when none ran. */
+void ag_gate_emit_repair(struct ag_ctx *ctx, struct ag_report *r, const struct ag_repair *plan,
+			 const char *table, bool written, bool applied, long rows);
+/* A refused repair: the reason on stderr and, with --format json, a report
+ * whose one finding is repair-refused. Returns the exit code for err. */
+int ag_gate_refuse_repair(struct ag_ctx *ctx, const char *command, const struct ag_gate *gate,
+			  const struct ag_err *err);
 
 #endif

@@ -39,37 +39,6 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 	}
 }
 
-static void emit_json(struct ag_ctx *ctx, struct ag_report *r, const struct ag_repair *plan,
-                      const char *table, bool written, bool applied, long rows)
-{
-	struct ag_buf rep = {0}, out = {0};
-	ag_report_render(r, AG_FORMAT_JSON, AG_STYLE_LIST, &rep);
-	ag_repair_render_json(plan, table, rep.p, written, applied, rows, &out);
-	fwrite(out.p, 1, out.len, ctx->out);
-	ag_buf_free(&rep);
-	ag_buf_free(&out);
-}
-
-static int refuse(struct ag_ctx *ctx, const struct ag_gate *gate, const struct ag_err *err)
-{
-	int rc = ag_cmd_fail(ctx, "rename", err);
-	if (ctx->format == AG_FORMAT_JSON) {
-		struct ag_findings fs = {0};
-		ag_findings_add(&fs, AG_SEV_ERROR, "repair-refused", NULL,
-		                err->file[0] ? err->file : NULL, err->line, "%s", err->msg);
-		struct ag_report r;
-		ag_gate_report(ctx, gate, "rename", &r);
-		r.exit_code = rc;
-		r.findings = &fs;
-		r.pending = NULL;
-		r.npending = 0;
-		struct ag_repair empty = {0};
-		emit_json(ctx, &r, &empty, gate->table, false, false, -1);
-		ag_findings_free(&fs);
-	}
-	return rc;
-}
-
 /*
  * Runs the plan's UPDATEs, each in its own transaction that checks the
  * row first. A row that is not there is a finding, not success. Returns 0,
@@ -192,7 +161,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	struct ag_rename_opts rn = {
 	    .old_id = st.old_id, .new_id = new_id, .only = st.only, .db_rows = rows};
 	if (ag_repair_rename(&plan, &ctx->scripts, &ro, &rn, &err) < 0) {
-		rc = refuse(ctx, &gate, &err);
+		rc = ag_gate_refuse_repair(ctx, "rename", &gate, &err);
 		goto out;
 	}
 	bool file_actions = false;
@@ -208,7 +177,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 				    "UPDATE would leave the database at %s, which no file defines "
 				    "yet; pass --write too (or deploy the renamed files first)",
 				    plan.sql_old.v[k], plan.sql_new.v[k]);
-				rc = refuse(ctx, &gate, &err);
+				rc = ag_gate_refuse_repair(ctx, "rename", &gate, &err);
 				goto out;
 			}
 		}
@@ -325,7 +294,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	r.npending = judged ? after.npending : 0;
 	r.path_unknown = judged && after.unknown.n > 0;
 	if (ctx->format == AG_FORMAT_JSON) {
-		emit_json(ctx, &r, &plan, gate.table, written, applied, updated);
+		ag_gate_emit_repair(ctx, &r, &plan, gate.table, written, applied, updated);
 	} else {
 		/* Without a database read, the verdict is about the files. */
 		r.db_checked = judged;
