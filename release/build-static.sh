@@ -8,18 +8,23 @@
 # OpenSSL, libpq, libcurl, jansson and inih are built with musl-gcc from the
 # Debian source packages pinned at the top of this script into one install
 # prefix, cached under a key made of those pins, the musl and gcc versions and
-# this script's sha256. Why musl, the figures, the cache: release/README.md.
+# the sha256 of this script up to its "4. Programs" part (what builds the
+# prefix; changing how the program is compiled keeps the cache). Why musl, the
+# figures, the cache: release/README.md.
 #
-# Environment: AG_STATIC_CACHE (cache root, default
-# ${XDG_CACHE_HOME:-$HOME/.cache}/alembic-guard), AG_STATIC_JOBS (default nproc).
+# Environment: AG_STATIC_CACHE (cache root; default /var/cache/alembic-guard-static
+# as root, else ${XDG_CACHE_HOME:-$HOME/.cache}/alembic-guard-static), AG_STATIC_JOBS
+# (default nproc).
 set -euo pipefail
 
 # --- Pinned Debian source versions --------------------------------------------
 # Policy: the pinned version is built as long as Debian's source index offers
-# it. A newer version in the index only prints a note (the build stays
-# reproducible; bump the pin on purpose and re-measure). When the index no
+# it. Every run says when apt offers other versions (another version in the
+# source index, or apt's binary package of that source at another version,
+# e.g. from bookworm-security) but builds the pin: the build stays
+# reproducible; bump the pin on purpose and re-measure. When the index no
 # longer offers the pinned version (the archive keeps only the current one per
-# suite), the script stops and names the variable to update: building some
+# suite), a cold build stops and names the variable to update: building some
 # other version silently would make the cache key lie.
 OPENSSL_VERSION=3.0.20-1~deb12u2
 POSTGRESQL_VERSION=15.18-0+deb12u1 # source package postgresql-15 (libpq only)
@@ -53,19 +58,42 @@ done
 
 script=$(readlink -f "${BASH_SOURCE[0]}")
 root=$(cd "$(dirname "$script")/.." && pwd)
-[[ -n ${AG_STATIC_CACHE:-} || -n ${XDG_CACHE_HOME:-} || -n ${HOME:-} ]] ||
+# The cache lives outside the work tree, at a path that does not depend on
+# the checkout or on the environment, so every clone on this machine (CI's
+# fresh clones too) finds the same prefix.
+if [[ -n ${AG_STATIC_CACHE:-} ]]; then
+	cache_root=$AG_STATIC_CACHE
+elif [[ $(id -u) -eq 0 ]]; then
+	cache_root=/var/cache/alembic-guard-static
+elif [[ -n ${XDG_CACHE_HOME:-} || -n ${HOME:-} ]]; then
+	cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/alembic-guard-static
+else
 	die "neither AG_STATIC_CACHE, XDG_CACHE_HOME nor HOME is set: set AG_STATIC_CACHE"
-cache_root=$(realpath -m "${AG_STATIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/alembic-guard}")
+fi
+cache_root=$(realpath -m "$cache_root")
 cd "$root"
 jobs=${AG_STATIC_JOBS:-$(nproc)}
 t_total=$SECONDS
 
 # --- 1. Tools -----------------------------------------------------------------
 apt_updated=0
+# quiet_apt ARGS...: apt-get with its output (dpkg's too) in a log, shown on failure.
+quiet_apt() {
+	local out rc=0 t=$SECONDS
+	out=$(mktemp "${TMPDIR:-/tmp}/ag-static-apt.XXXXXX")
+	DEBIAN_FRONTEND=noninteractive apt-get "$@" >"$out" 2>&1 || rc=$?
+	if [[ $rc -ne 0 ]]; then
+		tail -n 40 "$out" >&2
+		rm -f "$out"
+		die "apt-get $* failed (exit $rc)"
+	fi
+	rm -f "$out"
+	log "apt-get $1: $((SECONDS - t)) s"
+}
 apt_update() {
 	if [[ $apt_updated -eq 0 ]]; then
 		log "apt-get update"
-		apt-get update -qq >&2
+		quiet_apt update
 		apt_updated=1
 	fi
 }
@@ -85,28 +113,29 @@ ensure_tools() {
 	[[ $(id -u) -eq 0 ]] || die "missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})"
 	apt_update
 	log "apt-get install ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	quiet_apt install -y --no-install-recommends "${missing[@]}"
 }
 # What linking needs (also on a cache hit), and what building the deps needs.
-link_tools=(musl-gcc=musl-tools gcc=gcc pkg-config=pkg-config strip=binutils ar=binutils
-	nm=binutils flock=util-linux /usr/include/linux=linux-libc-dev)
-build_tools=(dpkg-source=dpkg-dev make=make perl=perl cmake=cmake patch=patch bzip2=bzip2
-	xz=xz-utils)
+link_tools=(musl-gcc=musl-tools gcc=gcc make=make pkg-config=pkg-config strip=binutils
+	ar=binutils nm=binutils flock=util-linux /usr/include/linux=linux-libc-dev)
+build_tools=(dpkg-source=dpkg-dev perl=perl cmake=cmake patch=patch bzip2=bzip2 xz=xz-utils)
 
-have_deb_src() {
-	local f
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-		[[ -f $f ]] || continue
-		grep -Eq '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' "$f" && return 0
-	done
-	return 1
-}
+src_file=/etc/apt/sources.list.d/alembic-guard-src.sources
+have_pinned_src() { [[ -n $(apt-cache showsrc --only-source jansson 2>/dev/null) ]]; }
 
+# The source index must offer the pinned packages: with a deb-src entry
+# already there, an `apt-get update` may be all that is missing; else add
+# deb-src for bookworm and bookworm-updates (main), the suites the pins are from.
 ensure_deb_src() {
-	if ! have_deb_src; then
-		[[ $(id -u) -eq 0 ]] || die "no deb-src entry in /etc/apt; add one for bookworm bookworm-updates main (as root)"
-		log "adding /etc/apt/sources.list.d/alembic-guard-src.sources (deb-src bookworm bookworm-updates main)"
-		cat >/etc/apt/sources.list.d/alembic-guard-src.sources <<'EOF'
+	have_pinned_src && return 0
+	[[ $(id -u) -eq 0 ]] || die "Debian's source index is not available; as root add deb-src for bookworm bookworm-updates main and run apt-get update"
+	if grep -rqsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		apt_update
+		have_pinned_src && return 0
+	fi
+	if [[ ! -f $src_file ]]; then
+		log "adding $src_file (deb-src bookworm bookworm-updates main)"
+		cat >"$src_file" <<'EOF'
 # Added by alembic-guard's release/build-static.sh: Debian source packages.
 Types: deb-src
 URIs: http://deb.debian.org/debian
@@ -114,34 +143,71 @@ Suites: bookworm bookworm-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
-		apt_updated=0
-		apt_update
 	fi
-	if [[ -z $(apt-cache showsrc --only-source jansson 2>/dev/null) ]]; then
-		apt_update
-	fi
+	apt_updated=0
+	apt_update
+	have_pinned_src || die "Debian's source index still has no 'jansson' after adding $src_file and apt-get update"
 }
 
-# check_pin VAR SOURCE-PACKAGE PINNED
-check_pin() {
-	local var=$1 pkg=$2 pin=$3 offered v
-	offered=$(apt-cache showsrc --only-source "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -u)
-	[[ -n $offered ]] || die "Debian's source index has no '$pkg' (is a deb-src entry for bookworm main configured, and apt-get update done?)"
-	if ! grep -qxF -- "$pin" <<<"$offered"; then
-		die "Debian's source index offers $pkg $(echo "$offered" | paste -sd, -) but not the pinned $pin: update $var at the top of release/build-static.sh (then rebuild and update the figures in release/README.md)"
-	fi
-	for v in $offered; do
-		if dpkg --compare-versions "$v" gt "$pin"; then
-			log "note: Debian offers $pkg $v, newer than the pinned $pin (update $var in release/build-static.sh to use it)"
+# pins: "VARIABLE SOURCE-PACKAGE PINNED-VERSION BINARY-PACKAGE" per line; the
+# binary package (built from that source) shows what apt itself would install.
+pins="OPENSSL_VERSION openssl $OPENSSL_VERSION libssl3
+POSTGRESQL_VERSION postgresql-15 $POSTGRESQL_VERSION libpq5
+CURL_VERSION curl $CURL_VERSION libcurl4
+JANSSON_VERSION jansson $JANSSON_VERSION libjansson4
+INIH_VERSION libinih $INIH_VERSION libinih1"
+
+# check_pins STRICT: compares every pin with what apt offers, in two local
+# apt-cache calls (no network). Says so when the source index offers another
+# version, or when apt's binary package is another version (the security
+# suite's, typically, whose sources are not in the index). STRICT=1 (a cold
+# build) stops when the source index does not offer a pin; STRICT=0 (a cache
+# hit: the prefix was built from the pins) only warns.
+check_pins() {
+	local strict=$1 var pkg pin bin offered cand v srcs bins others=0
+	srcs=$(apt-cache showsrc --only-source openssl postgresql-15 curl jansson libinih 2>/dev/null |
+		awk '/^Package: /{p=$2} /^Version: /{print p, $2}' | sort -u)
+	bins=$(apt-cache policy libssl3 libpq5 libcurl4 libjansson4 libinih1 2>/dev/null |
+		awk '/^[^ ].*:$/{sub(":$","");p=$1} /Candidate:/{print p, $2}')
+	while read -r var pkg pin bin; do
+		offered=$(awk -v p="$pkg" '$1 == p {print $2}' <<<"$srcs")
+		cand=$(awk -v p="$bin" '$1 == p {print $2}' <<<"$bins")
+		if [[ -z $offered ]]; then
+			[[ $strict -eq 1 ]] && die "Debian's source index has no '$pkg' (is a deb-src entry for bookworm main configured, and apt-get update done?)"
+			log "note: cannot check the pin $pkg $pin: Debian's source index has no '$pkg' here"
+		elif ! grep -qxF -- "$pin" <<<"$offered"; then
+			[[ $strict -eq 1 ]] && die "Debian's source index offers $pkg $(paste -sd, <<<"$offered") but not the pinned $pin: update $var at the top of release/build-static.sh (then rebuild and update the figures in release/README.md)"
+			log "WARNING: Debian's source index now offers $pkg $(paste -sd, <<<"$offered"), not the pinned $pin; the cached prefix was built from $pin, a cold build would stop: update $var"
+			others=1
 		fi
-	done
+		for v in $offered; do
+			[[ $v == "$pin" ]] && continue
+			if dpkg --compare-versions "$v" gt "$pin"; then
+				log "note: Debian's source index also offers $pkg $v, NEWER than the pinned $pin (update $var in release/build-static.sh to build it)"
+			else
+				log "note: Debian's source index also offers $pkg $v (older than the pinned $pin)"
+			fi
+			others=1
+		done
+		if [[ -n $cand && $cand != "(none)" && $cand != "$pin" ]]; then
+			if dpkg --compare-versions "$cand" gt "$pin"; then
+				log "note: apt's binary $bin is $cand, NEWER than the pinned source $pkg $pin (its source is not in the index; the static binary links $pin)"
+			else
+				log "note: apt's binary $bin is $cand; the static binary links the pinned source $pkg $pin"
+			fi
+			others=1
+		fi
+	done <<<"$pins"
+	[[ $others -eq 1 ]] || log "pins: apt offers exactly the pinned versions"
+	return 0
 }
 
 # --- Cache key ----------------------------------------------------------------
 ensure_tools "${link_tools[@]}" # before the key: it names musl's and gcc's versions
 musl_version=$(dpkg-query -W -f='${Version}' musl 2>/dev/null || echo none)
 gcc_version=$(gcc --version 2>/dev/null | head -n1 || echo none)
-script_sha=$(sha256sum "$script" | cut -d' ' -f1)
+# Only what builds the prefix counts: everything before "4. Programs".
+script_sha=$(sed '/^# --- 4\. Programs/,$d' "$script" | sha256sum | cut -d' ' -f1)
 manifest="openssl=$OPENSSL_VERSION
 postgresql-15=$POSTGRESQL_VERSION
 curl=$CURL_VERSION
@@ -149,7 +215,7 @@ jansson=$JANSSON_VERSION
 libinih=$INIH_VERSION
 musl=$musl_version
 gcc=$gcc_version
-build-static.sh=$script_sha"
+build-static.sh (deps part)=$script_sha"
 key=$(printf '%s\n' "$manifest" | sha256sum | cut -c1-16)
 P=$cache_root/deps-$key
 
@@ -167,7 +233,7 @@ cleanup() {
 			log "full log: $cache_root/last-failure.log"
 	fi
 	if [[ $rc -ne 0 && -n ${linking:-} ]]; then
-		log "linking $linking failed (the dependency prefix is fine and cached: $P)."
+		log "building $linking failed (the dependency prefix is fine and cached: $P)."
 		log "If the program's code does not build yet, \`release/build-static.sh --probe\` proves the prefix alone."
 	fi
 	if [[ $rc -ne 0 && -n ${building_prefix:-} && ! -f $P/.complete ]]; then
@@ -348,20 +414,25 @@ EOF
 
 build_deps() {
 	mkdir -p "$cache_root"
+	# One builder at a time per cache; the lock is released once the prefix is
+	# complete (a complete prefix is never written again).
 	exec 9>"$cache_root/.lock"
-	flock 9
+	if ! flock -n 9; then
+		local waited=$SECONDS
+		log "waiting for $cache_root/.lock (another build-static.sh run holds it) ..."
+		flock 9
+		log "lock: waited $((SECONDS - waited)) s"
+	fi
 	if [[ -f $P/.complete ]]; then
+		exec 9>&-
 		log "deps: cache hit $P"
+		check_pins 0
 		return 0
 	fi
 	log "deps: cache miss, building $P"
 	ensure_tools "${build_tools[@]}"
 	ensure_deb_src
-	check_pin OPENSSL_VERSION openssl "$OPENSSL_VERSION"
-	check_pin POSTGRESQL_VERSION postgresql-15 "$POSTGRESQL_VERSION"
-	check_pin CURL_VERSION curl "$CURL_VERSION"
-	check_pin JANSSON_VERSION jansson "$JANSSON_VERSION"
-	check_pin INIH_VERSION libinih "$INIH_VERSION"
+	check_pins 1
 	new_work
 	rm -rf "$P"
 	building_prefix=1
@@ -387,33 +458,75 @@ build_deps() {
 	rm -rf "${P:?}/share" "${P:?}/bin" "${P:?}/lib/libcurl.la"
 	touch "$P/.complete"
 	building_prefix=
+	exec 9>&-
 	log "deps: $((SECONDS - start)) s total, prefix $(du -sh "$P" | cut -f1)"
+	# The source and build trees (about 1 GB) go now, timed, not at exit.
+	local t=$SECONDS
+	rm -rf "$work"
+	work=
+	log "removing the build trees: $((SECONDS - t)) s"
 }
 
 # --- 4. Programs ----------------------------------------------------------------
-pkg_flags=()
+# Objects go to build/static/obj (musl objects, never mixed with the glibc
+# build's), compiled in parallel and only when their source, a header they
+# include or the flags changed, so a cached `make static` is a link.
+O=build/static
+
+# write_if_changed FILE CONTENT
+write_if_changed() {
+	printf '%s\n' "$2" >"$1.tmp"
+	cmp -s "$1.tmp" "$1" && rm -f "$1.tmp" || mv -f "$1.tmp" "$1"
+}
+
+pkg_cflags=()
+pkg_libs=()
 load_pkg_flags() {
 	local flags
 	flags=$(PKG_CONFIG_LIBDIR=$P/lib/pkgconfig PKG_CONFIG_PATH='' \
-		pkg-config --static --cflags --libs libpq libcurl jansson inih)
-	read -ra pkg_flags <<<"$flags"
+		pkg-config --static --cflags libpq libcurl jansson inih)
+	read -ra pkg_cflags <<<"$flags"
+	flags=$(PKG_CONFIG_LIBDIR=$P/lib/pkgconfig PKG_CONFIG_PATH='' \
+		pkg-config --static --libs libpq libcurl jansson inih)
+	read -ra pkg_libs <<<"$flags"
 }
 
-# link OUTPUT SOURCES...
-link() {
-	local out=$1
-	shift
-	local commit
+# compile SOURCES...: build/static/obj/SOURCE.o for each, through make -j.
+compile() {
+	local commit cflags
+	mkdir -p "$O"
 	commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-	mkdir -p "$(dirname "$out")"
+	# cmd/main.c includes ag_version.h (from -I$O); rewritten only when the
+	# commit changes, so a new commit recompiles main.c alone.
+	write_if_changed "$O/ag_version.h" "#define AG_GIT_COMMIT \"$commit\""
+	cflags="-O2 -std=c11 -D_GNU_SOURCE -DAG_STATIC=1 -I. -Ilib -Icmd -I$O -idirafter $P/kinc ${pkg_cflags[*]}"
+	write_if_changed "$O/cflags" "$cflags"
+	# Run from `make static` or not, this make is its own: no jobserver to inherit.
+	printf '%s\n' \
+		'OBJ := $(patsubst %.c,$(O)/obj/%.o,$(SRCS))' \
+		'all: $(OBJ)' \
+		'$(O)/obj/%.o: %.c $(O)/cflags' \
+		$'\t@mkdir -p $(@D)' \
+		$'\t@echo "  CC $<"' \
+		$'\t@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<' \
+		'-include $(OBJ:.o=.d)' |
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -f - -j"$jobs" O="$O" CC=musl-gcc \
+			CFLAGS="$cflags" SRCS="$*" >&2
+}
+
+# link OUTPUT SOURCES...: OUTPUT (stripped) and $O/OUTPUT-NAME.unstripped.
+link() {
+	local out=$1 name unstripped objs=() src
+	shift
+	name=$(basename "$out")
+	unstripped=$O/$name.unstripped
+	for src in "$@"; do objs+=("$O/obj/${src%.c}.o"); done
 	linking=$out
-	musl-gcc -static -O2 -std=c11 -D_GNU_SOURCE -DAG_STATIC=1 -DAG_GIT_COMMIT="\"$commit\"" \
-		-I. -Ilib -Icmd -idirafter "$P/kinc" "$@" release/static_init.c "${pkg_flags[@]}" \
-		-o "$out.tmp"
-	strip "$out.tmp"
+	musl-gcc -static -O2 "${objs[@]}" "${pkg_libs[@]}" -o "$unstripped"
+	strip -o "$out.tmp" "$unstripped"
 	mv -f "$out.tmp" "$out"
 	linking=
-	log "$out: $(stat -c %s "$out") bytes (stripped)"
+	log "$out: $(stat -c %s "$out") bytes stripped, $(stat -c %s "$unstripped") unstripped ($unstripped)"
 }
 
 build_deps
@@ -423,18 +536,32 @@ build_deps
 }
 load_pkg_flags
 
+shopt -s nullglob
+prog_srcs=(lib/*.c cmd/*.c)
+shopt -u nullglob
+if [[ $mode == program ]]; then
+	[[ ${#prog_srcs[@]} -gt 0 ]] || die "no lib/*.c or cmd/*.c to build (use --probe to prove the prefix alone)"
+	srcs=(release/static_init.c release/probe.c "${prog_srcs[@]}")
+else
+	srcs=(release/static_init.c release/probe.c)
+fi
 start=$SECONDS
-link build/probe-static release/probe.c
+linking="the objects ($O/obj)"
+compile "${srcs[@]}"
+linking=
+log "compile: $((SECONDS - start)) s"
+
+start=$SECONDS
+link build/probe-static release/probe.c release/static_init.c
+# Smoke test: the probe's self-test (inih run-time settings, jansson, libcurl
+# with OpenSSL); it prints the versions linked.
+build/probe-static >&2 || die "build/probe-static's self-test failed (see above)"
 log "probe: $((SECONDS - start)) s"
 if [[ $mode == program ]]; then
-	shopt -s nullglob
-	srcs=(lib/*.c cmd/*.c)
-	shopt -u nullglob
-	[[ ${#srcs[@]} -gt 0 ]] || die "no lib/*.c or cmd/*.c to build (use --probe to prove the prefix alone)"
 	start=$SECONDS
-	link build/alembic-guard-static "${srcs[@]}"
-	log "alembic-guard-static: $((SECONDS - start)) s"
+	link build/alembic-guard-static "${prog_srcs[@]}" release/static_init.c
 	# Smoke test: a static binary that cannot even print its version is broken.
 	build/alembic-guard-static --version >&2 || die "build/alembic-guard-static --version failed"
+	log "alembic-guard-static: $((SECONDS - start)) s"
 fi
 log "total: $((SECONDS - t_total)) s (prefix $P)"

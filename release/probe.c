@@ -3,8 +3,11 @@
  *   probe-static               print the library versions, self-test inih and jansson
  *   probe-static CONNINFO      ... then connect to PostgreSQL and say whether TLS is in use
  *   probe-static CONNINFO SQL  ... then run SQL and print its rows (tab-separated)
+ *   probe-static --get URL     ... then GET URL with libcurl (HTTPS: the CA bundle is
+ *                              $SSL_CERT_FILE, else /etc/ssl/certs/ca-certificates.crt,
+ *                              as the program sets it) and print the status and TLS
  *
- * Exit: 0 ok, 1 a self-test failed, 3 the connection or the query failed. */
+ * Exit: 0 ok, 1 a self-test failed, 3 the connection, the query or the GET failed. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +65,52 @@ static bool jansson_selftest(void)
 	return ok;
 }
 
+static size_t discard(char *p, size_t size, size_t n, void *user)
+{
+	(void)p;
+	*(size_t *)user += size * n;
+	return size * n;
+}
+
+/* GET url; 0 on a 2xx answer, else 3. */
+static int http_get(const char *url)
+{
+	const char *ca = getenv("SSL_CERT_FILE");
+	size_t body = 0;
+	long status = 0;
+	if (!ca || !*ca)
+		ca = "/etc/ssl/certs/ca-certificates.crt";
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return 3;
+	CURL *c = curl_easy_init();
+	if (!c)
+		return 3;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	CURLcode r = curl_easy_perform(c);
+	int rc = 3;
+	if (r != CURLE_OK) {
+		fprintf(stderr, "probe: GET %s failed: %s (%d)\n", url, curl_easy_strerror(r), (int)r);
+	} else {
+		long ver = 0;
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(c, CURLINFO_HTTP_VERSION, &ver);
+		printf("GET %s: HTTP %s %ld, %zu bytes, CA bundle %s\n", url,
+		       ver == CURL_HTTP_VERSION_1_0   ? "1.0"
+		       : ver == CURL_HTTP_VERSION_1_1 ? "1.1"
+		                                      : "other",
+		       status, body, ca);
+		rc = status >= 200 && status < 300 ? 0 : 3;
+	}
+	curl_easy_cleanup(c);
+	curl_global_cleanup();
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
@@ -76,6 +125,14 @@ int main(int argc, char **argv)
 	int rc = ini_ok && json_ok && curl_tls ? 0 : 1;
 	if (argc < 2)
 		return rc;
+	if (strcmp(argv[1], "--get") == 0) {
+		if (argc != 3) {
+			fprintf(stderr, "usage: probe-static --get URL\n");
+			return 1;
+		}
+		int g = http_get(argv[2]);
+		return g ? g : rc;
+	}
 
 	PGconn *c = PQconnectdb(argv[1]);
 	if (PQstatus(c) != CONNECTION_OK) {

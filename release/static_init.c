@@ -15,3 +15,4 @@ static void ag_static_init(void)
 {
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 }
+
