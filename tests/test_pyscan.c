@@ -301,7 +301,7 @@ START_TEST(test_indentation_errors)
 	static const char *const good[] = {
 		"def f():\n    a = (1,\n  2)\n    if a:\n        b = 1\n    c = 2\nd = 3\n",
 		"x = 1 + \\\n      2\n",
-		"revision = 'ff1'\n\x0c" "down_revision = None\n",
+		"revision = 'ff1'\n\014down_revision = None\n",
 		"class A:\n    '''doc'''\n\n\n    def g(self):\n        return 1\n",
 		"if x: pass\ny = [\n    1]\n",
 	};
@@ -315,7 +315,7 @@ START_TEST(test_indentation_errors)
 	}
 	/* The form feed puts down_revision at column 0: module level. */
 	struct lexed lx;
-	lex(&lx, "revision = 'ff1'\n\x0c" "down_revision = None\n");
+	lex(&lx, "revision = 'ff1'\n\014down_revision = None\n");
 	ck_tok(&lx.t[4], AG_TOK_NAME, "down_revision");
 	ck_assert_int_eq(lx.t[4].indent, 0);
 	lex_free(&lx);

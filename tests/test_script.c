@@ -579,7 +579,7 @@ START_TEST(test_indentation)
 	ck_assert_ptr_nonnull(strstr(f->message, "unexpected indent"));
 	ag_script_free(&sc);
 	/* A form feed at the start of a line resets the column. */
-	parse(&sc, "revision = 'ff1'\n\x0c" "down_revision = None\n");
+	parse(&sc, "revision = 'ff1'\n\014down_revision = None\n");
 	ck_assert_uint_eq(sc.findings.n, 0);
 	ck_assert(sc.has_down);
 	ag_script_free(&sc);
