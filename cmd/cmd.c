@@ -61,7 +61,8 @@ static const char global_help[] =
 	"      --format text|json|github\n"
 	"      --strict                warnings count as errors\n"
 	"      --no-color              no ANSI colours (also NO_COLOR; colour only on a TTY)\n"
-	"  -q, --quiet                 only errors and the verdict\n"
+	"  -q, --quiet                 only what blocks (errors; with --strict warnings too)\n"
+	"                              and the verdict\n"
 	"  -h, --help                  this help\n";
 
 void ag_cmd_warn(const char *fmt, ...)

@@ -602,6 +602,9 @@ struct ag_graph *ag_graph_build(struct ag_scripts *ss, const struct ag_graph_opt
 		nd->id = sc->revision;
 		nd->script = sc;
 		nd->base = sc->down.n == 0 && sc->down_known;
+		/* No down_revision (or one only Python knows): the file's own
+		 * finding says Alembic fails there; no cycle is made up of it. */
+		nd->broken = !sc->down_known;
 	}
 	map_init(g, g->n);
 	for (size_t i = 0; i < g->n; i++) {

@@ -500,8 +500,10 @@ static void parse_unpacking(struct parser *p, struct ag_strv *targets, int line)
 	/* The values may stand in brackets: (a, b) and [a, b] unpack alike. */
 	int level = 0;
 	char closer = 0;
+	bool seq = false; /* a tuple or list display, not one object */
 	if (ag_tok_is(&p->tok, "(") || ag_tok_is(&p->tok, "[")) {
 		closer = *p->tok.p == '(' ? ')' : ']';
+		seq = closer == ']'; /* a list display, even of one */
 		level = 1;
 		advance(p);
 	}
@@ -518,9 +520,10 @@ static void parse_unpacking(struct parser *p, struct ag_strv *targets, int line)
 		else
 			val_free(&v);
 		n++;
-		if (ag_tok_is(&p->tok, ",") && p->tok.depth == level)
+		if (ag_tok_is(&p->tok, ",") && p->tok.depth == level) {
+			seq = true;
 			advance(p);
-		else if (closer ? !(p->tok.kind == AG_TOK_OP && p->tok.len == 1 && *p->tok.p == closer)
+		} else if (closer ? !(p->tok.kind == AG_TOK_OP && p->tok.len == 1 && *p->tok.p == closer)
 				: !at_stmt_end(p))
 			plain = false; /* an expression, or a chained `=` */
 	}
@@ -530,9 +533,10 @@ static void parse_unpacking(struct parser *p, struct ag_strv *targets, int line)
 			plain = false; /* (a, b) + c */
 	}
 	struct val unknown = {0};
-	/* One value for several names: Python unpacks it (a tuple, a str),
-	 * which only running it tells. */
-	if (plain && n == 1 && targets->n > 1)
+	/* One object, not a display ("abc", ("abc"), None, x): Python
+	 * iterates it (a str into its characters), which only running it
+	 * tells. */
+	if (plain && !seq)
 		plain = false;
 	if (!plain) {
 		skip_stmt(p);

@@ -75,7 +75,8 @@ stop_pg() {
 	fi
 }
 trap 'stop_pg; rm -rf "$logdir"' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 if want unit; then
 	stage unit bash -c 'make -s all build/check-unit && CK_DEFAULT_TIMEOUT=60 build/check-unit'

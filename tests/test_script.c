@@ -549,9 +549,32 @@ START_TEST(test_unpacking)
 	ck_assert_ptr_nonnull(strstr(f->message, "`('a', 'b') + ()`"));
 	ag_script_free(&sc);
 
+	/* One object, not a display: Python iterates it ("abc" unpacks into
+	 * three characters, None not at all), so it is not the value. */
+	static const char *const one_object[] = {
+		"revision, = 'abc'\ndown_revision = None\n",
+		"revision = 'a'\ndown_revision, = None\n",
+		"revision, = ('abc')\ndown_revision = None\n",
+	};
+	for (size_t i = 0; i < AG_ARRAY_LEN(one_object); i++) {
+		parse(&sc, one_object[i]);
+		ck_assert_msg(finding(&sc, "unresolved-value") != NULL, "%s", one_object[i]);
+		ag_script_free(&sc);
+	}
+	/* A display of one: the element. */
+	parse(&sc, "revision, = ('a1',)\ndown_revision, = [None]\n");
+	ck_assert_uint_eq(sc.findings.n, 0);
+	ck_assert_str_eq(sc.revision, "a1");
+	ck_assert(sc.has_down && sc.down.n == 0);
+	ag_script_free(&sc);
+
 	/* Too few values: the ValueError Python raises on import, and nothing
 	 * else about the file. */
 	parse(&sc, "revision, down_revision, x = 'a', None\n");
+	ck_assert_uint_eq(sc.findings.n, 1);
+	ck_assert_ptr_nonnull(finding(&sc, "parse-error"));
+	ag_script_free(&sc);
+	parse(&sc, "revision, down_revision = ('a',)\n");
 	ck_assert_uint_eq(sc.findings.n, 1);
 	f = finding(&sc, "parse-error");
 	ck_assert_ptr_nonnull(f);

@@ -17,7 +17,6 @@ that needs them fails with the command that installs them.
 """
 import atexit
 import itertools
-import json
 import os
 import pwd
 import secrets
@@ -27,7 +26,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -100,6 +98,20 @@ class Pg:
         _need(os.path.join(PGBIN, "initdb"), "PostgreSQL 15's initdb")
         _need("/usr/bin/openssl", "openssl")
         self.root = tempfile.mkdtemp(prefix="ag-pg.")
+        try:
+            self._start()
+        except BaseException:
+            # Whatever failed (or was interrupted), leave no server and no
+            # directory behind: pg_ctl may have started one that is slow to
+            # answer.
+            self._run([os.path.join(PGBIN, "pg_ctl"), "-D", os.path.join(self.root, "data"),
+                       "-m", "immediate", "-w", "stop"])
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
+        self._running = True
+        return self
+
+    def _start(self):
         os.chmod(self.root, 0o755)
         self.port = _free_port()
         self.password = "ag-" + secrets.token_hex(12)
@@ -136,10 +148,7 @@ class Pg:
                 log = open(os.path.join(self.root, "log")).read()[-3000:]
             except OSError:
                 pass
-            shutil.rmtree(self.root, ignore_errors=True)
             raise RuntimeError("pg_ctl start failed:\n%s%s\n%s" % (r.stdout, r.stderr, log))
-        self._running = True
-        return self
 
     def stop(self):
         if not self._running or not self.owned:
