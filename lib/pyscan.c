@@ -322,15 +322,24 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
 		unsigned char c = (unsigned char)*s->cur;
 		switch (byte_class(c)) {
 		case CC_HASH:
-			while (s->cur < s->end && *s->cur != '\n' && *s->cur != '\r') {
+			/* Comments are much of a migration's bytes: printable ASCII
+			 * takes one comparison, the rest the full checks. */
+			while (s->cur < s->end) {
+				unsigned char ch = (unsigned char)*s->cur;
+				if (ch >= 0x20 && ch < 0x80) {
+					s->cur++;
+					continue;
+				}
+				if (ch == '\n' || ch == '\r')
+					break;
+				if (ch == '\0')
+					return fail(s, tok, s->cur, s->line, s->line_start,
+						    "source code cannot contain null bytes", false);
 				size_t n = utf8_len((const unsigned char *)s->cur,
 						    (const unsigned char *)s->end);
 				if (n == 0)
 					return fail(s, tok, s->cur, s->line, s->line_start,
 						    "invalid UTF-8 in a comment", false);
-				if (*s->cur == '\0')
-					return fail(s, tok, s->cur, s->line, s->line_start,
-						    "source code cannot contain null bytes", false);
 				s->cur += n;
 			}
 			continue;
