@@ -93,7 +93,8 @@ fuzz-run: fuzz
 	@mkdir -p /tmp/ag-fuzz-py /tmp/ag-fuzz-cfg
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build-fuzz/fuzz-pyscan \
 		-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix=build-fuzz/pyscan- /tmp/ag-fuzz-py tests/fuzz/corpus-pyscan & p1=$$!; \
+		-artifact_prefix=build-fuzz/pyscan- /tmp/ag-fuzz-py tests/fuzz/corpus-pyscan \
+		tests/fixtures/uuid/forms tests/fixtures/uuid/helper & p1=$$!; \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build-fuzz/fuzz-config \
 		-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=build-fuzz/config- /tmp/ag-fuzz-cfg tests/fuzz/corpus-config & p2=$$!; \
