@@ -151,6 +151,28 @@ int ag_platform_release_is_rollback(struct ag_ctx *ctx)
 	return rc == 1 ? 1 : 0;
 }
 
+int ag_platform_opt(struct ag_ctx *ctx, struct ag_platform_opts *po, int o, const char *arg)
+{
+	switch (o) {
+	case AG_PLATFORM_OPT_API_URL:
+		po->api_url = arg;
+		return 0;
+	case AG_PLATFORM_OPT_REQUEST_TIMEOUT:
+		return ag_platform_parse_seconds("--request-timeout", arg, 0.1, 3600,
+						 &po->request_timeout_ms);
+	case 'v':
+		ctx->verbose = true;
+		if (po->trace_level < 1)
+			po->trace_level = 1;
+		return 0;
+	case AG_PLATFORM_OPT_DEBUG:
+		po->trace_level = 2;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 int ag_platform_parse_seconds(const char *opt, const char *arg, double min, double max, long *ms)
 {
 	char *end;

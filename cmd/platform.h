@@ -19,6 +19,17 @@ struct ag_platform_opts {
 	int trace_level;         /* 1: --verbose, 2: --debug (lines on stderr, no secrets) */
 };
 
+/* The options every Platform API command takes, for its getopt table:
+ * --api-url, --request-timeout, -v/--verbose, --debug. */
+enum { AG_PLATFORM_OPT_API_URL = 3000, AG_PLATFORM_OPT_REQUEST_TIMEOUT, AG_PLATFORM_OPT_DEBUG };
+#define AG_PLATFORM_OPTIONS                                                                 \
+	{"api-url", required_argument, NULL, AG_PLATFORM_OPT_API_URL},                      \
+	    {"request-timeout", required_argument, NULL, AG_PLATFORM_OPT_REQUEST_TIMEOUT}, \
+	    {"verbose", no_argument, NULL, 'v'}, {"debug", no_argument, NULL, AG_PLATFORM_OPT_DEBUG}
+/* Handles one of those options into po (and ctx->verbose); 0, or -1 after
+ * printing an error, or when o is none of them. */
+int ag_platform_opt(struct ag_ctx *ctx, struct ag_platform_opts *po, int o, const char *arg);
+
 /* A client from the options and the environment; NULL with err set
  * (AG_ERR_USAGE without a token when need_token). Free with ag_heroku_free. */
 struct ag_heroku *ag_platform_client(struct ag_ctx *ctx, const struct ag_platform_opts *o,

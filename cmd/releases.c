@@ -11,26 +11,19 @@
 
 enum {
 	OPT_APP = 'a',
-	OPT_VERBOSE = 'v',
 	OPT_LIMIT = 2000,
 	OPT_SINCE,
-	OPT_API_URL,
-	OPT_REQUEST_TIMEOUT,
 	OPT_NO_OUTPUT,
 	OPT_OUTPUT_LIMIT,
-	OPT_DEBUG,
 };
 
 static const struct option opts[] = {
 	{"app", required_argument, NULL, OPT_APP},
 	{"limit", required_argument, NULL, OPT_LIMIT},
 	{"since", required_argument, NULL, OPT_SINCE},
-	{"api-url", required_argument, NULL, OPT_API_URL},
-	{"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
 	{"no-output", no_argument, NULL, OPT_NO_OUTPUT},
 	{"output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT},
-	{"verbose", no_argument, NULL, OPT_VERBOSE},
-	{"debug", no_argument, NULL, OPT_DEBUG},
+	AG_PLATFORM_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -58,27 +51,13 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 			return -1;
 		}
 		return 0;
-	case OPT_API_URL:
-		st->po.api_url = arg;
-		return 0;
-	case OPT_REQUEST_TIMEOUT:
-		return ag_platform_parse_seconds("--request-timeout", arg, 0.1, 3600,
-						 &st->po.request_timeout_ms);
 	case OPT_NO_OUTPUT:
 		st->no_output = true;
 		return 0;
 	case OPT_OUTPUT_LIMIT:
 		return ag_cmd_parse_int("--output-limit", arg, 1, 1024 * 1024, &st->output_limit_kib);
-	case OPT_VERBOSE:
-		ctx->verbose = true;
-		if (st->po.trace_level < 1)
-			st->po.trace_level = 1;
-		return 0;
-	case OPT_DEBUG:
-		st->po.trace_level = 2;
-		return 0;
 	default:
-		return -1;
+		return ag_platform_opt(ctx, &st->po, o, arg);
 	}
 }
 

@@ -11,13 +11,9 @@
 
 enum {
 	OPT_APP = 'a',
-	OPT_VERBOSE = 'v',
 	OPT_VERSION_OPT = 2000,
 	OPT_TIMEOUT,
 	OPT_INTERVAL,
-	OPT_API_URL,
-	OPT_REQUEST_TIMEOUT,
-	OPT_DEBUG,
 };
 
 static const struct option opts[] = {
@@ -25,10 +21,7 @@ static const struct option opts[] = {
 	{"version", required_argument, NULL, OPT_VERSION_OPT},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"interval", required_argument, NULL, OPT_INTERVAL},
-	{"api-url", required_argument, NULL, OPT_API_URL},
-	{"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
-	{"verbose", no_argument, NULL, OPT_VERBOSE},
-	{"debug", no_argument, NULL, OPT_DEBUG},
+	AG_PLATFORM_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -57,22 +50,8 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 		return ag_platform_parse_seconds("--timeout", arg, 0.1, 86400, &st->timeout_ms);
 	case OPT_INTERVAL:
 		return ag_platform_parse_seconds("--interval", arg, 0.1, 300, &st->interval_ms);
-	case OPT_API_URL:
-		st->po.api_url = arg;
-		return 0;
-	case OPT_REQUEST_TIMEOUT:
-		return ag_platform_parse_seconds("--request-timeout", arg, 0.1, 3600,
-						 &st->po.request_timeout_ms);
-	case OPT_VERBOSE:
-		ctx->verbose = true;
-		if (st->po.trace_level < 1)
-			st->po.trace_level = 1;
-		return 0;
-	case OPT_DEBUG:
-		st->po.trace_level = 2;
-		return 0;
 	default:
-		return -1;
+		return ag_platform_opt(ctx, &st->po, o, arg);
 	}
 }
 
