@@ -128,6 +128,19 @@ int ag_cmd_parse_target(struct ag_ctx *ctx, const char *arg)
 	return 0;
 }
 
+enum { OPT_TARGET_ONLY = 2000 };
+
+const struct option ag_cmd_target_options[] = {
+	{"target", required_argument, NULL, OPT_TARGET_ONLY},
+	{NULL, 0, NULL, 0},
+};
+
+int ag_cmd_target_opt(struct ag_ctx *ctx, int o, const char *arg, void *state)
+{
+	(void)state;
+	return o == OPT_TARGET_ONLY ? ag_cmd_parse_target(ctx, arg) : -1;
+}
+
 static int global_opt(struct ag_ctx *ctx, int opt, const char *arg)
 {
 	switch (opt) {

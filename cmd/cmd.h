@@ -110,6 +110,10 @@ void ag_cmd_now(time_t *sec, long *usec);
 /* --target head|heads: sets ctx->heads_ok and marks it given, so that it
  * wins over the settings' target; -1 on error (printed). */
 int ag_cmd_parse_target(struct ag_ctx *ctx, const char *arg);
+/* For commands whose only option is --target (lint, diagnose, graph): the
+ * getopt table and its handler for ag_cmd_getopt. */
+extern const struct option ag_cmd_target_options[];
+int ag_cmd_target_opt(struct ag_ctx *ctx, int o, const char *arg, void *state);
 
 /* The commands (one file each). */
 extern const struct ag_cmd_entry ag_cmd_backfill;

@@ -10,21 +10,6 @@
 
 #include "gate.h"
 
-enum { OPT_TARGET = 2000 };
-
-static const struct option opts[] = {
-	{"target", required_argument, NULL, OPT_TARGET},
-	{NULL, 0, NULL, 0},
-};
-
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *state)
-{
-	(void)state;
-	if (o == OPT_TARGET)
-		return ag_cmd_parse_target(ctx, arg);
-	return -1;
-}
-
 /* What the picture marks on each revision, and the nodes no file defines. */
 struct view {
 	const struct ag_graph *g;
@@ -418,7 +403,7 @@ static void render_json(struct ag_ctx *ctx, const struct view *v, struct ag_gate
 
 static int exec(struct ag_ctx *ctx, int argc, char **argv)
 {
-	int i = ag_cmd_getopt(ctx, &ag_cmd_graph, argc, argv, opts, "", opt, NULL);
+	int i = ag_cmd_getopt(ctx, &ag_cmd_graph, argc, argv, ag_cmd_target_options, "", ag_cmd_target_opt, NULL);
 	if (i < 0)
 		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
 	if (i < argc) {

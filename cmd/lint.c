@@ -3,24 +3,9 @@
 
 #include "cmd.h"
 
-enum { OPT_TARGET = 2000 };
-
-static const struct option opts[] = {
-	{"target", required_argument, NULL, OPT_TARGET},
-	{NULL, 0, NULL, 0},
-};
-
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *state)
-{
-	(void)state;
-	if (o == OPT_TARGET)
-		return ag_cmd_parse_target(ctx, arg);
-	return -1;
-}
-
 static int exec(struct ag_ctx *ctx, int argc, char **argv)
 {
-	int i = ag_cmd_getopt(ctx, &ag_cmd_lint, argc, argv, opts, "", opt, NULL);
+	int i = ag_cmd_getopt(ctx, &ag_cmd_lint, argc, argv, ag_cmd_target_options, "", ag_cmd_target_opt, NULL);
 	if (i < 0)
 		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
 	if (i < argc) {
