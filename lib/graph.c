@@ -417,19 +417,15 @@ static void detect_cycles(struct ag_graph *g)
 		reach(g, from_heads, true, deps);
 		reach(g, from_bases, false, deps);
 		/* By id: a node counts when any file with its id was reached. */
-		memset(in_space, 0, g->n);
-		bool *up = from_bases;
 		for (size_t i = 0; i < g->n; i++) {
 			size_t eff = g->v[i].shadowed ? ag_graph_find(g, g->v[i].id) : i;
 			if (eff == AG_NONE)
 				continue;
-			if (from_heads[i])
-				from_heads[eff] = true;
-			if (up[i])
-				up[eff] = true;
+			from_heads[eff] |= from_heads[i];
+			from_bases[eff] |= from_bases[i];
 		}
 		for (size_t i = 0; i < g->n; i++)
-			in_space[i] = g->v[i].shadowed || (from_heads[i] && up[i] && nh && nb);
+			in_space[i] = g->v[i].shadowed || (from_heads[i] && from_bases[i] && nh && nb);
 		size_t before = ag_findings_count(&g->findings, AG_SEV_ERROR);
 		report_cycle(g, in_space, deps ? "dependency" : "");
 		if (ag_findings_count(&g->findings, AG_SEV_ERROR) != before)
