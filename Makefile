@@ -104,7 +104,7 @@ fuzz-run: fuzz
 # this after `make test`. A user's clone has no corpus: the stage then fails
 # and says so, which is why it is not part of `make test`.
 corpora: deps all
-	cd tests/corpora && AG_BIN=$(CURDIR)/$(BUILD)/alembic-guard $(PYTHON) run.py
+	cd tests/corpora && AG_BIN=$(CURDIR)/$(BUILD)/alembic-guard $(PYTHON) -B run.py
 
 bench: deps all
 	$(PYTHON) tests/bench.py --bin $(BUILD)/alembic-guard

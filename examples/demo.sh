@@ -36,8 +36,12 @@ if [ "$(id -u)" = 0 ]; then
 	# initdb refuses to run as root.
 	as_pg=(runuser -u postgres --)
 fi
+# pg CMD...: runs a server tool, as postgres when we are root, from the work
+# dir: postgres may not read the caller's directory (/root/... on a fresh
+# machine), and initdb and pg_ctl then complain that they cannot cd back.
+pg() { (cd "$work" && "${as_pg[@]}" "$@"); }
 cleanup() {
-	"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+	pg "$PGBIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -46,8 +50,8 @@ step "Starting a throwaway PostgreSQL 15 in $work"
 mkdir "$work/pg" "$work/sock"
 [ ${#as_pg[@]} -eq 0 ] || chown postgres "$work/pg" "$work/sock"
 port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"${as_pg[@]}" "$PGBIN/initdb" -D "$work/pg" -U postgres -A trust >/dev/null
-"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$work/pg" -w -l "$work/sock/pg.log" \
+pg "$PGBIN/initdb" -D "$work/pg" -U postgres -A trust >/dev/null
+pg "$PGBIN/pg_ctl" -D "$work/pg" -w -l "$work/sock/pg.log" \
 	-o "-p $port -k $work/sock -c listen_addresses=127.0.0.1" start >/dev/null
 psql -X -q -h 127.0.0.1 -p "$port" -U postgres -c 'CREATE DATABASE guestbook'
 export DATABASE_URL="postgresql://postgres@127.0.0.1:$port/guestbook"

@@ -134,7 +134,11 @@ ensure_deb_src() {
 		have_pinned_src && return 0
 	fi
 	if [[ ! -f $src_file ]]; then
-		log "adding $src_file (deb-src bookworm bookworm-updates main)"
+		# This changes the machine's apt configuration: say so before doing it,
+		# and how to undo it (the README's first mention of `make static` too).
+		log "NOTE: the static build needs Debian's source packages, so it adds"
+		log "  $src_file (deb-src bookworm bookworm-updates main)"
+		log "  to this machine's apt sources and runs apt-get update; \`rm $src_file\` undoes it"
 		cat >"$src_file" <<'EOF'
 # Added by alembic-guard's release/build-static.sh: Debian source packages.
 Types: deb-src

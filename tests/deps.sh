@@ -25,7 +25,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# apt's own lines are shown (-q drops only its progress bars): on a fresh
+# machine this takes minutes, and a silent wait looks like a hang.
+echo "deps: apt-get update, then apt-get install (a few minutes on a fresh machine)"
 # The package lists of a fresh machine may be empty or old.
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -q update
+apt-get -q install -y --no-install-recommends "${missing[@]}"
 echo "deps: installed ${missing[*]}"

@@ -164,7 +164,11 @@ class Project:
         return m
 
     def files(self):
-        return sorted(os.listdir(self.versions))
+        # The real Alembic writes versions/__pycache__ unless the environment
+        # says not to (PYTHONDONTWRITEBYTECODE, set on some machines and not on
+        # a fresh one): only the files are the repository's.
+        return sorted(n for n in os.listdir(self.versions)
+                      if os.path.isfile(os.path.join(self.versions, n)))
 
     def snapshot(self):
         out = {}
