@@ -7,6 +7,11 @@ PREFIX  ?= /usr/local
 BUILD   ?= build
 PYTHON  ?= /usr/bin/python3
 
+# `env -i make test` (an empty environment, as CI and a fresh root may have)
+# leaves PATH unset: give the recipes and their scripts Debian's default.
+PATH    ?= /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
 PKGS     = libpq libcurl jansson inih
 AG_WARN  = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wwrite-strings -Wformat=2 -Wcast-qual -Wundef -Wconversion -Wno-sign-conversion
