@@ -121,6 +121,7 @@ extern const struct ag_cmd_entry ag_cmd_check;
 extern const struct ag_cmd_entry ag_cmd_diagnose;
 extern const struct ag_cmd_entry ag_cmd_graph;
 extern const struct ag_cmd_entry ag_cmd_heads;
+extern const struct ag_cmd_entry ag_cmd_init;
 extern const struct ag_cmd_entry ag_cmd_lint;
 extern const struct ag_cmd_entry ag_cmd_release;
 extern const struct ag_cmd_entry ag_cmd_releases;

@@ -20,6 +20,7 @@ static const struct ag_cmd_entry *const commands[] = {
 	&ag_cmd_diagnose,
 	&ag_cmd_graph,
 	&ag_cmd_heads,
+	&ag_cmd_init,
 	&ag_cmd_lint,
 	&ag_cmd_release,
 	&ag_cmd_releases,
