@@ -272,6 +272,8 @@ char *ag_procfile_merge(const char *text, size_t len, const struct ag_procfile_m
 	}
 	res->new_command = ag_buf_take(&cmd);
 	ag_buf_add(&out, text, l->cmd);
+	if (l->cmd == l->cmd_end && text[l->cmd - 1] == ':')
+		ag_buf_addc(&out, ' '); /* "release:" alone */
 	ag_buf_adds(&out, res->new_command);
 	ag_buf_add(&out, text + l->cmd_end, len - l->cmd_end);
 	free(lines);

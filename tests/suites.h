@@ -10,8 +10,10 @@ Suite *config_suite(void);
 Suite *finding_suite(void);
 Suite *graph_suite(void);
 Suite *heroku_suite(void);
+Suite *init_suite(void);
 Suite *lint_suite(void);
 Suite *outscan_suite(void);
+Suite *procfile_suite(void);
 Suite *pyscan_suite(void);
 Suite *repair_suite(void);
 Suite *report_suite(void);
@@ -26,8 +28,10 @@ static Suite *(*const ag_test_suites[])(void) = {
 	finding_suite,
 	graph_suite,
 	heroku_suite,
+	init_suite,
 	lint_suite,
 	outscan_suite,
+	procfile_suite,
 	pyscan_suite,
 	repair_suite,
 	report_suite,
