@@ -67,6 +67,20 @@ static char *line_globals(const struct ag_ctx *ctx)
 	return ag_buf_take(&b);
 }
 
+/* The message on stderr and, with --format json, the error object on
+ * stdout: every exit code gets one object. */
+static int fail(struct ag_ctx *ctx, const struct ag_err *err)
+{
+	int rc = ag_cmd_fail(ctx, "init", err);
+	if (ctx->format == AG_FORMAT_JSON) {
+		struct ag_buf b = {0};
+		ag_init_render_error(err, rc, &b);
+		fwrite(b.p, 1, b.len, ctx->out);
+		ag_buf_free(&b);
+	}
+	return rc;
+}
+
 static int exec(struct ag_ctx *ctx, int argc, char **argv)
 {
 	struct state st = {.procfile = "Procfile"};
@@ -79,7 +93,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	}
 	struct ag_err err = {0};
 	if (ag_ctx_load_repo(ctx, &err) < 0)
-		return ag_cmd_fail(ctx, "init", &err);
+		return fail(ctx, &err);
 	const char *key = getenv("HEROKU_API_KEY");
 	const char *cfg = ctx->config.path;
 	size_t cl = cfg ? strlen(cfg) : 0;
@@ -109,14 +123,15 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	free(globals);
 	free(from);
 	if (rc < 0)
-		return ag_cmd_fail(ctx, "init", &err);
-	if (st.write && ag_init_apply(&plan, &err) < 0)
+		return fail(ctx, &err);
+	bool failed = st.write && ag_init_apply(&plan, &err) < 0;
+	if (failed)
 		rc = ag_cmd_fail(ctx, "init", &err);
 	struct ag_buf b = {0};
 	if (ctx->format == AG_FORMAT_JSON)
-		ag_init_render_json(&plan, st.write && rc == 0, rc, &b);
+		ag_init_render_json(&plan, st.write && rc == 0, rc, failed ? &err : NULL, &b);
 	else
-		ag_init_render_text(&plan, st.write && rc == 0, &b);
+		ag_init_render_text(&plan, st.write, &b);
 	fwrite(b.p, 1, b.len, ctx->out);
 	ag_buf_free(&b);
 	ag_init_free(&plan);

@@ -502,7 +502,7 @@ static void add_wrapped(struct ag_buf *out, const char *s)
 	ag_buf_adds(out, ".\n\n");
 }
 
-void ag_init_render_text(const struct ag_init *plan, bool written, struct ag_buf *out)
+void ag_init_render_text(const struct ag_init *plan, bool write, struct ag_buf *out)
 {
 	render_file(&plan->procfile, out);
 	ag_buf_addf(out, "Rollbacks: --on-ahead %s\n", plan->on_ahead);
@@ -518,26 +518,29 @@ void ag_init_render_text(const struct ag_init *plan, bool written, struct ag_buf
 		ag_buf_free(&e);
 	}
 	const struct ag_init_file *fs[] = {&plan->procfile, &plan->settings};
-	struct ag_buf names = {0};
-	size_t n = 0;
+	struct ag_buf left = {0};
+	size_t nchanged = 0, nleft = 0;
 	for (size_t i = 0; i < 2; i++) {
 		if (!fs[i]->new_text)
 			continue;
-		if (written) {
+		nchanged++;
+		if (fs[i]->done) {
 			ag_buf_addf(out, "%s ", fs[i]->existed ? "edited" : "wrote");
 			add_escaped(out, fs[i]->path, strlen(fs[i]->path));
 			ag_buf_addc(out, '\n');
+		} else {
+			ag_buf_adds(&left, nleft++ ? " and " : "");
+			add_escaped(&left, fs[i]->path, strlen(fs[i]->path));
 		}
-		ag_buf_addf(&names, "%s%s", n++ ? " and " : "", fs[i]->path);
 	}
-	if (!n)
+	if (!nchanged)
 		ag_buf_adds(out, "nothing to change: the project is already set up.\n");
-	else if (!written) {
-		ag_buf_adds(out, "dry run: nothing was written; run again with --write to write ");
-		add_escaped(out, names.p, names.len);
-		ag_buf_adds(out, ".\n");
-	}
-	ag_buf_free(&names);
+	else if (nleft && !write)
+		ag_buf_addf(out, "dry run: nothing was written; run again with --write to write %s.\n",
+		            left.p);
+	else if (nleft)
+		ag_buf_addf(out, "not written: %s.\n", left.p);
+	ag_buf_free(&left);
 }
 
 static json_t *file_json(const struct ag_init_file *f)
@@ -558,14 +561,52 @@ static json_t *file_json(const struct ag_init_file *f)
 	return o;
 }
 
-void ag_init_render_json(const struct ag_init *plan, bool written, int exit_code,
-                         struct ag_buf *out)
+static const char *err_code(enum ag_err_kind k)
+{
+	switch (k) {
+	case AG_ERR_USAGE: return "usage";
+	case AG_ERR_CONFIG: return "config";
+	case AG_ERR_IO: return "io";
+	default: return "internal";
+	}
+}
+
+static json_t *json_head(int exit_code, const struct ag_err *err)
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "format_version", json_integer(1));
 	json_object_set_new(root, "command", json_string("init"));
 	json_object_set_new(root, "verdict", json_string(ag_report_verdict(exit_code)));
 	json_object_set_new(root, "exit_code", json_integer(exit_code));
+	if (err) {
+		json_t *e = json_object();
+		json_object_set_new(e, "code", json_string(err_code(err->kind)));
+		json_object_set_new(e, "message", ag_report_jstr(err->msg));
+		json_object_set_new(root, "error", e);
+	}
+	return root;
+}
+
+static void json_out(json_t *root, struct ag_buf *out)
+{
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (s) {
+		ag_buf_adds(out, s);
+		ag_buf_addc(out, '\n');
+		free(s);
+	}
+	json_decref(root);
+}
+
+void ag_init_render_error(const struct ag_err *err, int exit_code, struct ag_buf *out)
+{
+	json_out(json_head(exit_code, err), out);
+}
+
+void ag_init_render_json(const struct ag_init *plan, bool written, int exit_code,
+                         const struct ag_err *err, struct ag_buf *out)
+{
+	json_t *root = json_head(exit_code, err);
 	json_object_set_new(root, "written", json_boolean(written));
 	json_t *oa = json_object();
 	json_object_set_new(oa, "choice", json_string(plan->on_ahead));
@@ -586,13 +627,7 @@ void ag_init_render_json(const struct ag_init *plan, bool written, int exit_code
 	for (size_t i = 0; i < plan->notes.n; i++)
 		json_array_append_new(notes, ag_report_jstr(plan->notes.v[i]));
 	json_object_set_new(root, "notes", notes);
-	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (s) {
-		ag_buf_adds(out, s);
-		ag_buf_addc(out, '\n');
-		free(s);
-	}
-	json_decref(root);
+	json_out(root, out);
 }
 
 static void file_free(struct ag_init_file *f)

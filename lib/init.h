@@ -78,11 +78,15 @@ int ag_init_plan(struct ag_init *plan, const struct ag_init_opts *o, struct ag_e
  * (-1 with err; files written before it stay marked done). */
 int ag_init_apply(struct ag_init *plan, struct ag_err *err);
 /* The plan for a person: each file with its diff, the choices explained,
- * the notes; written says whether ag_init_apply ran. */
-void ag_init_render_text(const struct ag_init *plan, bool written, struct ag_buf *out);
-/* The plan as the command's JSON object (format_version 1). */
+ * the notes, then what was written (the files marked done) or, when write
+ * is false, that this was a dry run. */
+void ag_init_render_text(const struct ag_init *plan, bool write, struct ag_buf *out);
+/* The plan as the command's JSON object (format_version 1); err (NULL
+ * when none) adds the "error" member of a failed run. */
 void ag_init_render_json(const struct ag_init *plan, bool written, int exit_code,
-                         struct ag_buf *out);
+                         const struct ag_err *err, struct ag_buf *out);
+/* The JSON object of a run that failed before it had a plan. */
+void ag_init_render_error(const struct ag_err *err, int exit_code, struct ag_buf *out);
 void ag_init_free(struct ag_init *plan);
 
 /* ---- pieces, public for the tests ------------------------------------- */

@@ -171,7 +171,7 @@ START_TEST(test_plan_files)
 	ag_buf_free(&b);
 	ck_assert_msg(ag_init_apply(&plan, &err) == 0, "%s", err.msg);
 	ck_assert(plan.procfile.done && plan.settings.done);
-	ag_init_render_json(&plan, true, 0, &b);
+	ag_init_render_json(&plan, true, 0, NULL, &b);
 	ck_assert_ptr_nonnull(strstr(b.p, "\"written\": true"));
 	ck_assert_ptr_nonnull(strstr(b.p, "\"choice\": \"skip\""));
 	ag_buf_free(&b);
@@ -198,6 +198,11 @@ START_TEST(test_plan_files)
 	fclose(f);
 	ck_assert_int_eq(ag_init_apply(&plan, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "changed after the plan"));
+	ck_assert(!plan.procfile.done);
+	ag_init_render_text(&plan, true, &b);
+	ck_assert_ptr_nonnull(strstr(b.p, "not written: "));
+	ck_assert_ptr_null(strstr(b.p, "dry run"));
+	ag_buf_free(&b);
 	ag_init_free(&plan);
 
 	/* A directory where the Procfile should be: a clear error. */

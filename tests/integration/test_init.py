@@ -262,6 +262,12 @@ class Init(unittest.TestCase):
         self.assertFalse(os.path.exists(self.path("Procfile")))
         j = json.loads(self.init("--format", "json", "--write").stdout)
         self.assertTrue(j["written"] and j["procfile"]["done"] and j["settings"]["done"])
+        # An error is one object too.
+        self.write("Procfile", "release: a\nrelease: b\n")
+        r = self.init("--format", "json", code=2)
+        j = json.loads(r.stdout)
+        self.assertEqual((j["verdict"], j["exit_code"], j["error"]["code"]), ("error", 2, "usage"))
+        self.assertIn("lines 1 and 2", j["error"]["message"])
 
     # --- the line it writes, run as a release dyno runs it ------------------------
     def test_written_release_line_runs_in_a_release_dyno(self):
