@@ -167,7 +167,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	const char *table = ag_gate_table(ctx);
 	fflush(ctx->out);
 	time_t t0 = time(NULL);
-	int got = ag_db_lock(gate.db, ctx->version_table_schema, table, st.lock_timeout, &err);
+	int got = ag_db_lock(gate.db, ctx->version_table_schema, table, st.lock_timeout * 1000L, &err);
 	if (got <= 0) {
 		if (got == 0)
 			ag_cmd_warn("release: another release phase held the lock on %s for %d s "

@@ -8,7 +8,7 @@
  *
  * Ownership: ag_config owns every string in it; ag_config_free releases them
  * and accepts a zeroed struct. `url` may hold a password: never print it
- * without masking it (see ag_db_mask_url). Errors come back through
+ * (lib/db splits it, see ag_db_parse_url). Errors come back through
  * struct ag_err (AG_ERR_CONFIG with file and line, or AG_ERR_IO).
  */
 #ifndef AG_CONFIG_H

@@ -26,28 +26,25 @@ char *ag_db_table_name(const char *schema, const char *table)
 	return schema && *schema ? ag_printf("%s.%s", schema, table) : ag_strdup(table);
 }
 
-/* Replaces every occurrence of secret in msg with ***, and folds the
- * message onto one line. New. */
+/* Folds a libpq message onto one line and masks the password in it, as
+ * a last line of defence: the connection parameters never reach a
+ * message, but a server or library could still echo one. New. */
 static char *scrub(const char *msg, const char *secret)
 {
 	struct ag_buf b = {0};
 	ag_buf_adds(&b, "");
-	size_t sl = secret ? strlen(secret) : 0;
-	for (const char *p = msg; *p;) {
-		if (sl >= 1 && strncmp(p, secret, sl) == 0) {
-			ag_buf_adds(&b, "***");
-			p += sl;
-			continue;
-		}
+	for (const char *p = msg; *p; p++) {
 		char c = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
 		if (c != ' ' || (b.len && b.p[b.len - 1] != ' '))
 			ag_buf_addc(&b, c);
-		p++;
 	}
 	/* libpq ends messages with a newline; trim the trailing spaces it left. */
 	while (b.len && b.p[b.len - 1] == ' ')
 		b.p[--b.len] = '\0';
-	return ag_buf_take(&b);
+	char *one = ag_buf_take(&b);
+	char *masked = ag_mask_word(one, secret);
+	free(one);
+	return masked;
 }
 
 static int db_fail(struct ag_db *db, struct ag_err *err, const char *what, const char *pqmsg)
@@ -58,85 +55,389 @@ static int db_fail(struct ag_db *db, struct ag_err *err, const char *what, const
 	return -1;
 }
 
-char *ag_db_mask_url(const char *url)
+/* --- Parsing the URL ----------------------------------------------------
+ * libpq's own parser quotes the string it fails on, and splits the user
+ * info at the first '/' or '@', so a password that is not (or wrongly)
+ * percent-encoded ends up in a host name or an error message. The URL is
+ * split here instead, as SQLAlchemy does (the password runs to the last
+ * '@'), percent-decoded leniently as Python's unquote does (a '%' not
+ * followed by two hex digits is kept), and handed to libpq as separate
+ * keywords with expand_dbname off, so libpq parses nothing of it. No
+ * message below quotes a value: only keywords, which are checked against
+ * libpq's list before they are shown. */
+
+struct params {
+	struct ag_strv keys, vals;
+};
+
+static void params_set(struct params *p, const char *key, char *val)
 {
-	if (!url)
-		return ag_strdup("");
+	for (size_t i = 0; i < p->keys.n; i++) {
+		if (strcmp(p->keys.v[i], key) == 0) {
+			free(p->vals.v[i]);
+			p->vals.v[i] = val;
+			return;
+		}
+	}
+	ag_strv_push(&p->keys, key);
+	ag_strv_push_take(&p->vals, val);
+}
+
+static const char *params_get(const struct params *p, const char *key)
+{
+	for (size_t i = 0; i < p->keys.n; i++)
+		if (strcmp(p->keys.v[i], key) == 0)
+			return p->vals.v[i];
+	return NULL;
+}
+
+static void params_free(struct params *p)
+{
+	for (size_t i = 0; i < p->vals.n; i++)
+		explicit_bzero(p->vals.v[i], strlen(p->vals.v[i]));
+	ag_strv_free(&p->keys);
+	ag_strv_free(&p->vals);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* s[0..n) percent-decoded into *out (new); -1 when it decodes to a NUL
+ * byte, which no C string (and no libpq keyword) can carry. */
+static int pct_decode(const char *s, size_t n, char **out)
+{
 	struct ag_buf b = {0};
 	ag_buf_adds(&b, "");
-	const char *scheme = strstr(url, "://");
-	if (scheme) {
-		/* scheme://user:password@host... : mask between the first ':' of
-		 * the userinfo and its '@' */
-		const char *auth = scheme + 3;
-		const char *slash = auth + strcspn(auth, "/?#");
-		const char *at = NULL;
-		for (const char *p = auth; p < slash; p++)
-			if (*p == '@')
-				at = p; /* the last '@' before the path ends the userinfo */
-		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-		if (colon) {
-			ag_buf_add(&b, url, (size_t)(colon - url) + 1);
-			ag_buf_adds(&b, "***");
-			url = at;
-		}
-		/* ...?password=... in the query */
-		const char *q = strchr(url, '?');
-		if (q) {
-			ag_buf_add(&b, url, (size_t)(q - url));
-			url = q;
-			while (*url) {
-				const char *amp = url + 1 + strcspn(url + 1, "&");
-				if (strncmp(url + 1, "password=", 9) == 0) {
-					ag_buf_add(&b, url, 10);
-					ag_buf_adds(&b, "***");
-				} else {
-					ag_buf_add(&b, url, (size_t)(amp - url));
-				}
-				url = amp;
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+		    (lo = hexval(s[i + 2])) >= 0) {
+			if (hi == 0 && lo == 0) {
+				explicit_bzero(b.p, b.len);
+				ag_buf_free(&b);
+				return -1;
 			}
-		}
-		ag_buf_adds(&b, url);
-		return ag_buf_take(&b);
-	}
-	/* key=value conninfo: mask password=... (quoted or not) */
-	const char *p = url;
-	while (*p) {
-		const char *kw = strstr(p, "password");
-		if (!kw) {
-			ag_buf_adds(&b, p);
-			break;
-		}
-		const char *eq = kw + 8;
-		while (*eq == ' ')
-			eq++;
-		bool word_start = kw == url || kw[-1] == ' ' || kw[-1] == '\t';
-		if (*eq != '=' || !word_start) {
-			ag_buf_add(&b, p, (size_t)(eq - p));
-			p = eq;
-			continue;
-		}
-		eq++;
-		while (*eq == ' ')
-			eq++;
-		ag_buf_add(&b, p, (size_t)(eq - p));
-		ag_buf_adds(&b, "***");
-		if (*eq == '\'') {
-			eq++;
-			while (*eq && *eq != '\'') {
-				if (*eq == '\\' && eq[1])
-					eq++;
-				eq++;
-			}
-			if (*eq)
-				eq++;
+			ag_buf_addc(&b, (char)(hi * 16 + lo));
+			i += 2;
 		} else {
-			while (*eq && *eq != ' ')
-				eq++;
+			ag_buf_addc(&b, s[i]);
 		}
-		p = eq;
 	}
-	return ag_buf_take(&b);
+	*out = ag_buf_take(&b);
+	return 0;
+}
+
+/* Whether libpq knows key as a connection keyword. */
+static bool known_keyword(const PQconninfoOption *defs, const char *key)
+{
+	for (const PQconninfoOption *o = defs; o && o->keyword; o++)
+		if (strcmp(o->keyword, key) == 0)
+			return true;
+	return false;
+}
+
+/* key as it may be shown: printable ASCII, at most 40 bytes; else NULL. */
+static bool showable(const char *key)
+{
+	size_t n = strlen(key);
+	if (n == 0 || n > 40)
+		return false;
+	for (const char *p = key; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-' || *p == '.'))
+			return false;
+	return true;
+}
+
+static int add_param(struct params *p, const PQconninfoOption *defs, const char *what,
+		     const char *key, char *val, struct ag_err *err)
+{
+	if (!known_keyword(defs, key)) {
+		explicit_bzero(val, strlen(val));
+		free(val);
+		if (showable(key))
+			return ag_err_set(err, AG_ERR_USAGE,
+					  "the database %s has the parameter '%s', which libpq does not "
+					  "know (see the connection parameters in PostgreSQL's libpq "
+					  "documentation)",
+					  what, key);
+		return ag_err_set(err, AG_ERR_USAGE,
+				  "the database %s has a parameter name that libpq does not know", what);
+	}
+	params_set(p, key, val);
+	return 0;
+}
+
+/* One decoded URL component into *out; -1 with err naming the part. */
+static int url_part(const char *s, size_t n, const char *part, char **out, struct ag_err *err)
+{
+	if (pct_decode(s, n, out) < 0)
+		return ag_err_set(err, AG_ERR_USAGE,
+				  "the database URL's %s contains %%00, which libpq cannot pass on", part);
+	return 0;
+}
+
+/* host1[:port1],[v6]:port2,... into the "host" and "port" lists libpq
+ * takes for several hosts. */
+static int url_hosts(const char *s, size_t n, struct params *p, struct ag_err *err)
+{
+	struct ag_buf hosts = {0}, ports = {0};
+	ag_buf_adds(&hosts, "");
+	ag_buf_adds(&ports, "");
+	bool any_host = false, any_port = false;
+	const char *end = s + n;
+	for (const char *e = s; e <= end;) {
+		const char *comma = memchr(e, ',', (size_t)(end - e));
+		const char *ee = comma ? comma : end;
+		const char *h = e, *he, *port = NULL;
+		if (e < ee && *e == '[') {
+			const char *rb = memchr(e, ']', (size_t)(ee - e));
+			if (!rb) {
+				ag_buf_free(&hosts);
+				ag_buf_free(&ports);
+				return ag_err_set(err, AG_ERR_USAGE,
+						  "the database URL has an IPv6 host without its closing ']'");
+			}
+			h = e + 1;
+			he = rb;
+			if (rb + 1 < ee && rb[1] == ':')
+				port = rb + 2;
+			else if (rb + 1 < ee) {
+				ag_buf_free(&hosts);
+				ag_buf_free(&ports);
+				return ag_err_set(err, AG_ERR_USAGE,
+						  "the database URL has text after an IPv6 host's ']' that "
+						  "is not ':PORT'");
+			}
+		} else {
+			const char *colon = memchr(e, ':', (size_t)(ee - e));
+			he = colon ? colon : ee;
+			port = colon ? colon + 1 : NULL;
+		}
+		char *hv, *pv = NULL;
+		if (url_part(h, (size_t)(he - h), "host", &hv, err) < 0 ||
+		    (port && url_part(port, (size_t)(ee - port), "port", &pv, err) < 0)) {
+			free(hv);
+			ag_buf_free(&hosts);
+			ag_buf_free(&ports);
+			return -1;
+		}
+		any_host |= *hv != '\0';
+		any_port |= pv && *pv;
+		ag_buf_addf(&hosts, "%s%s", e == s ? "" : ",", hv);
+		ag_buf_addf(&ports, "%s%s", e == s ? "" : ",", pv ? pv : "");
+		free(hv);
+		free(pv);
+		if (!comma)
+			break;
+		e = comma + 1;
+	}
+	if (any_host)
+		params_set(p, "host", ag_buf_take(&hosts));
+	if (any_port)
+		params_set(p, "port", ag_buf_take(&ports));
+	ag_buf_free(&hosts);
+	ag_buf_free(&ports);
+	return 0;
+}
+
+static int parse_url(const char *rest, const PQconninfoOption *defs, struct params *p,
+		     struct ag_err *err)
+{
+	/* The user info runs to the last '@': a password may hold '/', '?',
+	 * '#', ':' or '@' unencoded, and is never split at them. */
+	const char *at = strrchr(rest, '@');
+	const char *host = rest;
+	if (at) {
+		const char *colon = memchr(rest, ':', (size_t)(at - rest));
+		const char *ue = colon ? colon : at;
+		char *v;
+		if (url_part(rest, (size_t)(ue - rest), "user name", &v, err) < 0)
+			return -1;
+		if (*v)
+			params_set(p, "user", v);
+		else
+			free(v);
+		if (colon) {
+			if (pct_decode(colon + 1, (size_t)(at - colon - 1), &v) < 0)
+				return ag_err_set(err, AG_ERR_USAGE,
+						  "the database URL's password contains %%00, which libpq "
+						  "cannot pass on");
+			params_set(p, "password", v);
+		}
+		host = at + 1;
+	}
+	size_t hn = strcspn(host, "/?");
+	if (url_hosts(host, hn, p, err) < 0)
+		return -1;
+	const char *s = host + hn;
+	if (*s == '/') {
+		s++;
+		size_t dn = strcspn(s, "?");
+		char *v;
+		if (url_part(s, dn, "database name", &v, err) < 0)
+			return -1;
+		if (*v)
+			params_set(p, "dbname", v);
+		else
+			free(v);
+		s += dn;
+	}
+	if (*s != '?')
+		return 0;
+	for (s++; *s;) {
+		size_t n = strcspn(s, "&");
+		const char *eq = memchr(s, '=', n);
+		if (n && !eq)
+			return ag_err_set(err, AG_ERR_USAGE,
+					  "the database URL has a parameter without '=' (write "
+					  "?name=value&name=value; percent-encode '&' and '=' in values)");
+		if (n) {
+			char *k, *v;
+			if (url_part(s, (size_t)(eq - s), "parameter name", &k, err) < 0)
+				return -1;
+			if (url_part(eq + 1, (size_t)(s + n - eq - 1), "parameter value", &v, err) < 0) {
+				free(k);
+				return -1;
+			}
+			/* libpq's URI form takes ssl=true for JDBC's sake. */
+			if (strcmp(k, "ssl") == 0 && strcmp(v, "true") == 0) {
+				free(k);
+				free(v);
+				k = ag_strdup("sslmode");
+				v = ag_strdup("require");
+			}
+			int rc = add_param(p, defs, "URL", k, v, err);
+			free(k);
+			if (rc < 0)
+				return -1;
+		}
+		s += n;
+		if (*s == '&')
+			s++;
+	}
+	return 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* key=value key='quoted value' ..., as libpq reads it (backslash escapes
+ * the next byte, in quotes and out). */
+static int parse_conninfo(const char *s, const PQconninfoOption *defs, struct params *p,
+			  struct ag_err *err)
+{
+	for (;;) {
+		while (is_space(*s))
+			s++;
+		if (!*s)
+			return 0;
+		const char *k = s;
+		while (*s && *s != '=' && !is_space(*s))
+			s++;
+		const char *ke = s;
+		while (is_space(*s))
+			s++;
+		if (*s != '=')
+			return ag_err_set(err, AG_ERR_USAGE,
+					  "the database connection string has a word without '=' after "
+					  "it (write name=value pairs; quote values with spaces as "
+					  "name='a value')");
+		s++;
+		while (is_space(*s))
+			s++;
+		struct ag_buf v = {0};
+		ag_buf_adds(&v, "");
+		if (*s == '\'') {
+			for (s++; *s && *s != '\''; s++) {
+				if (*s == '\\' && s[1])
+					s++;
+				ag_buf_addc(&v, *s);
+			}
+			if (*s != '\'') {
+				explicit_bzero(v.p, v.len);
+				ag_buf_free(&v);
+				return ag_err_set(err, AG_ERR_USAGE,
+						  "the database connection string has a quoted value "
+						  "without its closing quote");
+			}
+			s++;
+		} else {
+			for (; *s && !is_space(*s); s++) {
+				if (*s == '\\' && s[1])
+					s++;
+				ag_buf_addc(&v, *s);
+			}
+		}
+		char *key = ag_strndup(k, (size_t)(ke - k));
+		int rc = add_param(p, defs, "connection string", key, ag_buf_take(&v), err);
+		free(key);
+		if (rc < 0)
+			return -1;
+	}
+}
+
+int ag_db_parse_url(const char *url, struct ag_strv *keys, struct ag_strv *vals,
+		    struct ag_err *err)
+{
+	if (!url || !*url)
+		return ag_err_set(err, AG_ERR_USAGE,
+				  "no database URL: pass --database-url, set DATABASE_URL, or set "
+				  "sqlalchemy.url in alembic.ini");
+	PQconninfoOption *defs = PQconndefaults();
+	if (!defs)
+		return ag_err_set(err, AG_ERR_INTERNAL, "libpq is out of memory");
+	struct params p = {0};
+	int rc;
+	const char *sep = strstr(url, "://");
+	size_t sl = sep ? (size_t)(sep - url) : 0;
+	/* SQLAlchemy's postgresql+psycopg2:// and friends name a driver. */
+	if (sep && ((sl == 10 && strncmp(url, "postgresql", 10) == 0) ||
+		    (sl == 8 && strncmp(url, "postgres", 8) == 0) ||
+		    strncmp(url, "postgresql+", 11) == 0 || strncmp(url, "postgres+", 9) == 0)) {
+		rc = parse_url(sep + 3, defs, &p, err);
+	} else if (sep) {
+		/* The scheme is shown only when it looks like one. */
+		bool plain = sl > 0 && sl <= 40;
+		for (size_t i = 0; plain && i < sl; i++)
+			plain = (url[i] >= 'a' && url[i] <= 'z') || (url[i] >= 'A' && url[i] <= 'Z') ||
+				(url[i] >= '0' && url[i] <= '9') || url[i] == '+' || url[i] == '.' ||
+				url[i] == '-';
+		if (plain)
+			rc = ag_err_set(err, AG_ERR_USAGE,
+					"the database URL has the scheme '%.*s'; alembic-guard reads "
+					"PostgreSQL only (postgres:// or postgresql://)",
+					(int)sl, url);
+		else
+			rc = ag_err_set(err, AG_ERR_USAGE,
+					"the database URL does not start with postgres:// or "
+					"postgresql://");
+	} else if (strchr(url, '=')) {
+		rc = parse_conninfo(url, defs, &p, err);
+	} else {
+		rc = ag_err_set(err, AG_ERR_USAGE,
+				"the database URL is neither a postgresql:// URL nor name=value "
+				"connection parameters");
+	}
+	PQconninfoFree(defs);
+	if (rc == 0) {
+		for (size_t i = 0; i < p.keys.n; i++) {
+			ag_strv_push(keys, p.keys.v[i]);
+			ag_strv_push(vals, p.vals.v[i]);
+		}
+	}
+	params_free(&p);
+	return rc;
 }
 
 static bool is_local_host(const char *h)
@@ -145,119 +446,141 @@ static bool is_local_host(const char *h)
 	       strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0;
 }
 
+/* Whether every host of a comma-separated list is this machine. */
+static bool all_local(const char *hosts)
+{
+	if (!hosts || !*hosts)
+		return true;
+	bool local = true;
+	char *copy = ag_strdup(hosts);
+	for (char *save = NULL, *h = strtok_r(copy, ",", &save); h; h = strtok_r(NULL, ",", &save))
+		local &= is_local_host(h);
+	free(copy);
+	return local;
+}
+
+/* A configuration mistake that libpq would only find while connecting
+ * (and report as a connection failure): checked here so it is exit 2.
+ * from: where the value came from, for the message. */
+static int check_values(const char *sslmode, const char *sslfrom, const char *port,
+			const char *portfrom, struct ag_err *err)
+{
+	static const char *const modes[] = {"disable", "allow",     "prefer",
+					    "require", "verify-ca", "verify-full"};
+	if (sslmode) {
+		bool ok = false;
+		for (size_t i = 0; i < AG_ARRAY_LEN(modes); i++)
+			ok |= strcmp(sslmode, modes[i]) == 0;
+		if (!ok)
+			return ag_err_set(err, AG_ERR_USAGE,
+					  "the sslmode in %s is not one of disable, allow, prefer, "
+					  "require, verify-ca, verify-full",
+					  sslfrom);
+	}
+	for (const char *s = port; s && *s;) {
+		size_t n = strcspn(s, ",");
+		long v = 0;
+		bool ok = n <= 5;
+		for (size_t i = 0; ok && i < n; i++) {
+			ok = s[i] >= '0' && s[i] <= '9';
+			v = v * 10 + (s[i] - '0');
+		}
+		/* An empty entry in a list means the default port. */
+		if (!ok || (n && (v < 1 || v > 65535)))
+			return ag_err_set(err, AG_ERR_USAGE,
+					  "the port in %s is not a number from 1 to 65535", portfrom);
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+/* An environment value libpq will use (PGHOST, PGPORT, PGSSLMODE), as
+ * PQconndefaults reports it; NULL when none. envvar names it. */
+static const char *env_default(const PQconninfoOption *defs, const char *key, const char **envvar)
+{
+	for (const PQconninfoOption *o = defs; o && o->keyword; o++) {
+		if (strcmp(o->keyword, key) != 0)
+			continue;
+		*envvar = o->envvar ? o->envvar : key;
+		/* The compiled default is no choice of the user's. */
+		if (!o->val || (o->compiled && strcmp(o->val, o->compiled) == 0))
+			return NULL;
+		return o->val;
+	}
+	return NULL;
+}
+
 struct ag_db *ag_db_connect(const struct ag_db_opts *opts, struct ag_err *err)
 {
-	const char *url = opts->url;
-	if (!url || !*url) {
-		ag_err_set(err, AG_ERR_USAGE, "no database URL: pass --database-url, set DATABASE_URL, "
-					      "or set sqlalchemy.url in alembic.ini");
+	struct ag_strv keys = {0}, vals = {0};
+	if (ag_db_parse_url(opts->url, &keys, &vals, err) < 0)
+		return NULL;
+	struct params p = {.keys = keys, .vals = vals};
+	PQconninfoOption *defs = PQconndefaults();
+	if (!defs) {
+		params_free(&p);
+		ag_err_set(err, AG_ERR_INTERNAL, "libpq is out of memory");
 		return NULL;
 	}
-	/* SQLAlchemy's postgresql+psycopg2:// and friends: libpq knows only the
-	 * plain scheme. */
-	char *conninfo;
-	const char *plus = strstr(url, "://");
-	if (strncmp(url, "postgresql+", 11) == 0 && plus)
-		conninfo = ag_printf("postgresql%s", plus);
-	else if (strncmp(url, "postgres+", 9) == 0 && plus)
-		conninfo = ag_printf("postgres%s", plus);
-	else if (plus && strncmp(url, "postgres://", 11) != 0 && strncmp(url, "postgresql://", 13) != 0) {
-		size_t n = (size_t)(plus - url);
-		ag_err_set(err, AG_ERR_USAGE, "the database URL has the scheme '%.*s'; alembic-guard "
-					      "reads PostgreSQL only (postgres:// or postgresql://)",
-			   (int)(n > 40 ? 40 : n), url);
-		return NULL;
-	} else
-		conninfo = ag_strdup(url);
-
-	char *perr = NULL;
-	PQconninfoOption *parsed = PQconninfoParse(conninfo, &perr);
-	free(conninfo);
-	if (!parsed) {
-		char *m = perr ? scrub(perr, NULL) : ag_strdup("out of memory");
-		/* The parse error may quote the URL; never show it unmasked. */
-		char *masked = ag_db_mask_url(url);
-		ag_err_set(err, AG_ERR_USAGE, "the database URL is not valid (%s): %s", masked, m);
-		free(masked);
-		free(m);
-		PQfreemem(perr);
-		return NULL;
-	}
-	const char *keys[64];
-	const char *vals[64];
-	size_t n = 0;
-	const char *host = NULL, *sslmode = NULL, *password = NULL, *user = NULL, *dbname = NULL,
-		   *port = NULL;
-	bool has_timeout = false, has_app = false;
-	for (PQconninfoOption *o = parsed; o->keyword && n < 48; o++) {
-		if (!o->val)
-			continue;
-		if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "sslmode") == 0)
-			sslmode = o->val;
-		else if (strcmp(o->keyword, "password") == 0)
-			password = o->val;
-		else if (strcmp(o->keyword, "user") == 0)
-			user = o->val;
-		else if (strcmp(o->keyword, "dbname") == 0)
-			dbname = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-		else if (strcmp(o->keyword, "connect_timeout") == 0)
-			has_timeout = true;
-		else if (strcmp(o->keyword, "application_name") == 0)
-			has_app = true;
-		keys[n] = o->keyword;
-		vals[n] = o->val;
-		n++;
-	}
-	char timeout[16];
-	snprintf(timeout, sizeof timeout, "%d", opts->connect_timeout > 0 ? opts->connect_timeout : 10);
-	if (!has_timeout) {
-		keys[n] = "connect_timeout";
-		vals[n++] = timeout;
-	}
-	if (!has_app) {
-		keys[n] = "application_name";
-		vals[n++] = opts->application_name ? opts->application_name : "alembic-guard";
-	}
+	const char *envhost, *envport, *envssl, *v;
+	const char *dhost = env_default(defs, "host", &envhost);
+	const char *dhostaddr = env_default(defs, "hostaddr", &envhost);
+	(void)envhost;
+	const char *dport = env_default(defs, "port", &envport);
+	const char *dssl = env_default(defs, "sslmode", &envssl);
+	char portfrom[32], sslfrom[32];
+	snprintf(portfrom, sizeof portfrom, "%s", params_get(&p, "port") ? "the URL" : envport);
+	snprintf(sslfrom, sizeof sslfrom, "%s", params_get(&p, "sslmode") ? "the URL" : envssl);
+	const char *sslmode = (v = params_get(&p, "sslmode")) ? v : dssl;
+	const char *port = (v = params_get(&p, "port")) ? v : dport;
+	int bad = check_values(sslmode, sslfrom, port, portfrom, err);
 	/* Heroku Postgres refuses plain connections: require TLS for remote
-	 * hosts unless the user chose a mode. */
-	if (!sslmode && !opts->sslmode_from_env && !is_local_host(host)) {
-		keys[n] = "sslmode";
-		vals[n++] = "require";
+	 * hosts unless the user chose a mode, wherever the host came from (the
+	 * URL, PGHOST or PGHOSTADDR). */
+	const char *host = (v = params_get(&p, "host")) ? v : dhost;
+	const char *hostaddr = (v = params_get(&p, "hostaddr")) ? v : dhostaddr;
+	bool remote = !all_local(host) || (hostaddr && !all_local(hostaddr));
+	if (!sslmode && !opts->sslmode_from_env && remote)
+		params_set(&p, "sslmode", ag_strdup("require"));
+	PQconninfoFree(defs);
+	if (bad < 0) {
+		params_free(&p);
+		return NULL;
 	}
-	char options[128];
-	snprintf(options, sizeof options, "-c statement_timeout=%d -c lock_timeout=%d",
-		 opts->statement_timeout_ms > 0 ? opts->statement_timeout_ms : 30000,
-		 opts->lock_timeout_ms > 0 ? opts->lock_timeout_ms : 10000);
-	bool has_options = false;
-	for (size_t i = 0; i < n; i++)
-		has_options |= strcmp(keys[i], "options") == 0;
-	if (!has_options) {
-		keys[n] = "options";
-		vals[n++] = options;
-	}
-	keys[n] = NULL;
-	vals[n] = NULL;
+	if (!params_get(&p, "connect_timeout"))
+		params_set(&p, "connect_timeout",
+			   ag_printf("%d", opts->connect_timeout > 0 ? opts->connect_timeout : 10));
+	if (!params_get(&p, "application_name"))
+		params_set(&p, "application_name",
+			   ag_strdup(opts->application_name ? opts->application_name : "alembic-guard"));
 
 	struct ag_db *db = ag_calloc(1, sizeof *db);
-	db->password = password ? ag_strdup(password) : NULL;
-	db->conn = PQconnectdbParams(keys, vals, 0);
+	const char *pw = params_get(&p, "password");
+	db->password = pw && *pw ? ag_strdup(pw) : NULL;
+	/* expand_dbname 0: a dbname is a name, never parsed as a URL again. */
+	db->conn = PQconnectdbParams((const char *const *)p.keys.v, (const char *const *)p.vals.v, 0);
+	const char *user = params_get(&p, "user"), *dbname = params_get(&p, "dbname");
 	if (!db->conn) {
-		PQconninfoFree(parsed);
+		params_free(&p);
 		ag_db_close(db);
-		ag_err_set(err, AG_ERR_DB, "cannot connect: out of memory");
+		ag_err_set(err, AG_ERR_INTERNAL, "cannot connect: libpq is out of memory");
 		return NULL;
 	}
 	const char *h = PQhost(db->conn);
 	const char *u = PQuser(db->conn);
+	const char *pt = PQport(db->conn);
+	const char *d = PQdb(db->conn);
 	db->target = ag_printf("%s@%s:%s/%s", u && *u ? u : (user ? user : "?"),
 			       h && *h ? h : (host ? host : "local socket"),
-			       PQport(db->conn) && *PQport(db->conn) ? PQport(db->conn) : (port ? port : "5432"),
-			       PQdb(db->conn) && *PQdb(db->conn) ? PQdb(db->conn) : (dbname ? dbname : "?"));
-	PQconninfoFree(parsed);
+			       pt && *pt ? pt : (port && *port ? port : "5432"),
+			       d && *d ? d : (dbname ? dbname : "?"));
+	/* The target is shown; it holds no password, but mask it all the same. */
+	char *t = ag_mask_word(db->target, db->password);
+	free(db->target);
+	db->target = t;
+	params_free(&p);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		char *what = ag_printf("cannot connect to %s", db->target);
 		db_fail(db, err, what, PQerrorMessage(db->conn));
@@ -265,6 +588,23 @@ struct ag_db *ag_db_connect(const struct ag_db_opts *opts, struct ag_err *err)
 		ag_db_close(db);
 		return NULL;
 	}
+	/* The guard's own time limits, set in the session after connecting:
+	 * options in the URL or PGOPTIONS stay the user's and cannot remove
+	 * them (a locked version table must not hang the release phase). */
+	char *set = ag_printf("SET statement_timeout = %d; SET lock_timeout = %d",
+			      opts->statement_timeout_ms > 0 ? opts->statement_timeout_ms : 30000,
+			      opts->lock_timeout_ms > 0 ? opts->lock_timeout_ms : 10000);
+	PGresult *r = PQexec(db->conn, set);
+	free(set);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		char *what = ag_printf("cannot set the time limits on %s", db->target);
+		db_fail(db, err, what, PQresultErrorMessage(r));
+		free(what);
+		PQclear(r);
+		ag_db_close(db);
+		return NULL;
+	}
+	PQclear(r);
 	return db;
 }
 
@@ -328,12 +668,73 @@ static char *qualified(struct ag_db *db, const char *schema, const char *table, 
 	return q;
 }
 
+/* Whether the schema exists; -1 with err set when the query fails. */
+static int schema_exists(struct ag_db *db, const char *schema, struct ag_err *err)
+{
+	const char *params[1] = {schema};
+	PGresult *r = PQexecParams(db->conn, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1",
+				   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		db_fail(db, err, "cannot look for the version table's schema", PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	int n = PQntuples(r);
+	PQclear(r);
+	return n > 0;
+}
+
+/* Reads the rows of the table q (quoted); -1 with err set. */
+static int read_rows(struct ag_db *db, const char *q, struct ag_strv *rows, struct ag_err *err)
+{
+	char *sql = ag_printf("SELECT version_num FROM %s", q);
+	PGresult *r = PQexec(db->conn, sql);
+	free(sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		db_fail(db, err, "cannot read the version table", PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	int rc = 0;
+	for (int i = 0; i < PQntuples(r); i++) {
+		/* Alembic reads NULL as no revision and would run every migration
+		 * again on top of the schema; an empty table it is not. */
+		if (PQgetisnull(r, i, 0)) {
+			rc = ag_err_set(err, AG_ERR_DB,
+					"the version table %s has a row whose version_num is NULL, which "
+					"names no revision; remove it once you know which revision the "
+					"schema is at: DELETE FROM %s WHERE version_num IS NULL;",
+					q, q);
+			break;
+		}
+		ag_strv_push(rows, PQgetvalue(r, i, 0));
+	}
+	PQclear(r);
+	return rc;
+}
+
 int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table, bool *exists,
 			struct ag_strv *rows, struct ag_err *err)
 {
 	*exists = false;
 	if (exec_ok(db, "BEGIN TRANSACTION READ ONLY", err) < 0)
 		return -1;
+	int rc = 0;
+	/* A schema that is not there (a typo in --version-table-schema) would
+	 * look like a fresh database; Alembic would then fail creating its
+	 * table in it. */
+	if (schema && *schema) {
+		int se = schema_exists(db, schema, err);
+		if (se == 0)
+			ag_err_set(err, AG_ERR_USAGE,
+				   "the schema '%s' (--version-table-schema) does not exist in this "
+				   "database; check its spelling, or create it before Alembic runs",
+				   schema);
+		if (se <= 0) {
+			PQclear(PQexec(db->conn, "ROLLBACK"));
+			return -1;
+		}
+	}
 	/* to_regclass resolves the name as PostgreSQL would, search_path included. */
 	char *q = qualified(db, schema, table, err);
 	if (!q) {
@@ -352,20 +753,8 @@ int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table,
 	}
 	*exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	PQclear(r);
-	int rc = 0;
-	if (*exists) {
-		char *sql = ag_printf("SELECT version_num FROM %s", q);
-		r = PQexec(db->conn, sql);
-		free(sql);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			rc = db_fail(db, err, "cannot read the version table", PQresultErrorMessage(r));
-		} else {
-			for (int i = 0; i < PQntuples(r); i++)
-				if (!PQgetisnull(r, i, 0))
-					ag_strv_push(rows, PQgetvalue(r, i, 0));
-		}
-		PQclear(r);
-	}
+	if (*exists)
+		rc = read_rows(db, q, rows, err);
 	free(q);
 	if (rc == 0)
 		rc = exec_ok(db, "COMMIT", err);
@@ -387,7 +776,14 @@ long long ag_db_lock_key(const char *schema, const char *table)
 	return (long long)(h & 0x7fffffffffffffffull);
 }
 
-int ag_db_lock(struct ag_db *db, const char *schema, const char *table, int timeout_s,
+static long elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+int ag_db_lock(struct ag_db *db, const char *schema, const char *table, long timeout_ms,
 	       struct ag_err *err)
 {
 	char key[32];
@@ -407,12 +803,13 @@ int ag_db_lock(struct ag_db *db, const char *schema, const char *table, int time
 		PQclear(r);
 		if (got)
 			return 1;
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= timeout_s)
+		long left = timeout_ms - elapsed_ms(&start);
+		if (left <= 0)
 			return 0;
-		/* Polling keeps statement_timeout meaningful and lets signals in. */
-		struct timespec pause = {0, 200 * 1000 * 1000};
+		/* Polling keeps statement_timeout meaningful and lets signals in;
+		 * the last pause ends at the deadline, not after it. */
+		long ms = left < 200 ? left : 200;
+		struct timespec pause = {0, ms * 1000 * 1000};
 		nanosleep(&pause, NULL);
 	}
 }

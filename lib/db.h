@@ -6,8 +6,15 @@
  * Table and schema names come from the command line: they are always
  * quoted with PQescapeIdentifier, never pasted into SQL.
  *
- * Secrets: a URL may carry a password. Nothing this module returns (error
- * messages, descriptions) contains it; ag_db_mask_url masks one for display.
+ * Secrets: a URL may carry a password. The URL is split into libpq's
+ * keywords here (ag_db_parse_url), never by libpq, so no message quotes
+ * it or any part of it; messages from the server are masked as a last
+ * line of defence. Nothing this module returns (error messages,
+ * descriptions) contains the password.
+ *
+ * Time limits: statement_timeout and lock_timeout are set in the session
+ * after connecting, so the URL's options and PGOPTIONS cannot remove them
+ * (and are kept as the user wrote them).
  *
  * Ownership: ag_db_connect returns a new handle, closed with ag_db_close
  * (accepts NULL). Errors come back through struct ag_err as AG_ERR_DB with
@@ -38,8 +45,16 @@ void ag_db_close(struct ag_db *db);
 /* "user@host:port/dbname" without the password; borrowed from db. */
 const char *ag_db_target(const struct ag_db *db);
 
-/* The URL with its password replaced by "***"; new (free with free()). */
-char *ag_db_mask_url(const char *url);
+/*
+ * Splits a database URL (postgres://, postgresql://, postgresql+driver://,
+ * SQLAlchemy's form: the user info runs to the last '@', components are
+ * percent-decoded leniently) or a key=value connection string into libpq
+ * keywords and values, appended to keys and vals (parallel). Every keyword
+ * is one libpq knows. Returns 0, or -1 with err (AG_ERR_USAGE) whose
+ * message quotes no value and no part of url.
+ */
+int ag_db_parse_url(const char *url, struct ag_strv *keys, struct ag_strv *vals,
+		    struct ag_err *err);
 
 /* "schema.table" or "table", as displayed; new. schema may be NULL. */
 char *ag_db_table_name(const char *schema, const char *table);
@@ -47,7 +62,10 @@ char *ag_db_table_name(const char *schema, const char *table);
 /*
  * Reads version_num from the version table. *exists is false (and rows
  * empty) when the table does not exist. rows gets every row, in the
- * table's order (duplicates kept). A read-only transaction.
+ * table's order (duplicates kept). A read-only transaction. A schema that
+ * does not exist is an error naming it (AG_ERR_USAGE: Alembic could not
+ * create its table there either); a NULL version_num is an error
+ * (AG_ERR_DB) with the DELETE that removes it, never an empty table.
  */
 int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table, bool *exists,
 			struct ag_strv *rows, struct ag_err *err);
@@ -55,10 +73,11 @@ int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table,
 /*
  * The advisory lock that serialises release phases against one database:
  * the key is derived from "schema.table", so two apps sharing a database
- * but not a version table do not block each other. Waits up to timeout_s
- * seconds (0: do not wait). Returns 1 when taken, 0 on timeout, -1 on error.
+ * but not a version table do not block each other. Waits up to timeout_ms
+ * milliseconds (0: do not wait). Returns 1 when taken, 0 on timeout, -1 on
+ * error.
  */
-int ag_db_lock(struct ag_db *db, const char *schema, const char *table, int timeout_s,
+int ag_db_lock(struct ag_db *db, const char *schema, const char *table, long timeout_ms,
 	       struct ag_err *err);
 int ag_db_unlock(struct ag_db *db, const char *schema, const char *table, struct ag_err *err);
 /* The 64-bit key ag_db_lock uses (for messages and tests). */

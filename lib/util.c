@@ -262,3 +262,38 @@ char *ag_read_file(const char *path, size_t *len)
 		*len = b.len;
 	return ag_buf_take(&b);
 }
+
+static bool word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c >= 0x80;
+}
+
+char *ag_mask_word(const char *s, const char *secret)
+{
+	size_t sl = secret ? strlen(secret) : 0;
+	if (!sl)
+		return ag_strdup(s);
+	struct ag_buf b = {0};
+	ag_buf_adds(&b, "");
+	const char *p = s;
+	for (const char *q; (q = strstr(p, secret));) {
+		bool before = q == s || !word_byte((unsigned char)q[-1]);
+		bool after = !word_byte((unsigned char)q[sl]);
+		/* A secret that starts or ends with a word byte must not be glued to
+		 * another word; one that starts or ends with punctuation already is
+		 * its own boundary on that side. */
+		bool whole = (before || !word_byte((unsigned char)secret[0])) &&
+			     (after || !word_byte((unsigned char)secret[sl - 1]));
+		if (whole) {
+			ag_buf_add(&b, p, (size_t)(q - p));
+			ag_buf_adds(&b, "***");
+			p = q + sl;
+		} else {
+			ag_buf_add(&b, p, (size_t)(q - p) + 1);
+			p = q + 1;
+		}
+	}
+	ag_buf_adds(&b, p);
+	return ag_buf_take(&b);
+}

@@ -56,6 +56,16 @@ int ag_buf_add_utf8(struct ag_buf *b, unsigned long cp);
 char *ag_buf_take(struct ag_buf *b); /* new; buffer is reset; never NULL */
 void ag_buf_free(struct ag_buf *b);
 
+/*
+ * s with every whole-word copy of secret replaced by "***"; new, never
+ * NULL. A copy counts when the bytes on either side of it are not letters,
+ * digits, '_' or UTF-8 bytes, so a short secret ("o", "ort") never alters
+ * another word ("connection", "port"). A NULL or empty secret copies s.
+ * The last line of defence for messages that might echo a secret: what
+ * builds a message should never put one there.
+ */
+char *ag_mask_word(const char *s, const char *secret) __attribute__((malloc));
+
 /* Reads a whole file; new buffer (free with free()), NUL-terminated, or
  * NULL with errno set. */
 char *ag_read_file(const char *path, size_t *len);
