@@ -2,9 +2,13 @@
  * then, holding a PostgreSQL advisory lock, re-check and run CMD (alembic
  * upgrade head); pass CMD's exit code through. */
 #include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,7 +28,7 @@ static const struct option opts[] = {
 enum on_ahead { AHEAD_FAIL, AHEAD_SKIP, AHEAD_AUTO };
 
 struct state {
-	int lock_timeout;
+	long lock_timeout_ms;
 	enum on_ahead on_ahead;
 };
 
@@ -35,7 +39,7 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 	case OPT_TARGET:
 		return ag_cmd_parse_target(ctx, arg);
 	case OPT_LOCK_TIMEOUT:
-		return ag_cmd_parse_int("--lock-timeout", arg, 0, 86400, &st->lock_timeout);
+		return ag_platform_parse_seconds("--lock-timeout", arg, 0, 86400, &st->lock_timeout_ms);
 	case OPT_ON_AHEAD:
 		if (strcmp(arg, "fail") == 0)
 			st->on_ahead = AHEAD_FAIL;
@@ -70,55 +74,196 @@ static bool only_ahead(const struct ag_gate *gate)
 	return ahead > 0;
 }
 
+/* What became of CMD, for the report. */
+struct run {
+	bool ran;          /* CMD was started (exec may still have failed) */
+	int exit_code;     /* CMD's, or 126/127 when it could not run; -1 when signalled */
+	int signal;        /* the signal that ended CMD, 0 when none */
+	double lock_wait;  /* seconds waiting for the advisory lock */
+	double seconds;    /* CMD's run time */
+};
+
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static volatile sig_atomic_t child_pid;
 
+/* CMD runs in its own process group: the whole group hears the signal,
+ * so a shell's children do too. */
 static void forward(int sig)
 {
 	if (child_pid > 0)
-		kill((pid_t)child_pid, sig);
+		kill(-(pid_t)child_pid, sig);
 }
 
-static int run_child(char **argv)
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void child_exec(char **argv, pid_t parent, sigset_t *old, int errfd, bool stdout_to_stderr)
+{
+	/* The guard may be killed with -9 (a dyno manager, a timeout): the
+	 * command must not go on upgrading after the lock that guarded it is
+	 * gone with the guard's connection. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	setpgid(0, 0);
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	for (size_t i = 0; i < AG_ARRAY_LEN(forwarded); i++)
+		sigaction(forwarded[i], &dfl, NULL);
+	sigprocmask(SIG_SETMASK, old, NULL);
+	/* With --format json stdout carries one JSON object: CMD's output
+	 * goes to stderr. */
+	if (stdout_to_stderr)
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+	execvp(argv[0], argv);
+	int e = errno;
+	ssize_t w = write(errfd, &e, sizeof e);
+	(void)w;
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+/* Says why CMD could not be started; the exit code as a shell has it:
+ * 127 when it does not exist, 126 when it exists but cannot run. */
+static int exec_failed(const char *name, int e)
+{
+	if (e == ENOENT || e == ENOTDIR) {
+		if (strchr(name, '/'))
+			ag_cmd_warn("release: cannot run %s: it does not exist", name);
+		else
+			ag_cmd_warn("release: cannot run %s: it does not exist (no such command in "
+				    "PATH)",
+				    name);
+		return 127;
+	}
+	if (e == EACCES || e == ENOEXEC || e == EISDIR || e == EPERM)
+		ag_cmd_warn("release: cannot run %s: it exists but is not executable (%s)", name,
+			    strerror(e));
+	else
+		ag_cmd_warn("release: cannot run %s: %s", name, strerror(e));
+	return 126;
+}
+
+static int run_child(char **argv, bool stdout_to_stderr, struct run *run)
 {
 	fflush(stdout);
 	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		ag_cmd_warn("release: cannot start %s: %s", argv[0], strerror(errno));
 		return AG_EXIT_INTERNAL;
 	}
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		fprintf(stderr, "alembic-guard release: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	child_pid = pid;
-	/* The dyno manager sends SIGTERM to us; the upgrade must hear it. */
+	/* Handlers in place before the fork, signals held until child_pid is
+	 * known: a SIGTERM in between is forwarded, not lost. */
+	sigset_t hold, old;
+	sigemptyset(&hold);
+	for (size_t i = 0; i < AG_ARRAY_LEN(forwarded); i++)
+		sigaddset(&hold, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &hold, &old);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = forward;
 	sigemptyset(&sa.sa_mask);
-	int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-	for (size_t i = 0; i < AG_ARRAY_LEN(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < AG_ARRAY_LEN(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	pid_t parent = getpid();
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid_t pid = fork();
+	if (pid == 0)
+		child_exec(argv, parent, &old, pfd[1], stdout_to_stderr);
+	close(pfd[1]);
+	if (pid < 0) {
+		int e = errno;
+		close(pfd[0]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		ag_cmd_warn("release: cannot start %s: %s", argv[0], strerror(e));
+		return AG_EXIT_INTERNAL;
+	}
+	/* Both sides set the group, so that it exists before any signal is
+	 * forwarded to it. */
+	setpgid(pid, pid);
+	child_pid = pid;
+	run->ran = true;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	int e = 0;
+	ssize_t n;
+	while ((n = read(pfd[0], &e, sizeof e)) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			ag_cmd_warn("release: waiting for %s failed: %s", argv[0], strerror(errno));
+			child_pid = 0;
 			return AG_EXIT_INTERNAL;
 		}
 	}
 	child_pid = 0;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
+	run->seconds = since(&t0);
+	if (n == (ssize_t)sizeof e) {
+		run->exit_code = exec_failed(argv[0], e);
+		return run->exit_code;
+	}
+	if (WIFEXITED(status)) {
+		run->exit_code = WEXITSTATUS(status);
+		return run->exit_code;
+	}
+	if (WIFSIGNALED(status)) {
+		run->exit_code = -1;
+		run->signal = WTERMSIG(status);
 		return 128 + WTERMSIG(status);
+	}
 	return AG_EXIT_INTERNAL;
+}
+
+/* --format json: the gate's report with exit_code rc, and what became of
+ * CMD as "command" (design.md), written once CMD has ended. */
+static void emit_json(struct ag_ctx *ctx, struct ag_report *r, int rc, char **child,
+		      const struct run *run)
+{
+	r->exit_code = rc;
+	struct ag_buf b = {0};
+	ag_report_render(r, AG_FORMAT_JSON, AG_STYLE_TERSE, &b);
+	json_t *root = b.p ? json_loads(b.p, 0, NULL) : NULL;
+	ag_buf_free(&b);
+	if (!root) {
+		ag_cmd_warn("release: cannot build the JSON report");
+		return;
+	}
+	json_t *argv = json_array();
+	for (char **a = child; *a; a++)
+		json_array_append_new(argv, ag_report_jstr(*a));
+	json_t *cmd = json_object();
+	json_object_set_new(cmd, "argv", argv);
+	json_object_set_new(cmd, "exit_code",
+			    run->ran && run->exit_code >= 0 ? json_integer(run->exit_code) : json_null());
+	const char *abbrev = run->signal ? sigabbrev_np(run->signal) : NULL;
+	char sig[32];
+	snprintf(sig, sizeof sig, "SIG%s", abbrev ? abbrev : "UNKNOWN");
+	json_object_set_new(cmd, "signal", run->signal ? json_string(sig) : json_null());
+	/* Milliseconds are all a pipeline needs; printed as such below. */
+	json_object_set_new(cmd, "lock_wait_seconds", json_real(round(run->lock_wait * 1000) / 1000));
+	json_object_set_new(cmd, "seconds", json_real(round(run->seconds * 1000) / 1000));
+	json_object_set_new(root, "command", cmd);
+	char *out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	json_decref(root);
+	if (out) {
+		fputs(out, ctx->out);
+		fputc('\n', ctx->out);
+		free(out);
+	}
 }
 
 static int exec(struct ag_ctx *ctx, int argc, char **argv)
 {
-	struct state st = {.lock_timeout = 600, .on_ahead = AHEAD_FAIL};
+	struct state st = {.lock_timeout_ms = 600000, .on_ahead = AHEAD_FAIL};
 	int i = ag_cmd_getopt(ctx, &ag_cmd_release, argc, argv, opts, "", opt, &st);
 	if (i < 0)
 		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
@@ -128,6 +273,8 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 		return AG_EXIT_USAGE;
 	}
 	char **child = argv + i;
+	bool json = ctx->format == AG_FORMAT_JSON;
+	struct run run = {0};
 	struct ag_err err = {0};
 	struct ag_gate gate;
 	struct ag_gate_opts go = {.need_db = true, .keep_db = true};
@@ -140,8 +287,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	int rc = gate.exit_code;
 	if (rc == AG_EXIT_DB || rc == AG_EXIT_USAGE) {
 		ag_cmd_warn("release: %s", gate.db_error ? gate.db_error : "the database could not be read");
-		ag_gate_free(&gate);
-		return rc;
+		goto done;
 	}
 	/* auto asks the Platform API only when skipping is on the table. */
 	if (rc == AG_EXIT_BLOCKED && only_ahead(&gate) &&
@@ -154,40 +300,42 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 			"running `%s`, exiting 0 (--on-ahead %s). ***\n\n",
 			ids, child[0], st.on_ahead == AHEAD_SKIP ? "skip" : "auto");
 		free(ids);
-		ag_gate_free(&gate);
-		return AG_EXIT_OK;
+		rc = AG_EXIT_OK;
+		goto done;
 	}
-	ag_cmd_emit(ctx, &r, AG_STYLE_TERSE);
-	if (rc != AG_EXIT_OK) {
-		ag_gate_free(&gate);
-		return rc;
-	}
+	/* Text goes out now, for the log; JSON waits for CMD's end. */
+	if (!json)
+		ag_cmd_emit(ctx, &r, AG_STYLE_TERSE);
+	if (rc != AG_EXIT_OK)
+		goto done;
 	/* Serialise release phases against this database: a second one waits
 	 * here instead of racing Alembic. */
 	const char *table = ag_gate_table(ctx);
 	fflush(ctx->out);
-	time_t t0 = time(NULL);
-	int got = ag_db_lock(gate.db, ctx->version_table_schema, table, st.lock_timeout * 1000L, &err);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int got = ag_db_lock(gate.db, ctx->version_table_schema, table, st.lock_timeout_ms, &err);
+	run.lock_wait = since(&t0);
 	if (got <= 0) {
 		if (got == 0)
-			ag_cmd_warn("release: another release phase held the lock on %s for %d s "
+			ag_cmd_warn("release: another release phase held the lock on %s for %.3g s "
 				    "(--lock-timeout); giving up without running %s",
-				    gate.table, st.lock_timeout, child[0]);
+				    gate.table, (double)st.lock_timeout_ms / 1000.0, child[0]);
 		else
 			ag_cmd_warn("release: %s", err.msg);
-		ag_gate_free(&gate);
-		return AG_EXIT_DB;
+		rc = AG_EXIT_DB;
+		goto done;
 	}
-	if (time(NULL) - t0 >= 1)
-		ag_cmd_warn("release: waited %lld s for another release phase", (long long)(time(NULL) - t0));
+	if (run.lock_wait >= 1)
+		ag_cmd_warn("release: waited %.1f s for another release phase", run.lock_wait);
 	/* What we judged may have changed while we waited. */
 	struct ag_strv rows = {0};
 	bool exists = false;
 	if (ag_db_read_versions(gate.db, ctx->version_table_schema, table, &exists, &rows, &err) < 0) {
 		ag_cmd_warn("release: %s", err.msg);
 		ag_strv_free(&rows);
-		ag_gate_free(&gate);
-		return AG_EXIT_DB;
+		rc = err.kind == AG_ERR_USAGE ? AG_EXIT_USAGE : AG_EXIT_DB;
+		goto done;
 	}
 	struct ag_verdict v;
 	struct ag_verdict_opts vo;
@@ -200,13 +348,16 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 				fprintf(stderr, "  %s: %s\n", v.findings.v[k].code, v.findings.v[k].message);
 		rc = v.exit_code;
 	} else {
-		rc = run_child(child);
+		rc = run_child(child, json, &run);
 	}
 	ag_verdict_free(&v);
 	ag_strv_free(&rows);
 	struct ag_err uerr = {0};
 	if (ag_db_unlock(gate.db, ctx->version_table_schema, table, &uerr) < 0)
 		ag_cmd_warn("release: %s (the lock ends with the connection anyway)", uerr.msg);
+done:
+	if (json)
+		emit_json(ctx, &r, rc, child, &run);
 	ag_gate_free(&gate);
 	return rc;
 }
@@ -217,7 +368,7 @@ const struct ag_cmd_entry ag_cmd_release = {
 	.summary = "the release phase in one step: check, then CMD under an advisory lock",
 	.options = "      --target head|heads     what CMD upgrades to (default head)\n"
 		   "      --lock-timeout S        wait at most S seconds for another release phase\n"
-		   "                              (default 600)\n"
+		   "                              (default 600; fractions count, e.g. 0.5)\n"
 		   "      --on-ahead fail|skip|auto\n"
 		   "                              the database holds ids this code lacks (a rollback):\n"
 		   "                              fail (default) exits 1; skip warns and exits 0\n"
