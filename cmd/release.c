@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +87,12 @@ static double since(const struct timespec *t0)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Seconds rounded to milliseconds (without libm, which nothing else needs). */
+static double ms(double s)
+{
+	return (double)(long long)(s * 1000.0 + 0.5) / 1000.0;
 }
 
 static volatile sig_atomic_t child_pid;
@@ -249,8 +254,8 @@ static void emit_json(struct ag_ctx *ctx, struct ag_report *r, int rc, char **ch
 	snprintf(sig, sizeof sig, "SIG%s", abbrev ? abbrev : "UNKNOWN");
 	json_object_set_new(cmd, "signal", run->signal ? json_string(sig) : json_null());
 	/* Milliseconds are all a pipeline needs; printed as such below. */
-	json_object_set_new(cmd, "lock_wait_seconds", json_real(round(run->lock_wait * 1000) / 1000));
-	json_object_set_new(cmd, "seconds", json_real(round(run->seconds * 1000) / 1000));
+	json_object_set_new(cmd, "lock_wait_seconds", json_real(ms(run->lock_wait)));
+	json_object_set_new(cmd, "seconds", json_real(ms(run->seconds)));
 	json_object_set_new(root, "command", cmd);
 	char *out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(root);
