@@ -201,9 +201,28 @@ def bench_check(binary, root, a):
         print("\ncheck against a local PostgreSQL, 10000 migrations, database at head")
         print("  alembic-guard check                  %s" % fmt(guard))
         print("  alembic current + alembic heads      %s   (%.1fx)" % (fmt(cur + hd), (cur + hd) / guard))
+        bench_rows(binary, versions, pg, a)
     finally:
         pg.stop()
 
 
-if __name__ == "__main__":
+def bench_rows(binary, versions, pg, a):
+    """A version table of 10,000 rows, the shapes that were quadratic: every
+    row unknown (each gets its diagnosis), and every row a revision of the
+    chain (each but the newest overlaps). The figure is the check minus the
+    same check against a one-row table: what the rows cost."""
+    ids = sorted(os.path.basename(f).split("_")[0] for f in os.listdir(versions))
+    shapes = (("10000 unknown rows", ["x%011d" % i for i in range(10000)]),
+              ("10000 overlapping rows", ids[:10000]))
+    _, url = pg.create_db("benchrows")
+    harness_stamp = sys.modules["harness"].stamp_replace
+    harness_stamp(url, ids[0])
+    base = timeit([binary, "check", "--versions", versions, "--database-url", url], a.reps)
+    print("\ncheck with a large version table, 10000 migrations (the rows' own cost beside)")
+    for label, rows in shapes:
+        harness_stamp(url, *rows)
+        t = timeit([binary, "check", "--versions", versions, "--database-url", url], a.reps)
+        print("  %-28s %s   rows cost %s" % (label, fmt(t), fmt(max(0.0, t - base))))
+
+
     main()
