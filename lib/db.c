@@ -430,6 +430,13 @@ int ag_db_parse_url(const char *url, struct ag_strv *keys, struct ag_strv *vals,
 				"connection parameters");
 	}
 	PQconninfoFree(defs);
+	/* A parameter name that happens to be the password is still masked. */
+	const char *pw = params_get(&p, "password");
+	if (rc < 0 && err && pw && *pw) {
+		char *m = ag_mask_word(err->msg, pw);
+		snprintf(err->msg, sizeof err->msg, "%s", m);
+		free(m);
+	}
 	if (rc == 0) {
 		for (size_t i = 0; i < p.keys.n; i++) {
 			ag_strv_push(keys, p.keys.v[i]);

@@ -7,6 +7,7 @@
 
 Suite *audit_suite(void);
 Suite *config_suite(void);
+Suite *db_suite(void);
 Suite *finding_suite(void);
 Suite *graph_suite(void);
 Suite *heroku_suite(void);
@@ -25,6 +26,7 @@ Suite *util_suite(void);
 static Suite *(*const ag_test_suites[])(void) = {
 	audit_suite,
 	config_suite,
+	db_suite,
 	finding_suite,
 	graph_suite,
 	heroku_suite,

@@ -237,6 +237,31 @@ START_TEST(test_read_file_errors)
 }
 END_TEST
 
+static void mask_is(const char *s, const char *secret, const char *want)
+{
+	char *got = ag_mask_word(s, secret);
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+START_TEST(test_mask_word)
+{
+	/* A short secret never alters another word. */
+	mask_is("connection option \"port\"", "o", "connection option \"port\"");
+	mask_is("connection option \"port\"", "ort", "connection option \"port\"");
+	mask_is("user o and o-o", "o", "user *** and ***-***");
+	mask_is("invalid token: \"50%off-S3cr3t\"", "50%off-S3cr3t", "invalid token: \"***\"");
+	mask_is("root@agtest:S3cr3t/Pw@host", "S3cr3t/Pw", "root@agtest:***@host");
+	/* Punctuation at the secret's edge is its own boundary. */
+	mask_is("x%off", "%off", "x***");
+	mask_is("p\xc3\xa9o", "o", "p\xc3\xa9o");
+	mask_is("secretsecret", "secret", "secretsecret");
+	mask_is("a secret", NULL, "a secret");
+	mask_is("a secret", "", "a secret");
+	mask_is("", "x", "");
+}
+END_TEST
+
 Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -248,6 +273,7 @@ Suite *util_suite(void)
 	tcase_add_test(tc, test_buf);
 	tcase_add_test(tc, test_buf_utf8);
 	tcase_add_test(tc, test_alloc);
+	tcase_add_test(tc, test_mask_word);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("files");
 	tcase_add_test(tc, test_read_file);
