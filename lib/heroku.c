@@ -46,21 +46,32 @@ const char *ag_heroku_lib_version(void)
 
 /* --- Secrets ----------------------------------------------------------- */
 
-/* Replaces every copy of secret in s with asterisks, in place. */
+/* Replaces every whole-word copy of secret in s with asterisks, in place
+ * (s never grows): as ag_mask_word, a short secret must not alter other
+ * words of the message. */
 static void replace_secret(char *s, const char *secret)
 {
 	size_t tl = strlen(secret);
 	if (!tl)
 		return;
-	char *p;
-	while ((p = strstr(s, secret))) {
-		if (tl >= 3) {
-			memcpy(p, "***", 3);
-			memmove(p + 3, p + tl, strlen(p + tl) + 1);
-		} else {
-			memset(p, '*', tl);
+	char *m = ag_mask_word(s, secret);
+	if (tl >= 3) {
+		memcpy(s, m, strlen(m) + 1);
+	} else {
+		/* "***" would be longer than the secret: asterisks of its length. */
+		char *p = s, *q = m;
+		while (*q) {
+			if (strncmp(q, "***", 3) == 0 && strncmp(p, secret, tl) == 0) {
+				memset(p, '*', tl);
+				p += tl;
+				q += 3;
+			} else {
+				*p++ = *q++;
+			}
 		}
+		*p = '\0';
 	}
+	free(m);
 }
 
 /* Masks the token and the current secret URL part in s: the whole path
