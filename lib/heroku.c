@@ -117,6 +117,39 @@ static const char *secret_part(const char *url)
 	return strlen(p) > 1 ? p : NULL;
 }
 
+static bool word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c >= 0x80;
+}
+
+/* replace_secret for bytes that may hold NULs (release output): each
+ * whole-word copy of secret becomes "***", in place. */
+static void mask_bytes(struct ag_buf *b, const char *secret)
+{
+	size_t tl = strlen(secret);
+	if (!tl || !b->p)
+		return;
+	size_t at = 0;
+	char *q;
+	while (at < b->len && (q = memmem(b->p + at, b->len - at, secret, tl))) {
+		size_t i = (size_t)(q - b->p);
+		bool whole = (i == 0 || !word_byte((unsigned char)b->p[i - 1]) ||
+			      !word_byte((unsigned char)secret[0])) &&
+			     (i + tl >= b->len || !word_byte((unsigned char)b->p[i + tl]) ||
+			      !word_byte((unsigned char)secret[tl - 1]));
+		if (!whole) {
+			at = i + 1;
+			continue;
+		}
+		size_t put = tl < 3 ? tl : 3;
+		memset(q, '*', put);
+		memmove(q + put, q + tl, b->len - i - tl + 1);
+		b->len -= tl - put;
+		at = i + put;
+	}
+}
+
 static void wipe_free(char *s)
 {
 	if (s) {
@@ -1344,6 +1377,10 @@ int ag_heroku_fetch_output(struct ag_heroku *h, const char *url, size_t cap,
 		}
 		if (!b.p)
 			ag_buf_adds(&b, "");
+		/* A release phase that printed the environment printed the token
+		 * this guard holds; it must not pass on through the guard. */
+		if (h->token)
+			mask_bytes(&b, h->token);
 		out->len = b.len;
 		out->text = ag_buf_take(&b);
 		out->received = rs.received;

@@ -555,6 +555,31 @@ START_TEST(test_output_cap_keeps_head_and_tail)
 }
 END_TEST
 
+START_TEST(test_output_masks_the_token)
+{
+	/* A release phase that printed its environment. */
+	static const char body[] = "HEROKU_API_KEY=tok-SECRET-4\ntok-SECRET-4 xtok-SECRET-4y stok\n";
+	char *a1 = ag_printf("HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			     strlen(body), body);
+	struct responder r = {.answers = {a1}, .n = 1};
+	responder_start(&r);
+	struct ag_heroku *h = client(r.port, "tok-SECRET-4");
+	char *url = ag_printf("http://127.0.0.1:%d/streams/abc", r.port);
+	struct ag_heroku_output out;
+	struct ag_err err = {0};
+	ck_assert_int_eq(ag_heroku_fetch_output(h, url, 0, &out, &err), 0);
+	/* Whole words only: a longer word that contains it is another word. */
+	ck_assert_str_eq(out.text, "HEROKU_API_KEY=***\n*** xtok-SECRET-4y stok\n");
+	ck_assert_uint_eq(out.len, strlen(out.text));
+	ag_heroku_output_free(&out);
+	ag_heroku_free(h);
+	responder_stop(&r);
+	free(url);
+	free(a1);
+	responder_free(&r);
+}
+END_TEST
+
 START_TEST(test_refusals)
 {
 	struct ag_err err = {0};
@@ -652,6 +677,7 @@ Suite *heroku_suite(void)
 	tcase_add_test(tc, test_notify_429_is_retried);
 	tcase_add_test(tc, test_is_rollback);
 	tcase_add_test(tc, test_output_cap_keeps_head_and_tail);
+	tcase_add_test(tc, test_output_masks_the_token);
 	tcase_add_test(tc, test_connection_refused);
 	suite_add_tcase(s, tc);
 	return s;
