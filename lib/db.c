@@ -11,6 +11,7 @@ struct ag_db {
 	PGconn *conn;
 	char *target;   /* user@host:port/db */
 	char *password; /* NULL or malloced: to scrub from messages */
+	int statement_ms, lock_ms; /* the guard's time limits */
 };
 
 const char *ag_db_lib_version(void)
@@ -598,9 +599,10 @@ struct ag_db *ag_db_connect(const struct ag_db_opts *opts, struct ag_err *err)
 	/* The guard's own time limits, set in the session after connecting:
 	 * options in the URL or PGOPTIONS stay the user's and cannot remove
 	 * them (a locked version table must not hang the release phase). */
-	char *set = ag_printf("SET statement_timeout = %d; SET lock_timeout = %d",
-			      opts->statement_timeout_ms > 0 ? opts->statement_timeout_ms : 30000,
-			      opts->lock_timeout_ms > 0 ? opts->lock_timeout_ms : 10000);
+	db->statement_ms = opts->statement_timeout_ms > 0 ? opts->statement_timeout_ms : 30000;
+	db->lock_ms = opts->lock_timeout_ms > 0 ? opts->lock_timeout_ms : 10000;
+	char *set = ag_printf("SET statement_timeout = %d; SET lock_timeout = %d", db->statement_ms,
+			      db->lock_ms);
 	PGresult *r = PQexec(db->conn, set);
 	free(set);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -726,7 +728,16 @@ int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table,
 	*exists = false;
 	if (exec_ok(db, "BEGIN TRANSACTION READ ONLY", err) < 0)
 		return -1;
-	int rc = 0;
+	/* Again in the transaction: behind a pooler in transaction mode the
+	 * session's settings may belong to another server connection. */
+	char *set = ag_printf("SET LOCAL statement_timeout = %d; SET LOCAL lock_timeout = %d",
+			      db->statement_ms, db->lock_ms);
+	int rc = exec_ok(db, set, err);
+	free(set);
+	if (rc < 0) {
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+		return -1;
+	}
 	/* A schema that is not there (a typo in --version-table-schema) would
 	 * look like a fresh database; Alembic would then fail creating its
 	 * table in it. */
