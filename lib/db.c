@@ -223,7 +223,7 @@ static int url_hosts(const char *s, size_t n, struct params *p, struct ag_err *e
 			he = colon ? colon : ee;
 			port = colon ? colon + 1 : NULL;
 		}
-		char *hv, *pv = NULL;
+		char *hv = NULL, *pv = NULL;
 		if (url_part(h, (size_t)(he - h), "host", &hv, err) < 0 ||
 		    (port && url_part(port, (size_t)(ee - port), "port", &pv, err) < 0)) {
 			free(hv);
@@ -395,7 +395,9 @@ int ag_db_parse_url(const char *url, struct ag_strv *keys, struct ag_strv *vals,
 		return ag_err_set(err, AG_ERR_USAGE,
 				  "no database URL: pass --database-url, set DATABASE_URL, or set "
 				  "sqlalchemy.url in alembic.ini");
-	PQconninfoOption *defs = PQconndefaults();
+	/* libpq's keywords, without PQconndefaults' look at the environment
+	 * and the password database: parsing the empty string lists them. */
+	PQconninfoOption *defs = PQconninfoParse("", NULL);
 	if (!defs)
 		return ag_err_set(err, AG_ERR_INTERNAL, "libpq is out of memory");
 	struct params p = {0};

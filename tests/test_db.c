@@ -3,6 +3,8 @@
  * The connection itself is tested against PostgreSQL in
  * tests/integration/test_db_faults.py. */
 #include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +144,47 @@ START_TEST(test_errors_quote_nothing)
 }
 END_TEST
 
+/* Mutated URLs and connection strings: every one is split or refused with
+ * a reason, never a crash (run under the sanitizers by make sanitize). */
+START_TEST(test_mutations)
+{
+	static const char *const seeds[] = {
+		"postgresql://u:p@h:5/db?sslmode=require&options=-c%20x%3Dy",
+		"postgres+psycopg2://u:p%40@[::1]:5,h2/db",
+		"host=h port=5 password='a\\'b' dbname=x",
+	};
+	static const char alphabet[] = ":/@?#&=%[]', \\\"x0\x01\xff";
+	unsigned long long x = 88172645463325252ull;
+	for (int it = 0; it < 20000; it++) {
+		char buf[160];
+		snprintf(buf, sizeof buf, "%s", seeds[it % 3]);
+		for (int m = 0; m < 1 + it % 5; m++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			size_t len = strlen(buf), at = (size_t)(x % (len + 1));
+			char c = alphabet[(x >> 20) % (sizeof alphabet - 1)];
+			if ((x >> 40) % 3 == 0 && len < sizeof buf - 1) {
+				memmove(buf + at + 1, buf + at, len - at + 1);
+				buf[at] = c;
+			} else if ((x >> 40) % 3 == 1 && at < len) {
+				memmove(buf + at, buf + at + 1, len - at);
+			} else if (at < len) {
+				buf[at] = c;
+			}
+		}
+		struct parsed p;
+		parse(&p, buf);
+		/* Check's assertions write a record each: test, then assert once. */
+		bool ok = p.rc < 0 ? p.err.kind != AG_ERR_NONE && p.err.msg[0] && p.keys.n == 0
+				   : p.rc == 0 && p.keys.n == p.vals.n;
+		done(&p);
+		if (!ok)
+			ck_abort_msg("%s: rc %d, %s", buf, p.rc, p.err.msg);
+	}
+}
+END_TEST
+
 Suite *db_suite(void)
 {
 	Suite *s = suite_create("db");
@@ -152,6 +195,7 @@ Suite *db_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_errors_quote_nothing);
+	tcase_add_test(tc, test_mutations);
 	suite_add_tcase(s, tc);
 	return s;
 }
