@@ -554,8 +554,8 @@ struct ag_db *ag_db_connect(const struct ag_db_opts *opts, struct ag_err *err)
 	bool remote = !all_local(host) || (hostaddr && !all_local(hostaddr));
 	if (!sslmode && !opts->sslmode_from_env && remote)
 		params_set(&p, "sslmode", ag_strdup("require"));
-	PQconninfoFree(defs);
 	if (bad < 0) {
+		PQconninfoFree(defs);
 		params_free(&p);
 		return NULL;
 	}
@@ -573,6 +573,7 @@ struct ag_db *ag_db_connect(const struct ag_db_opts *opts, struct ag_err *err)
 	db->conn = PQconnectdbParams((const char *const *)p.keys.v, (const char *const *)p.vals.v, 0);
 	const char *user = params_get(&p, "user"), *dbname = params_get(&p, "dbname");
 	if (!db->conn) {
+		PQconninfoFree(defs);
 		params_free(&p);
 		ag_db_close(db);
 		ag_err_set(err, AG_ERR_INTERNAL, "cannot connect: libpq is out of memory");
@@ -590,6 +591,8 @@ struct ag_db *ag_db_connect(const struct ag_db_opts *opts, struct ag_err *err)
 	char *t = ag_mask_word(db->target, db->password);
 	free(db->target);
 	db->target = t;
+	/* host and port may point into defs or p: freed only now. */
+	PQconninfoFree(defs);
 	params_free(&p);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		char *what = ag_printf("cannot connect to %s", db->target);
