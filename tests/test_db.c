@@ -155,7 +155,7 @@ START_TEST(test_mutations)
 	};
 	static const char alphabet[] = ":/@?#&=%[]', \\\"x0\x01\xff";
 	unsigned long long x = 88172645463325252ull;
-	for (int it = 0; it < 20000; it++) {
+	for (int it = 0; it < 6000; it++) {
 		char buf[160];
 		snprintf(buf, sizeof buf, "%s", seeds[it % 3]);
 		for (int m = 0; m < 1 + it % 5; m++) {
@@ -195,6 +195,10 @@ Suite *db_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_errors_quote_nothing);
+	suite_add_tcase(s, tc);
+	/* A few thousand inputs: room for the sanitizers on a busy machine. */
+	tc = tcase_create("limits");
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_mutations);
 	suite_add_tcase(s, tc);
 	return s;
