@@ -373,7 +373,7 @@ const struct ag_cmd_entry ag_cmd_release = {
 	.summary = "the release phase in one step: check, then CMD under an advisory lock",
 	.options = "      --target head|heads     what CMD upgrades to (default head)\n"
 		   "      --lock-timeout S        wait at most S seconds for another release phase\n"
-		   "                              (default 600; fractions count, e.g. 0.5)\n"
+		   "                              (default 600)\n"
 		   "      --on-ahead fail|skip|auto\n"
 		   "                              the database holds ids this code lacks (a rollback):\n"
 		   "                              fail (default) exits 1; skip warns and exits 0\n"
