@@ -107,7 +107,7 @@ static json_t *ids_json(const struct ag_strv *sv)
 	return a;
 }
 
-static void render_json(const struct ag_report *r, struct ag_buf *out)
+json_t *ag_report_json(const struct ag_report *r)
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "format_version", json_integer(1));
@@ -171,13 +171,24 @@ static void render_json(const struct ag_report *r, struct ag_buf *out)
 	for (size_t i = 0; r->findings && i < r->findings->n; i++)
 		json_array_append_new(fs, finding_json(&r->findings->v[i]));
 	json_object_set_new(root, "findings", fs);
+	return root;
+}
+
+void ag_report_dump_json(const json_t *root, struct ag_buf *out)
+{
 	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(root);
 	if (s) {
 		ag_buf_adds(out, s);
 		ag_buf_addc(out, '\n');
 		free(s);
 	}
+}
+
+static void render_json(const struct ag_report *r, struct ag_buf *out)
+{
+	json_t *root = ag_report_json(r);
+	ag_report_dump_json(root, out);
+	json_decref(root);
 }
 
 /* ---- GitHub Actions annotations --------------------------------------- */

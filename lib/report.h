@@ -55,6 +55,13 @@ const char *ag_report_verdict(int exit_code);
 /* Appends the rendering to out. */
 void ag_report_render(const struct ag_report *r, enum ag_format fmt, enum ag_style style,
 		      struct ag_buf *out);
+/* The report as JSON (format_version 1): the object --format json prints.
+ * New reference (json_decref). Callers that add to it (graph, backfill,
+ * rename, the webhook) take this object rather than parsing printed text. */
+json_t *ag_report_json(const struct ag_report *r);
+/* Appends root as printed JSON (indented, keys in insertion order) and a
+ * newline. */
+void ag_report_dump_json(const json_t *root, struct ag_buf *out);
 /* Parses "text", "json" or "github"; -1 when it is none of them. */
 int ag_report_parse_format(const char *s, enum ag_format *fmt);
 
