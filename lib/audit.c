@@ -1,4 +1,5 @@
 #include "audit.h"
+#include "quote.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -174,11 +175,13 @@ void ag_audit_summarise(struct ag_audit *a, const struct ag_graph *g)
 			"the release output of %s names revision '%s'%s, which no file in this checkout "
 			"defines",
 			vs, u->id, u->stamped ? " (stamped by hand)" : "");
+		char *cmd = ag_quote_commandl("alembic-guard", "backfill", u->id, (const char *)NULL);
 		ag_finding_fix(f,
 			       "if production's version table holds it (alembic-guard diagnose), write a "
-			       "placeholder for it: alembic-guard backfill %s (a dry run; add --write); "
+			       "placeholder for it: %s (a dry run; add --write); "
 			       "otherwise find the branch that added it and merge it",
-			       u->id);
+			       cmd);
+		free(cmd);
 		free(vs);
 	}
 	for (size_t r = 0; r < a->n; r++) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quote.h"
 #include "util.h"
 
 /* ---- id -> node map (open addressing, FNV-1a) ------------------------ */
@@ -284,10 +285,13 @@ static void resolve_edges(struct ag_graph *g)
 						"down_revision of %s names '%s', which no file defines; Alembic "
 						"warns \"Revision %s referenced from %s is not present\" and fails",
 						nd->id, d, d, nd->id);
-					ag_finding_fix(f, "add the missing migration %s (alembic-guard backfill "
-							  "%s writes a no-op placeholder), or point %s at an "
+					char *cmd = ag_quote_commandl("alembic-guard", "backfill", d,
+								      (const char *)NULL);
+					ag_finding_fix(f, "add the missing migration %s (%s writes a "
+							  "no-op placeholder), or point %s at an "
 							  "existing revision",
-						       d, d, nd->id);
+						       d, cmd, nd->id);
+					free(cmd);
 				}
 				nd->broken = true;
 				continue;

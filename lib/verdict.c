@@ -1,4 +1,5 @@
 #include "verdict.h"
+#include "quote.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,32 +14,22 @@ int ag_verdict_repo_exit(const struct ag_graph *g, const struct ag_verdict_opts 
 	return blocking(&g->findings, opts && opts->strict) ? 1 : 0;
 }
 
-/* An id as a SQL string literal's body: quotes doubled. New. Ids come
- * from files and databases, and users paste these statements. */
-static char *lit(const char *s)
-{
-	struct ag_buf b = {0};
-	ag_buf_adds(&b, "");
-	for (; *s; s++) {
-		if (*s == '\'')
-			ag_buf_addc(&b, '\'');
-		ag_buf_addc(&b, *s);
-	}
-	return ag_buf_take(&b);
-}
+/* Ids come from files and databases, and users paste these statements
+ * and commands: lib/quote builds every one. */
 
 /* Sets f's fix to the UPDATE that moves the row old to new. */
-static void fix_update(struct ag_finding *f, const char *table, const char *nw, const char *old)
+static void fix_update(struct ag_finding *f, const char *table_sql, const char *nw,
+		       const char *old)
 {
-	char *a = lit(nw), *b = lit(old);
-	ag_finding_fix(f, "UPDATE %s SET version_num = '%s' WHERE version_num = '%s';", table, a, b);
-	free(a);
-	free(b);
+	char *s = ag_quote_sql_update(table_sql, nw, old);
+	ag_finding_fix(f, "%s", s);
+	free(s);
 }
 
-static const char *table_of(const struct ag_verdict_opts *o)
+/* The version table as SQL names it. New. */
+static char *table_sql_of(const struct ag_verdict_opts *o)
 {
-	return o && o->table ? o->table : "alembic_version";
+	return ag_quote_sql_table(o ? o->table_schema : NULL, o ? o->table_name : NULL);
 }
 
 /* A file that still carries the old id in its name or docstring, while
@@ -59,10 +50,20 @@ static size_t find_renamed(const struct ag_graph *g, const char *old)
 	return AG_NONE;
 }
 
+static void unknown_row_fix(struct ag_verdict *v, const struct ag_graph *g, const char *row,
+			    const struct ag_verdict_opts *o, const char *table);
+
 static void unknown_row(struct ag_verdict *v, const struct ag_graph *g, const char *row,
 			const struct ag_verdict_opts *o)
 {
-	const char *table = table_of(o);
+	char *table = table_sql_of(o);
+	unknown_row_fix(v, g, row, o, table);
+	free(table);
+}
+
+static void unknown_row_fix(struct ag_verdict *v, const struct ag_graph *g, const char *row,
+			    const struct ag_verdict_opts *o, const char *table)
+{
 	ag_strv_push(&v->unknown, row);
 	/* A squashed history the settings know about. */
 	for (size_t i = 0; o && o->replaces_old && i < o->replaces_old->n; i++) {
@@ -130,21 +131,27 @@ static void unknown_row(struct ag_verdict *v, const struct ag_graph *g, const ch
 				    row, row, kid->script->name);
 		ag_finding_cause(f, "placeholder-needed");
 		if (parents.n == 1) {
+			char *cmd = ag_quote_commandl("alembic-guard", "backfill", row, "--write",
+						      (const char *)NULL);
 			ag_finding_fix(f,
 				       "add a no-op placeholder migration %s_placeholder.py with revision = "
 				       "'%s' and down_revision = '%s' (the head of the rest of the "
 				       "graph); %s already names it as down_revision.\n"
-				       "alembic-guard backfill %s --write   (writes exactly that file)",
-				       row, row, parents.v[0], kid->id, row);
+				       "%s   (writes exactly that file)",
+				       row, row, parents.v[0], kid->id, cmd);
+			free(cmd);
 		} else {
 			char *list = ag_strv_join(&parents, ", ");
+			char *cmd = ag_quote_commandl("alembic-guard", "backfill", row, "--after",
+						      "REVISION", "--write", (const char *)NULL);
 			ag_finding_fix(f,
 				       "add a no-op placeholder migration with revision = '%s' after the "
 				       "revision production ran before it; the graph leaves %zu "
 				       "candidates (%s), so choose with care: placing it after a revision "
 				       "the database never ran makes Alembic skip that one forever.\n"
-				       "alembic-guard backfill %s --after REVISION --write",
-				       row, parents.n, parents.n ? list : "none", row);
+				       "%s",
+				       row, parents.n, parents.n ? list : "none", cmd);
+			free(cmd);
 			free(list);
 		}
 		struct ag_buf d = {0};
@@ -164,23 +171,29 @@ static void unknown_row(struct ag_verdict *v, const struct ag_graph *g, const ch
 			    "the database is ahead of this code",
 			    row, row);
 	ag_finding_cause(f, "db-ahead-of-slug");
+	char *stamp = ag_quote_commandl("alembic", "stamp", row, (const char *)NULL);
+	char *upd = ag_quote_sql_update(table, "<that revision>", row);
+	char *bf = ag_quote_commandl("alembic-guard", "backfill", row, "--after", "REVISION",
+				     "--write", (const char *)NULL);
 	ag_finding_fix(
 		f,
 		"if this release is a rollback (heroku rollback) to code older than the database: "
 		"deploy the newer code again, or let the release phase skip the upgrade with "
 		"`alembic-guard release --on-ahead skip -- alembic upgrade head`.\n"
-		"if someone ran `alembic stamp %s` by hand: find the revision the schema really is "
-		"at and run UPDATE %s SET version_num = '<that revision>' WHERE version_num = '%s'; "
-		"(or restore the missing migration file, e.g. with alembic-guard backfill %s "
-		"--after <revision> --write).",
-		row, table, row, row);
+		"if someone ran `%s` by hand: find the revision the schema really is "
+		"at and run %s "
+		"(or restore the missing migration file, e.g. with %s).",
+		stamp, upd, bf);
+	free(stamp);
+	free(upd);
+	free(bf);
 }
 
 void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table_exists,
 		      const struct ag_strv *rows, const struct ag_verdict_opts *opts)
 {
 	memset(v, 0, sizeof *v);
-	const char *table = table_of(opts);
+	char *table_sql = table_sql_of(opts);
 	size_t *current = ag_malloc((rows->n + 1) * sizeof *current);
 	size_t ncur = 0;
 	struct ag_strv seen = {0};
@@ -192,12 +205,9 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 				"the version table holds '%s' more than once; Alembic's next upgrade stops "
 				"with \"Online migration expected to match one row when updating '%s' ...\"",
 				row, row);
-			char *l = lit(row);
-			ag_finding_fix(f,
-				       "DELETE FROM %s WHERE ctid IN (SELECT ctid FROM %s WHERE "
-				       "version_num = '%s' OFFSET 1);",
-				       table, table, l);
-			free(l);
+			char *del = ag_quote_sql_delete_extra(table_sql, row);
+			ag_finding_fix(f, "%s", del);
+			free(del);
 			continue;
 		}
 		ag_strv_push(&seen, row);
@@ -221,9 +231,9 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 				"the version table holds both %s and its ancestor %s; Alembic stops with "
 				"\"Requested revision %s overlaps with other requested revisions %s\"",
 				desc, anc, desc, anc);
-			char *l = lit(anc);
-			ag_finding_fix(f, "DELETE FROM %s WHERE version_num = '%s';", table, l);
-			free(l);
+			char *del = ag_quote_sql_delete(table_sql, anc);
+			ag_finding_fix(f, "%s", del);
+			free(del);
 		}
 	}
 
@@ -240,6 +250,7 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 		v->pending = ag_graph_upgrade_path(g, current, ncur, targets, nt, &v->npending);
 	free(targets);
 	free(current);
+	free(table_sql);
 
 	bool db_errors = ag_findings_count(&v->findings, AG_SEV_ERROR) > 0;
 	if (v->fresh) {
