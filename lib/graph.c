@@ -158,8 +158,9 @@ static void check_duplicates(struct ag_graph *g)
 			&g->findings, AG_SEV_ERROR, "duplicate-revision", nd->id, file_of(nd),
 			nd->script->revision_line,
 			"revision %s is defined by both %s and %s; Alembic warns \"Revision %s is present "
-			"more than once\" and silently uses %s",
-			nd->id, nd->script->name, g->v[eff].script->name, nd->id, g->v[eff].script->name);
+			"more than once\", counts the copy as one more head, and `alembic upgrade head` "
+			"fails with \"Multiple head revisions are present for given argument 'head'\"",
+			nd->id, nd->script->name, g->v[eff].script->name, nd->id);
 		ag_finding_fix(f, "delete the copy that should not exist, or give one of them a new id "
 				  "(a half-done rename leaves such copies: alembic-guard rename shows "
 				  "the difference between them)");

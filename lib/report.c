@@ -1,4 +1,5 @@
 #include "report.h"
+#include "quote.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -74,12 +75,45 @@ json_t *ag_report_jstr(const char *s)
 	return j ? j : json_string("");
 }
 
-static json_t *strv_json(const struct ag_strv *sv)
+void ag_report_jset(json_t *obj, const char *key, const char *s)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; sv && i < sv->n; i++)
-		json_array_append_new(a, ag_report_jstr(sv->v[i]));
-	return a;
+	json_object_set_new(obj, key, ag_report_jstr(s));
+	if (s && !ag_quote_is_utf8(s)) {
+		char *k = ag_printf("%s_bytes", key);
+		char *b = ag_quote_bytes(s);
+		json_object_set_new(obj, k, json_string(b));
+		free(b);
+		free(k);
+	}
+}
+
+void ag_report_jset_ids(json_t *obj, const char *key, const char *const *v, size_t n)
+{
+	json_t *a = json_array(), *bytes = NULL;
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(a, ag_report_jstr(v[i]));
+		if (!bytes && !ag_quote_is_utf8(v[i])) {
+			bytes = json_array();
+			for (size_t k = 0; k < i; k++)
+				json_array_append_new(bytes, json_null());
+		}
+		if (bytes) {
+			char *b = ag_quote_is_utf8(v[i]) ? NULL : ag_quote_bytes(v[i]);
+			json_array_append_new(bytes, b ? json_string(b) : json_null());
+			free(b);
+		}
+	}
+	json_object_set_new(obj, key, a);
+	if (bytes) {
+		char *k = ag_printf("%s_bytes", key);
+		json_object_set_new(obj, k, bytes);
+		free(k);
+	}
+}
+
+static void set_strv(json_t *obj, const char *key, const struct ag_strv *sv)
+{
+	ag_report_jset_ids(obj, key, sv ? (const char *const *)sv->v : NULL, sv ? sv->n : 0);
 }
 
 static json_t *finding_json(const struct ag_finding *f)
@@ -87,24 +121,16 @@ static json_t *finding_json(const struct ag_finding *f)
 	json_t *o = json_object();
 	json_object_set_new(o, "code", json_string(f->code));
 	json_object_set_new(o, "severity", json_string(ag_severity_name(f->severity)));
-	json_object_set_new(o, "message", ag_report_jstr(f->message));
-	json_object_set_new(o, "revision", ag_report_jstr(f->revision));
-	json_object_set_new(o, "file", ag_report_jstr(f->file));
+	ag_report_jset(o, "message", f->message);
+	ag_report_jset(o, "revision", f->revision);
+	ag_report_jset(o, "file", f->file);
 	json_object_set_new(o, "line", f->line ? json_integer(f->line) : json_null());
-	json_object_set_new(o, "fix", ag_report_jstr(f->fix));
+	ag_report_jset(o, "fix", f->fix);
 	if (f->cause)
-		json_object_set_new(o, "cause", ag_report_jstr(f->cause));
+		ag_report_jset(o, "cause", f->cause);
 	if (f->detail)
-		json_object_set_new(o, "detail", ag_report_jstr(f->detail));
+		ag_report_jset(o, "detail", f->detail);
 	return o;
-}
-
-static json_t *ids_json(const struct ag_strv *sv)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; sv && i < sv->n; i++)
-		json_array_append_new(a, ag_report_jstr(sv->v[i]));
-	return a;
 }
 
 json_t *ag_report_json(const struct ag_report *r)
@@ -115,30 +141,30 @@ json_t *ag_report_json(const struct ag_report *r)
 	json_object_set_new(root, "verdict", json_string(ag_report_verdict(r->exit_code)));
 	json_object_set_new(root, "exit_code", json_integer(r->exit_code));
 	if (r->context)
-		json_object_set_new(root, "context", ag_report_jstr(r->context));
+		ag_report_jset(root, "context", r->context);
 	const struct ag_graph *g = r->graph;
 	if (g) {
 		json_t *repo = json_object();
-		json_object_set_new(repo, "version_locations", strv_json(r->locations));
+		set_strv(repo, "version_locations", r->locations);
 		size_t count = 0;
 		for (size_t i = 0; i < g->n; i++)
 			count += !g->v[i].shadowed;
 		json_object_set_new(repo, "revision_count", json_integer((json_int_t)count));
-		json_object_set_new(repo, "heads", ids_json(&g->heads));
-		json_object_set_new(repo, "bases", ids_json(&g->bases));
-		json_object_set_new(repo, "merge_points", ids_json(&g->merges));
-		json_object_set_new(repo, "branch_points", ids_json(&g->branches));
+		set_strv(repo, "heads", &g->heads);
+		set_strv(repo, "bases", &g->bases);
+		set_strv(repo, "merge_points", &g->merges);
+		set_strv(repo, "branch_points", &g->branches);
 		if (r->revisions) {
 			json_t *revs = json_array();
 			for (size_t i = 0; i < g->n; i++) {
 				const struct ag_node *nd = &g->v[i];
 				const struct ag_script *sc = nd->script;
 				json_t *o = json_object();
-				json_object_set_new(o, "revision", ag_report_jstr(nd->id));
-				json_object_set_new(o, "down_revisions", ids_json(&sc->down));
-				json_object_set_new(o, "depends_on", ids_json(&sc->depends));
-				json_object_set_new(o, "branch_labels", ids_json(&nd->labels));
-				json_object_set_new(o, "file", ag_report_jstr(sc->path));
+				ag_report_jset(o, "revision", nd->id);
+				set_strv(o, "down_revisions", &sc->down);
+				set_strv(o, "depends_on", &sc->depends);
+				set_strv(o, "branch_labels", &nd->labels);
+				ag_report_jset(o, "file", sc->path);
 				json_object_set_new(o, "line", json_integer(sc->revision_line));
 				json_object_set_new(o, "head", json_boolean(nd->head));
 				json_object_set_new(o, "shadowed", json_boolean(nd->shadowed));
@@ -152,21 +178,23 @@ json_t *ag_report_json(const struct ag_report *r)
 	}
 	if (r->db_checked) {
 		json_t *db = json_object();
-		json_object_set_new(db, "table", ag_report_jstr(r->db_table));
-		json_object_set_new(db, "revisions", r->db_rows ? ids_json(r->db_rows) : json_array());
+		ag_report_jset(db, "table", r->db_table);
+		set_strv(db, "revisions", r->db_rows);
 		json_object_set_new(db, "reachable", json_boolean(r->db_reachable));
 		if (r->db_reachable)
 			json_object_set_new(db, "table_exists", json_boolean(r->db_table_exists));
 		if (r->db_error)
-			json_object_set_new(db, "error", ag_report_jstr(r->db_error));
+			ag_report_jset(db, "error", r->db_error);
 		json_object_set_new(root, "database", db);
 	} else {
 		json_object_set_new(root, "database", json_null());
 	}
-	json_t *pend = json_array();
-	for (size_t i = 0; g && i < r->npending; i++)
-		json_array_append_new(pend, ag_report_jstr(g->v[r->pending[i]].id));
-	json_object_set_new(root, "pending", pend);
+	size_t np = g ? r->npending : 0;
+	const char **pend = ag_calloc(np + 1, sizeof *pend);
+	for (size_t i = 0; i < np; i++)
+		pend[i] = g->v[r->pending[i]].id;
+	ag_report_jset_ids(root, "pending", pend, np);
+	free(pend);
 	json_t *fs = json_array();
 	for (size_t i = 0; r->findings && i < r->findings->n; i++)
 		json_array_append_new(fs, finding_json(&r->findings->v[i]));
@@ -191,20 +219,91 @@ static void render_json(const struct ag_report *r, struct ag_buf *out)
 	json_decref(root);
 }
 
-/* ---- GitHub Actions annotations --------------------------------------- */
+/* ---- one finding, as text ---------------------------------------------- */
 
-static void gh_escape(struct ag_buf *out, const char *s, bool property)
+/* Everything from outside (ids, rows, paths, messages that quote them) goes
+ * through vis(): no byte of it can start a line or reach the terminal as a
+ * control sequence. The code's own text (labels, codes) goes out as is. */
+static void vis(struct ag_buf *out, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '%': ag_buf_adds(out, "%25"); break;
-		case '\r': ag_buf_adds(out, "%0D"); break;
-		case '\n': ag_buf_adds(out, "%0A"); break;
-		case ':': if (property) { ag_buf_adds(out, "%3A"); break; } ag_buf_addc(out, *s); break;
-		case ',': if (property) { ag_buf_adds(out, "%2C"); break; } ag_buf_addc(out, *s); break;
-		default: ag_buf_addc(out, *s);
-		}
+	ag_quote_visible(out, s);
+}
+
+/* Calls line() for each line of a multi-line text (a fix, a detail). */
+static void each_line(const char *text, void (*line)(struct ag_buf *, const char *, size_t, void *),
+		      struct ag_buf *out, void *arg)
+{
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		line(out, p, n, arg);
+		p += n + (nl ? 1 : 0);
 	}
+}
+
+static void vis_n(struct ag_buf *out, const char *p, size_t n)
+{
+	char *s = ag_strndup(p, n);
+	vis(out, s);
+	free(s);
+}
+
+struct indent {
+	const char *prefix; /* the first line's */
+	bool first;
+};
+
+static void indent_line(struct ag_buf *out, const char *p, size_t n, void *arg)
+{
+	struct indent *in = arg;
+	if (in->first)
+		ag_buf_adds(out, in->prefix);
+	else
+		ag_buf_addf(out, "%*s", (int)strlen(in->prefix), "");
+	in->first = false;
+	vis_n(out, p, n);
+	ag_buf_addc(out, '\n');
+}
+
+/* prefix on the first line, spaces as wide on the others. */
+static void indent_lines(struct ag_buf *out, const char *prefix, const char *text)
+{
+	struct indent in = {prefix, true};
+	each_line(text, indent_line, out, &in);
+}
+
+#define C_RED "\033[31m"
+#define C_YELLOW "\033[33m"
+#define C_GREEN "\033[32m"
+#define C_DIM "\033[2m"
+#define C_BOLD "\033[1m"
+#define C_OFF "\033[0m"
+
+static const char *off(const struct ag_report *r)
+{
+	return r->color ? C_OFF : "";
+}
+
+void ag_report_finding_text(const struct ag_finding *f, bool color, struct ag_buf *out)
+{
+	/* Where: FILE:LINE, FILE, or the program's name when no file applies
+	 * (a database finding), as compilers do for errors with no file. */
+	if (f->file) {
+		vis(out, f->file);
+		if (f->line)
+			ag_buf_addf(out, ":%d", f->line);
+	} else {
+		ag_buf_adds(out, "alembic-guard");
+	}
+	const char *c = !color ? "" : f->severity == AG_SEV_ERROR ? C_RED
+			       : f->severity == AG_SEV_WARNING ? C_YELLOW : C_DIM;
+	ag_buf_addf(out, ": %s%s%s: ", c, ag_severity_name(f->severity), color ? C_OFF : "");
+	vis(out, f->message);
+	ag_buf_adds(out, " [");
+	vis(out, f->code);
+	ag_buf_adds(out, "]\n");
+	if (f->fix)
+		indent_lines(out, "  fix: ", f->fix);
 }
 
 /* Quiet output keeps what blocks the verdict: errors, and with --strict
@@ -214,6 +313,41 @@ static bool hidden(const struct ag_report *r, const struct ag_finding *f)
 	if (!r->quiet || f->severity == AG_SEV_ERROR)
 		return false;
 	return f->severity == AG_SEV_INFO || !r->strict;
+}
+
+/* ---- GitHub Actions annotations --------------------------------------- */
+
+/* A workflow command's escapes on top of the visible ones: %, CR and LF
+ * (none is left after vis, but the escape is the format's rule), and in a
+ * property also : and ,. */
+static void gh_escape(struct ag_buf *out, const char *s, bool property)
+{
+	struct ag_buf v = {0};
+	ag_buf_adds(&v, "");
+	vis(&v, s);
+	for (const char *p = v.p; *p; p++) {
+		switch (*p) {
+		case '%': ag_buf_adds(out, "%25"); break;
+		case '\r': ag_buf_adds(out, "%0D"); break;
+		case '\n': ag_buf_adds(out, "%0A"); break;
+		case ':': if (property) { ag_buf_adds(out, "%3A"); break; } ag_buf_addc(out, *p); break;
+		case ',': if (property) { ag_buf_adds(out, "%2C"); break; } ag_buf_addc(out, *p); break;
+		default: ag_buf_addc(out, *p);
+		}
+	}
+	ag_buf_free(&v);
+}
+
+static void gh_fix_line(struct ag_buf *out, const char *p, size_t n, void *arg)
+{
+	bool *first = arg;
+	/* Part of the annotation: a raw newline would end the workflow
+	 * command and print the rest as a log line of its own. */
+	ag_buf_adds(out, *first ? "%0AFix: " : "%0A");
+	*first = false;
+	char *s = ag_strndup(p, n);
+	gh_escape(out, s, false);
+	free(s);
 }
 
 static void render_github(const struct ag_report *r, struct ag_buf *out)
@@ -236,12 +370,8 @@ static void render_github(const struct ag_report *r, struct ag_buf *out)
 		gh_escape(out, f->code, true);
 		ag_buf_adds(out, "::");
 		gh_escape(out, f->message, false);
-		if (f->fix) {
-			/* Part of the annotation: a raw newline would end the
-			 * workflow command and print the fix, escaped, as a log line. */
-			ag_buf_adds(out, "%0AFix: ");
-			gh_escape(out, f->fix, false);
-		}
+		bool first = true;
+		each_line(f->fix, gh_fix_line, out, &first);
 		ag_buf_addc(out, '\n');
 	}
 	ag_buf_addf(out, "alembic-guard %s: %s (exit %d)\n", r->command,
@@ -250,63 +380,12 @@ static void render_github(const struct ag_report *r, struct ag_buf *out)
 
 /* ---- text ------------------------------------------------------------- */
 
-#define C_RED "\033[31m"
-#define C_YELLOW "\033[33m"
-#define C_GREEN "\033[32m"
-#define C_DIM "\033[2m"
-#define C_BOLD "\033[1m"
-#define C_OFF "\033[0m"
-
-static const char *sev_color(const struct ag_report *r, enum ag_severity s)
-{
-	if (!r->color)
-		return "";
-	return s == AG_SEV_ERROR ? C_RED : s == AG_SEV_WARNING ? C_YELLOW : C_DIM;
-}
-
-static const char *off(const struct ag_report *r)
-{
-	return r->color ? C_OFF : "";
-}
-
-static void indent_lines(struct ag_buf *out, const char *prefix, const char *text)
-{
-	const char *p = text;
-	bool first = true;
-	size_t width = strlen(prefix);
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		if (first)
-			ag_buf_adds(out, prefix);
-		else
-			ag_buf_addf(out, "%*s", (int)width, "");
-		ag_buf_add(out, p, n);
-		ag_buf_addc(out, '\n');
-		first = false;
-		p += n + (nl ? 1 : 0);
-	}
-}
-
-static void where(struct ag_buf *out, const struct ag_finding *f)
-{
-	if (f->file && f->line)
-		ag_buf_addf(out, "%s:%d: ", f->file, f->line);
-	else if (f->file)
-		ag_buf_addf(out, "%s: ", f->file);
-}
-
-static void render_list(const struct ag_report *r, struct ag_buf *out)
+static void render_findings(const struct ag_report *r, struct ag_buf *out)
 {
 	for (size_t i = 0; r->findings && i < r->findings->n; i++) {
 		const struct ag_finding *f = &r->findings->v[i];
-		if (hidden(r, f))
-			continue;
-		where(out, f);
-		ag_buf_addf(out, "%s%s%s: %s [%s]\n", sev_color(r, f->severity),
-			    ag_severity_name(f->severity), off(r), f->message, f->code);
-		if (f->fix)
-			indent_lines(out, "  fix: ", f->fix);
+		if (!hidden(r, f))
+			ag_report_finding_text(f, r->color, out);
 	}
 }
 
@@ -331,29 +410,15 @@ static void verdict_line(const struct ag_report *r, struct ag_buf *out)
 		    nw == 1 ? "" : "s");
 }
 
-static void render_terse(const struct ag_report *r, struct ag_buf *out)
-{
-	for (size_t i = 0; r->findings && i < r->findings->n; i++) {
-		const struct ag_finding *f = &r->findings->v[i];
-		if (hidden(r, f))
-			continue;
-		ag_buf_addf(out, "%s%s%s %s: ", sev_color(r, f->severity), ag_severity_name(f->severity),
-			    off(r), f->code);
-		where(out, f);
-		ag_buf_addf(out, "%s\n", f->message);
-		if (f->fix && f->severity == AG_SEV_ERROR)
-			indent_lines(out, "  fix: ", f->fix);
-	}
-	verdict_line(r, out);
-}
-
 static void list_ids(struct ag_buf *out, const char *label, const struct ag_strv *sv)
 {
 	ag_buf_addf(out, "  %-16s", label);
 	if (!sv || !sv->n)
 		ag_buf_adds(out, "(none)");
-	for (size_t i = 0; sv && i < sv->n; i++)
-		ag_buf_addf(out, "%s%s", i ? ", " : "", sv->v[i]);
+	for (size_t i = 0; sv && i < sv->n; i++) {
+		ag_buf_adds(out, i ? ", " : "");
+		vis(out, sv->v[i]);
+	}
 	ag_buf_addc(out, '\n');
 }
 
@@ -361,8 +426,11 @@ static void render_story(const struct ag_report *r, struct ag_buf *out)
 {
 	const struct ag_graph *g = r->graph;
 	const char *b = r->color ? C_BOLD : "";
-	if (r->context)
-		ag_buf_addf(out, "%sJudging%s %s\n\n", b, off(r), r->context);
+	if (r->context) {
+		ag_buf_addf(out, "%sJudging%s ", b, off(r));
+		vis(out, r->context);
+		ag_buf_adds(out, "\n\n");
+	}
 	ag_buf_addf(out, "%sRepository%s\n", b, off(r));
 	if (g) {
 		list_ids(out, "locations:", r->locations);
@@ -383,14 +451,23 @@ static void render_story(const struct ag_report *r, struct ag_buf *out)
 	if (!r->db_checked) {
 		ag_buf_adds(out, "  not checked\n");
 	} else if (!r->db_reachable) {
-		ag_buf_addf(out, "  could not be read%s%s: %s\n", r->db_target ? " at " : "",
-			    r->db_target ? r->db_target : "", r->db_error ? r->db_error : "unknown error");
-		ag_buf_adds(out, "  (everything below is about the repository alone)\n");
+		ag_buf_adds(out, "  could not be read");
+		if (r->db_target) {
+			ag_buf_adds(out, " at ");
+			vis(out, r->db_target);
+		}
+		ag_buf_adds(out, ": ");
+		vis(out, r->db_error ? r->db_error : "unknown error");
+		ag_buf_adds(out, "\n  (everything below is about the repository alone)\n");
 	} else {
-		if (r->db_target)
-			ag_buf_addf(out, "  %-16s%s\n", "connection:", r->db_target);
-		ag_buf_addf(out, "  %-16s%s%s\n", "version table:", r->db_table ? r->db_table : "?",
-			    r->db_table_exists ? "" : " (does not exist: a fresh database)");
+		if (r->db_target) {
+			ag_buf_addf(out, "  %-16s", "connection:");
+			vis(out, r->db_target);
+			ag_buf_addc(out, '\n');
+		}
+		ag_buf_addf(out, "  %-16s", "version table:");
+		vis(out, r->db_table ? r->db_table : "?");
+		ag_buf_addf(out, "%s\n", r->db_table_exists ? "" : " (does not exist: a fresh database)");
 		list_ids(out, "stamped:", r->db_rows);
 	}
 	if (g && r->db_checked && r->db_reachable) {
@@ -402,9 +479,15 @@ static void render_story(const struct ag_report *r, struct ag_buf *out)
 			ag_buf_adds(out, "  nothing to run\n");
 		for (size_t i = 0; i < r->npending; i++) {
 			const struct ag_node *nd = &g->v[r->pending[i]];
-			ag_buf_addf(out, "  %zu. %s  (%s)\n", i + 1, nd->id, nd->script->name);
+			ag_buf_addf(out, "  %zu. ", i + 1);
+			vis(out, nd->id);
+			ag_buf_adds(out, "  (");
+			vis(out, nd->script->name);
+			ag_buf_adds(out, ")\n");
 		}
 	}
+	/* The findings in the one shape every command prints, each followed
+	 * by what diagnose adds: the likely cause and the evidence. */
 	ag_buf_addf(out, "\n%sFindings%s\n", b, off(r));
 	size_t shown = 0;
 	for (size_t i = 0; r->findings && i < r->findings->n; i++) {
@@ -412,22 +495,17 @@ static void render_story(const struct ag_report *r, struct ag_buf *out)
 		if (hidden(r, f))
 			continue;
 		shown++;
-		ag_buf_addf(out, "\n  %s%s%s %s%s%s\n", sev_color(r, f->severity),
-			    ag_severity_name(f->severity), off(r), b, f->code, off(r));
-		indent_lines(out, "    what:  ", f->message);
-		if (f->file && f->line)
-			ag_buf_addf(out, "    where: %s:%d\n", f->file, f->line);
-		else if (f->file)
-			ag_buf_addf(out, "    where: %s\n", f->file);
-		if (f->cause)
-			ag_buf_addf(out, "    cause: %s\n", f->cause);
+		ag_report_finding_text(f, r->color, out);
+		if (f->cause) {
+			ag_buf_adds(out, "  cause: ");
+			vis(out, f->cause);
+			ag_buf_addc(out, '\n');
+		}
 		if (f->detail)
-			indent_lines(out, "    seen:  ", f->detail);
-		if (f->fix)
-			indent_lines(out, "    fix:   ", f->fix);
+			indent_lines(out, "  seen: ", f->detail);
 	}
 	if (!shown)
-		ag_buf_adds(out, "  none\n");
+		ag_buf_adds(out, "none\n");
 	ag_buf_addc(out, '\n');
 	verdict_line(r, out);
 }
@@ -445,12 +523,13 @@ void ag_report_render(const struct ag_report *r, enum ag_format fmt, enum ag_sty
 	}
 	switch (style) {
 	case AG_STYLE_LIST:
-		render_list(r, out);
+		render_findings(r, out);
 		if (!r->quiet || r->exit_code)
 			verdict_line(r, out);
 		break;
 	case AG_STYLE_TERSE:
-		render_terse(r, out);
+		render_findings(r, out);
+		verdict_line(r, out);
 		break;
 	case AG_STYLE_STORY:
 		render_story(r, out);

@@ -156,10 +156,15 @@ static void unknown_row_fix(struct ag_verdict *v, const struct ag_graph *g, cons
 		}
 		struct ag_buf d = {0};
 		ag_buf_adds(&d, "named by: ");
-		for (size_t i = 0; i < nk; i++)
-			ag_buf_addf(&d, "%s%s (%s:%d)", i ? ", " : "", g->v[kids[i]].id,
-				    g->v[kids[i]].script->path, g->v[kids[i]].script->down_line);
-		f->detail = ag_buf_take(&d);
+		for (size_t i = 0; i < nk; i++) {
+			ag_buf_adds(&d, i ? ", " : "");
+			ag_quote_visible(&d, g->v[kids[i]].id);
+			ag_buf_adds(&d, " (");
+			ag_quote_visible(&d, g->v[kids[i]].script->path);
+			ag_buf_addf(&d, ":%d)", g->v[kids[i]].script->down_line);
+		}
+		ag_finding_detail(f, "%s", d.p);
+		ag_buf_free(&d);
 		ag_strv_free(&parents);
 		free(kids);
 		return;
@@ -261,9 +266,19 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 		(void)f;
 	}
 	if (!db_errors && v->npending) {
+		/* Say what matters first: a database thousands of migrations
+		 * behind gets the count, the first and the last few; the whole
+		 * list is the report's "pending" (JSON) and diagnose's path. */
 		struct ag_buf b = {0};
-		for (size_t i = 0; i < v->npending; i++)
+		size_t np = v->npending, edge = 3;
+		for (size_t i = 0; i < np; i++) {
+			if (np > 2 * edge + 2 && i == edge) {
+				ag_buf_addf(&b, " -> ... (%zu more) ...", np - 2 * edge);
+				i = np - edge - 1;
+				continue;
+			}
 			ag_buf_addf(&b, "%s%s", i ? " -> " : "", g->v[v->pending[i]].id);
+		}
 		struct ag_finding *f = ag_findings_add(
 			&v->findings, AG_SEV_INFO, "pending-migrations", NULL, NULL, 0,
 			"%zu migration%s to apply, in this order: %s", v->npending,
@@ -271,7 +286,12 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 		ag_finding_fix(f, "alembic upgrade %s", opts && opts->target_heads ? "heads" : "head");
 		ag_buf_free(&b);
 	}
-	if (!db_errors && !v->npending && !v->fresh) {
+	/* At head only when every row is a head: with a cycle or a broken
+	 * graph there is no path, and that is not the same thing. */
+	bool rows_are_heads = rows->n > 0 && !g->cycle;
+	for (size_t i = 0; rows_are_heads && i < rows->n; i++)
+		rows_are_heads = ag_strv_has(&g->heads, rows->v[i]);
+	if (!db_errors && !v->npending && !v->fresh && rows_are_heads) {
 		v->at_head = true;
 		char *at = ag_strv_join(rows, ", ");
 		ag_findings_add(&v->findings, AG_SEV_INFO, "at-head", NULL, NULL, 0,
@@ -288,6 +308,15 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 		v->exit_code = 5;
 	else
 		v->exit_code = 0;
+	/* A blocked release runs nothing: "alembic upgrade head" would be
+	 * advice to do what the gate forbids. */
+	for (size_t i = 0; v->exit_code == 1 && i < v->findings.n; i++) {
+		struct ag_finding *f = &v->findings.v[i];
+		if (strcmp(f->code, "pending-migrations") == 0) {
+			free(f->fix);
+			f->fix = NULL;
+		}
+	}
 }
 
 void ag_verdict_free(struct ag_verdict *v)
