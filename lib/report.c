@@ -2,6 +2,7 @@
 #include "quote.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,6 +218,379 @@ static void render_json(const struct ag_report *r, struct ag_buf *out)
 	json_t *root = ag_report_json(r);
 	ag_report_dump_json(root, out);
 	json_decref(root);
+}
+
+/* ---- the revision graph (graph): DOT and JSON ------------------------ */
+
+/* What the picture marks on each revision, and the nodes no file defines. */
+struct view {
+	const struct ag_graph *g;
+	const struct ag_strv *rows;  /* the database's rows (empty without one) */
+	int *pending;                /* per node: 1-based position in the upgrade, else 0 */
+	size_t npending;
+	bool *error;                 /* per node: an error finding names it */
+	size_t *order;               /* node indices sorted by id, then file: stable output */
+	size_t *rank;                /* rank[node]: its place in order, its DOT name */
+	struct ag_strv missing;      /* ids a down_revision/depends_on names, no file defines */
+	struct ag_strv orphan_rows;  /* database rows no file defines and no file names */
+};
+
+static bool has_error(const struct ag_findings *fs, const char *rev)
+{
+	for (size_t i = 0; fs && i < fs->n; i++)
+		if (fs->v[i].severity == AG_SEV_ERROR && fs->v[i].revision &&
+		    strcmp(fs->v[i].revision, rev) == 0)
+			return true;
+	return false;
+}
+
+static int cmp_node(const void *a, const void *b, void *vp)
+{
+	const struct ag_graph *g = ((const struct view *)vp)->g;
+	const struct ag_node *x = &g->v[*(const size_t *)a], *y = &g->v[*(const size_t *)b];
+	int c = strcmp(x->id, y->id);
+	return c ? c : strcmp(x->script->path, y->script->path);
+}
+
+static void view_init(struct view *v, const struct ag_report *r)
+{
+	const struct ag_graph *g = r->graph;
+	static const struct ag_strv none;
+	memset(v, 0, sizeof *v);
+	v->g = g;
+	v->rows = r->db_rows && r->db_reachable ? r->db_rows : &none;
+	v->pending = ag_calloc(g->n + 1, sizeof *v->pending);
+	v->error = ag_calloc(g->n + 1, sizeof *v->error);
+	/* Directory order differs between file systems; the picture must not. */
+	v->order = ag_calloc(g->n + 1, sizeof *v->order);
+	v->rank = ag_calloc(g->n + 1, sizeof *v->rank);
+	for (size_t i = 0; i < g->n; i++)
+		v->order[i] = i;
+	qsort_r(v->order, g->n, sizeof *v->order, cmp_node, v);
+	for (size_t i = 0; i < g->n; i++)
+		v->rank[v->order[i]] = i;
+	for (size_t i = 0; r->pending && i < r->npending; i++)
+		v->pending[r->pending[i]] = (int)i + 1;
+	v->npending = r->pending ? r->npending : 0;
+	for (size_t i = 0; i < g->n; i++)
+		v->error[i] = has_error(r->findings, g->v[i].id);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct ag_script *sc = g->v[i].script;
+		const struct ag_strv *lists[2] = {&sc->down, &sc->depends};
+		for (int l = 0; l < 2; l++)
+			for (size_t k = 0; k < lists[l]->n; k++) {
+				const char *id = lists[l]->v[k];
+				/* depends_on may name a branch label */
+				if (ag_graph_find(g, id) == AG_NONE &&
+				    (l == 0 || ag_graph_find_label(g, id) == AG_NONE) &&
+				    !ag_strv_has(&v->missing, id))
+					ag_strv_push(&v->missing, id);
+			}
+	}
+	for (size_t i = 0; i < v->rows->n; i++) {
+		const char *id = v->rows->v[i];
+		if (ag_graph_find(g, id) == AG_NONE && !ag_strv_has(&v->missing, id) &&
+		    !ag_strv_has(&v->orphan_rows, id))
+			ag_strv_push(&v->orphan_rows, id);
+	}
+	ag_strv_sort(&v->missing);
+	ag_strv_sort(&v->orphan_rows);
+}
+
+static void view_free(struct view *v)
+{
+	free(v->pending);
+	free(v->error);
+	free(v->order);
+	free(v->rank);
+	ag_strv_free(&v->missing);
+	ag_strv_free(&v->orphan_rows);
+}
+
+static bool db_at(const struct view *v, const char *id)
+{
+	return ag_strv_has(v->rows, id);
+}
+
+/* The file name less its id and ".py", underscores as spaces: the message. */
+static char *caption(const struct ag_node *nd)
+{
+	const char *name = nd->script->name;
+	size_t n = strlen(name);
+	if (n > 3 && strcmp(name + n - 3, ".py") == 0)
+		n -= 3;
+	size_t il = strlen(nd->id);
+	const char *p = name;
+	if (n >= il && strncmp(name, nd->id, il) == 0) {
+		p += il;
+		n -= il;
+	}
+	while (n && (*p == '_' || *p == '-')) {
+		p++;
+		n--;
+	}
+	char *c = ag_strndup(p, n > 40 ? 40 : n);
+	for (char *q = c; *q; q++)
+		if (*q == '_')
+			*q = ' ';
+	return c;
+}
+
+/* Appends s to a DOT double-quoted string: control characters and bytes
+ * that are not UTF-8 as visible escapes (lib/quote), then quotes and
+ * backslashes escaped for DOT, so the label shows the escape. */
+static void dot_text(struct ag_buf *b, const char *s)
+{
+	char *v = ag_quote_visible_dup(s);
+	for (const char *p = v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			ag_buf_addc(b, '\\');
+		ag_buf_addc(b, *p);
+	}
+	free(v);
+}
+
+static void tag(struct ag_buf *tags, const char *t)
+{
+	if (tags->len)
+		ag_buf_adds(tags, ", ");
+	ag_buf_adds(tags, t);
+}
+
+static void dot_node(struct ag_buf *b, const struct view *v, size_t i)
+{
+	const struct ag_node *nd = &v->g->v[i];
+	struct ag_buf tags = {0};
+	ag_buf_adds(&tags, "");
+	if (nd->base)
+		tag(&tags, "base");
+	if (nd->head)
+		tag(&tags, "head");
+	if (nd->merge)
+		tag(&tags, "merge point");
+	if (nd->branch)
+		tag(&tags, "branch point");
+	if (nd->shadowed)
+		tag(&tags, "duplicate id: Alembic uses another file");
+	if (!nd->shadowed && db_at(v, nd->id))
+		tag(&tags, "database is here");
+	if (v->pending[i]) {
+		char t[64];
+		snprintf(t, sizeof t, "pending %d/%zu", v->pending[i], v->npending);
+		tag(&tags, t);
+	}
+	char *cap = caption(nd);
+	ag_buf_addf(b, "  n%zu [label=\"", v->rank[i]);
+	dot_text(b, nd->id);
+	if (*cap) {
+		ag_buf_adds(b, "\\n");
+		dot_text(b, cap);
+	}
+	if (nd->labels.n) {
+		char *l = ag_strv_join(&nd->labels, ", ");
+		ag_buf_adds(b, "\\n(");
+		dot_text(b, l);
+		ag_buf_adds(b, ")");
+		free(l);
+	}
+	if (tags.len) {
+		ag_buf_adds(b, "\\n[");
+		dot_text(b, tags.p);
+		ag_buf_adds(b, "]");
+	}
+	ag_buf_adds(b, "\", tooltip=\"");
+	dot_text(b, nd->script->path);
+	ag_buf_adds(b, "\"");
+	const char *fill = !nd->shadowed && db_at(v, nd->id) ? "gold"
+			   : v->pending[i]                   ? "lightblue"
+			   : nd->head                        ? "palegreen"
+							     : "white";
+	ag_buf_addf(b, ", fillcolor=%s", fill);
+	if (nd->merge)
+		ag_buf_adds(b, ", shape=hexagon");
+	else if (nd->branch)
+		ag_buf_adds(b, ", shape=house");
+	if (v->error[i])
+		ag_buf_adds(b, ", color=red, penwidth=2");
+	else if (nd->head)
+		ag_buf_adds(b, ", color=darkgreen, penwidth=2");
+	else if (nd->base)
+		ag_buf_adds(b, ", color=navy, penwidth=2");
+	if (nd->shadowed)
+		ag_buf_adds(b, ", style=\"rounded,filled,dashed\"");
+	ag_buf_adds(b, "];\n");
+	free(cap);
+	ag_buf_free(&tags);
+}
+
+/* The DOT name of the node for id: a revision, or a missing id. */
+static void dot_ref(struct ag_buf *b, const struct view *v, const char *id, bool label_ok)
+{
+	size_t k = ag_graph_find(v->g, id);
+	if (k == AG_NONE && label_ok)
+		k = ag_graph_find_label(v->g, id);
+	if (k != AG_NONE) {
+		ag_buf_addf(b, "n%zu", v->rank[k]);
+		return;
+	}
+	for (size_t m = 0; m < v->missing.n; m++)
+		if (strcmp(v->missing.v[m], id) == 0)
+			ag_buf_addf(b, "m%zu", m);
+}
+
+static void render_dot(const struct view *v, const struct ag_report *rep, struct ag_buf *b)
+{
+	const struct ag_graph *g = v->g;
+	char *heads = ag_strv_join(&g->heads, ", ");
+	char *rows = v->rows->n ? ag_strv_join(v->rows, ", ") : NULL;
+	ag_buf_addf(b, "// alembic-guard graph: %zu revisions; heads: ", g->n);
+	dot_text(b, *heads ? heads : "none");
+	ag_buf_adds(b, "; database: ");
+	if (rep->db_reachable)
+		dot_text(b, rows ? rows : (rep->db_table_exists ? "empty version table" : "no version table"));
+	else
+		ag_buf_adds(b, "not read");
+	ag_buf_adds(b, "\n");
+	ag_buf_adds(b, "digraph alembic {\n"
+		       "  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=11, labelloc=t, "
+		       "label=\"");
+	ag_buf_addf(b, "Alembic revisions: %zu; heads: ", g->n);
+	dot_text(b, *heads ? heads : "none");
+	if (rep->db_reachable) {
+		ag_buf_adds(b, "\\ndatabase: ");
+		dot_text(b, rows ? rows : (rep->db_table_exists ? "empty version table" : "no version table"));
+		if (v->npending)
+			ag_buf_addf(b, "; %zu pending", v->npending);
+	}
+	ag_buf_adds(b, "\"];\n"
+		       "  node [shape=box, style=\"rounded,filled\", fillcolor=white, "
+		       "fontname=\"Helvetica\", fontsize=10];\n"
+		       "  edge [color=gray40, arrowsize=0.7];\n");
+	for (size_t r = 0; r < g->n; r++)
+		dot_node(b, v, v->order[r]);
+	for (size_t m = 0; m < v->missing.n; m++) {
+		ag_buf_addf(b, "  m%zu [label=\"", m);
+		dot_text(b, v->missing.v[m]);
+		ag_buf_adds(b, "\\n[no file defines it");
+		if (db_at(v, v->missing.v[m]))
+			ag_buf_adds(b, "; database is here");
+		ag_buf_addf(b, "]\", style=\"rounded,filled,dashed\", color=red, fillcolor=%s];\n",
+			    db_at(v, v->missing.v[m]) ? "gold" : "mistyrose");
+	}
+	for (size_t d = 0; d < v->orphan_rows.n; d++) {
+		ag_buf_addf(b, "  d%zu [label=\"", d);
+		dot_text(b, v->orphan_rows.v[d]);
+		ag_buf_adds(b, "\\n[database is here; no file defines it]\", shape=note, "
+			       "style=filled, color=red, fillcolor=gold];\n");
+	}
+	/* Edges: parent -> child. */
+	for (size_t r = 0; r < g->n; r++) {
+		size_t i = v->order[r];
+		const struct ag_script *sc = g->v[i].script;
+		for (size_t k = 0; k < sc->down.n; k++) {
+			struct ag_buf from = {0};
+			ag_buf_adds(&from, "");
+			dot_ref(&from, v, sc->down.v[k], false);
+			if (!from.len) {
+				ag_buf_free(&from);
+				continue;
+			}
+			size_t p = ag_graph_find(g, sc->down.v[k]);
+			bool on_path = v->pending[i] &&
+				       (p == AG_NONE || v->pending[p] || db_at(v, sc->down.v[k]));
+			ag_buf_addf(b, "  %s -> n%zu%s;\n", from.p, r,
+				    on_path ? " [color=blue, penwidth=2]" : "");
+			ag_buf_free(&from);
+		}
+		for (size_t k = 0; k < sc->depends.n; k++) {
+			struct ag_buf from = {0};
+			ag_buf_adds(&from, "");
+			dot_ref(&from, v, sc->depends.v[k], true);
+			if (from.len)
+				ag_buf_addf(b, "  %s -> n%zu [style=dashed, label=\"depends_on\", "
+					       "fontsize=9];\n",
+					    from.p, r);
+			ag_buf_free(&from);
+		}
+	}
+	ag_buf_adds(b, "}\n");
+	free(heads);
+	free(rows);
+}
+
+
+static json_t *graph_json(const struct view *v)
+{
+	const struct ag_graph *g = v->g;
+	json_t *nodes = json_array(), *edges = json_array();
+	for (size_t r = 0; r < g->n; r++) {
+		size_t i = v->order[r];
+		const struct ag_node *nd = &g->v[i];
+		json_t *o = json_object();
+		ag_report_jset(o, "revision", nd->id);
+		ag_report_jset(o, "file", nd->script->path);
+		json_object_set_new(o, "line", json_integer(nd->script->revision_line));
+		set_strv(o, "branch_labels", &nd->labels);
+		json_object_set_new(o, "head", json_boolean(nd->head));
+		json_object_set_new(o, "base", json_boolean(nd->base));
+		json_object_set_new(o, "merge_point", json_boolean(nd->merge));
+		json_object_set_new(o, "branch_point", json_boolean(nd->branch));
+		json_object_set_new(o, "shadowed", json_boolean(nd->shadowed));
+		json_object_set_new(o, "missing", json_false());
+		json_object_set_new(o, "db_current", json_boolean(!nd->shadowed && db_at(v, nd->id)));
+		json_object_set_new(o, "pending", v->pending[i] ? json_integer(v->pending[i]) : json_null());
+		json_object_set_new(o, "error", json_boolean(v->error[i]));
+		json_array_append_new(nodes, o);
+		const struct ag_script *sc = nd->script;
+		const struct ag_strv *lists[2] = {&sc->down, &sc->depends};
+		for (int l = 0; l < 2; l++) {
+			for (size_t k = 0; k < lists[l]->n; k++) {
+				json_t *e = json_object();
+				ag_report_jset(e, "from", lists[l]->v[k]);
+				ag_report_jset(e, "to", nd->id);
+				json_object_set_new(e, "kind", json_string(l ? "depends_on" : "down_revision"));
+				json_array_append_new(edges, e);
+			}
+		}
+	}
+	const struct ag_strv *extra[2] = {&v->missing, &v->orphan_rows};
+	for (int x = 0; x < 2; x++) {
+		for (size_t i = 0; i < extra[x]->n; i++) {
+			json_t *o = json_object();
+			ag_report_jset(o, "revision", extra[x]->v[i]);
+			json_object_set_new(o, "file", json_null());
+			json_object_set_new(o, "line", json_null());
+			json_object_set_new(o, "missing", json_true());
+			json_object_set_new(o, "db_current", json_boolean(db_at(v, extra[x]->v[i])));
+			json_array_append_new(nodes, o);
+		}
+	}
+	json_t *gr = json_object();
+	json_object_set_new(gr, "nodes", nodes);
+	json_object_set_new(gr, "edges", edges);
+	return gr;
+}
+
+json_t *ag_report_graph_json(const struct ag_report *r)
+{
+	json_t *root = ag_report_json(r);
+	if (r->graph) {
+		struct view v;
+		view_init(&v, r);
+		json_object_set_new(root, "graph", graph_json(&v));
+		view_free(&v);
+	}
+	return root;
+}
+
+void ag_report_graph_dot(const struct ag_report *r, struct ag_buf *out)
+{
+	if (!r->graph)
+		return;
+	struct view v;
+	view_init(&v, r);
+	render_dot(&v, r, out);
+	view_free(&v);
 }
 
 /* ---- one finding, as text ---------------------------------------------- */

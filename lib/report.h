@@ -66,6 +66,17 @@ void ag_report_render(const struct ag_report *r, enum ag_format fmt, enum ag_sty
  * New reference (json_decref). Callers that add to it (graph, backfill,
  * rename, the webhook) take this object rather than parsing printed text. */
 json_t *ag_report_json(const struct ag_report *r);
+/* The revision graph of `graph`, from the same report: heads, bases,
+ * merge and branch points, the database's rows (r->db_rows when
+ * r->db_reachable), the pending path (r->pending) and the revisions an error
+ * finding names marked; revisions some file names but none defines, and
+ * rows no file defines, drawn as their own nodes. Nodes in id order, so the
+ * output does not depend on directory order. Nothing when r->graph is NULL.
+ * DOT for Graphviz, appended to out: */
+void ag_report_graph_dot(const struct ag_report *r, struct ag_buf *out);
+/* JSON: ag_report_json(r) plus "graph": {"nodes": [...], "edges": [...]}.
+ * New reference. */
+json_t *ag_report_graph_json(const struct ag_report *r);
 /* Appends root as printed JSON (indented, keys in insertion order) and a
  * newline. */
 void ag_report_dump_json(const json_t *root, struct ag_buf *out);
