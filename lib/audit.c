@@ -379,10 +379,10 @@ static void add_clipped(struct ag_buf *out, const char *s, size_t max)
 	bool cut = s[n] != '\0';
 	while (cut && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
 		n--;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		ag_buf_addc(out, c < 0x20 || c == 0x7f ? ' ' : (char)c);
-	}
+	/* Server text: shown with visible escapes (lib/quote). */
+	char *part = ag_strndup(s, n);
+	ag_quote_visible(out, part);
+	free(part);
 	if (cut)
 		ag_buf_adds(out, "...");
 }
@@ -519,6 +519,9 @@ void ag_audit_render(const struct ag_audit *a, enum ag_format fmt, int exit_code
 		render_text(a, fmt, exit_code, out);
 }
 
+static void render_wait_text(const struct ag_audit_wait *w, const char *app, const char *status,
+			     struct ag_buf *out);
+
 void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, struct ag_buf *out)
 {
 	const struct ag_heroku_release *r = w->release;
@@ -549,20 +552,33 @@ void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, str
 		dump(root, out);
 		return;
 	}
+	/* The app's name is the user's, the status the server's: both shown
+	 * with visible escapes. */
+	char *app = ag_quote_visible_dup(w->app ? w->app : "?");
+	char *status = ag_quote_visible_dup(r && r->status ? r->status : "?");
+	render_wait_text(w, app, status, out);
+	free(app);
+	free(status);
+}
+
+static void render_wait_text(const struct ag_audit_wait *w, const char *app, const char *status,
+			     struct ag_buf *out)
+{
+	const struct ag_heroku_release *r = w->release;
 	long ws = (w->waited_ms + 500) / 1000;
 	if (!r) {
-		ag_buf_addf(out, "No release of %s was read\n", w->app ? w->app : "?");
+		ag_buf_addf(out, "No release of %s was read\n", app);
 		return;
 	}
 	if (w->timed_out) {
 		ag_buf_addf(out,
 			    "TIMEOUT: release v%d of %s is still %s after %ld s (--timeout %ld); the "
 			    "release phase has not finished: not treating this deploy as done\n",
-			    r->version, w->app, r->status, ws, (w->timeout_ms + 999) / 1000);
+			    r->version, app, status, ws, (w->timeout_ms + 999) / 1000);
 		return;
 	}
 	if (strcmp(r->status, "succeeded") == 0) {
-		ag_buf_addf(out, "OK: release v%d of %s succeeded", r->version, w->app);
+		ag_buf_addf(out, "OK: release v%d of %s succeeded", r->version, app);
 		if (r->description) {
 			ag_buf_adds(out, " (");
 			add_clipped(out, r->description, 72);
@@ -571,8 +587,8 @@ void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, str
 		ag_buf_addf(out, " after %ld s\n", ws);
 		return;
 	}
-	ag_buf_addf(out, "FAILED: release v%d of %s %s", r->version, w->app,
-		    strcmp(r->status, "failed") == 0 ? "failed" : r->status);
+	ag_buf_addf(out, "FAILED: release v%d of %s %s", r->version, app,
+		    strcmp(r->status, "failed") == 0 ? "failed" : status);
 	if (r->description) {
 		ag_buf_adds(out, " (");
 		add_clipped(out, r->description, 72);
@@ -583,24 +599,36 @@ void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, str
 		ag_buf_addf(out, "\n--- release output (%zu bytes%s%s) ---\n", w->output->received,
 			    w->output->truncated ? ", the middle left out" : "",
 			    w->output->incomplete ? ", cut off before its end" : "");
-		/* As the stream sent it, except NULs, which would cut the report. */
+		/* Line by line, each behind "| " and with visible escapes: a
+		 * line of the release's output can neither pass for one of
+		 * ours ("OK: ...") nor send a terminal sequence. A NUL would
+		 * cut the text short: it shows as \x00. */
 		const char *t = w->output->text;
 		size_t n = w->output->len;
 		for (size_t i = 0; i < n;) {
-			const char *nul = memchr(t + i, '\0', n - i);
-			size_t k = nul ? (size_t)(nul - (t + i)) : n - i;
-			ag_buf_add(out, t + i, k);
-			i += k;
-			if (nul) {
-				ag_buf_addc(out, ' ');
-				i++;
+			const char *nl = memchr(t + i, '\n', n - i);
+			size_t k = nl ? (size_t)(nl - (t + i)) : n - i;
+			ag_buf_adds(out, "| ");
+			for (size_t j = 0; j < k;) {
+				const char *nul = memchr(t + i + j, '\0', k - j);
+				size_t m = nul ? (size_t)(nul - (t + i + j)) : k - j;
+				char *part = ag_strndup(t + i + j, m);
+				ag_quote_visible(out, part);
+				free(part);
+				j += m;
+				if (nul) {
+					ag_buf_adds(out, "\\x00");
+					j++;
+				}
 			}
-		}
-		if (n && t[n - 1] != '\n')
 			ag_buf_addc(out, '\n');
+			i += k + (nl ? 1 : 0);
+		}
 		ag_buf_adds(out, "--- end of release output ---\n");
 	} else if (w->output_error) {
-		ag_buf_addf(out, "\nThe release output could not be read: %s\n", w->output_error);
+		ag_buf_adds(out, "\nThe release output could not be read: ");
+		ag_quote_visible(out, w->output_error);
+		ag_buf_addc(out, '\n');
 	} else {
 		ag_buf_adds(out, "\nThe release has no output stream.\n");
 	}
@@ -609,7 +637,9 @@ void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, str
 		render_matches(w->scan, "  ", out);
 		if (w->scan->revisions.n) {
 			char *ids = ag_strv_join(&w->scan->revisions, ", ");
-			ag_buf_addf(out, "  revisions named: %s\n", ids);
+			ag_buf_adds(out, "  revisions named: ");
+			ag_quote_visible(out, ids);
+			ag_buf_addc(out, '\n');
 			free(ids);
 		}
 		if (ag_outscan_has(w->scan, AG_OUT_CANT_LOCATE))

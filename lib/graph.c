@@ -288,7 +288,7 @@ static void resolve_edges(struct ag_graph *g)
 						nd->id, d, d, nd->id);
 					char *cmd = ag_quote_commandl("alembic-guard", "backfill", d,
 								      (const char *)NULL);
-					ag_finding_fix(f, "add the missing migration %s (%s writes a "
+					ag_finding_fix(f, "add the missing migration %s (`%s` writes a "
 							  "no-op placeholder), or point %s at an "
 							  "existing revision",
 						       d, cmd, nd->id);

@@ -122,6 +122,38 @@ char *ag_quote_bytes(const char *s)
 	return ag_buf_take(&b);
 }
 
+static bool word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_';
+}
+
+size_t ag_quote_mask(char *text, size_t n, const char *secret)
+{
+	size_t sl = secret ? strlen(secret) : 0;
+	if (!text || sl == 0)
+		return n;
+	size_t w = 0;
+	for (size_t r = 0; r < n;) {
+		if (r + sl <= n && memcmp(text + r, secret, sl) == 0 &&
+		    (r == 0 || !word_byte((unsigned char)text[r - 1])) &&
+		    (r + sl == n || !word_byte((unsigned char)text[r + sl]))) {
+			/* "***" is never longer than a secret of 3 or more bytes;
+			 * a shorter one is kept rather than grow the text. */
+			if (sl >= 3) {
+				memcpy(text + w, "***", 3);
+				w += 3;
+				r += sl;
+				continue;
+			}
+		}
+		text[w++] = text[r++];
+	}
+	if (w < n)
+		text[w] = '\0';
+	return w;
+}
+
 /* ---- SQL ---------------------------------------------------------------- */
 
 void ag_quote_sql_literal(struct ag_buf *out, const char *s)

@@ -47,6 +47,14 @@ bool ag_quote_is_utf8(const char *s);
  * as \xHH, everything else as it is. Reversible. New. */
 char *ag_quote_bytes(const char *s);
 
+/* Replaces, in the n bytes at text, each occurrence of secret that stands
+ * as a word of its own (no letter, digit, '-' or '_' touching it on either
+ * side) with "***", in place; returns the new length (the text is kept
+ * NUL-terminated when it was). Only the secret itself is ever changed: a
+ * short secret that is part of a longer word stays, so the mask cannot
+ * mangle other words. NULL or "" secret: nothing changes. */
+size_t ag_quote_mask(char *text, size_t n, const char *secret);
+
 /* Appends s as a PostgreSQL string literal ('...' or E'...'). */
 void ag_quote_sql_literal(struct ag_buf *out, const char *s);
 /* Appends s as a PostgreSQL identifier (bare when that reads back the same). */

@@ -118,6 +118,30 @@ START_TEST(test_shell)
 }
 END_TEST
 
+static void mask_eq(const char *in, const char *secret, const char *want)
+{
+	char *t = strdup(in);
+	size_t n = ag_quote_mask(t, strlen(t), secret);
+	ck_assert_uint_eq(n, strlen(want));
+	ck_assert_str_eq(t, want);
+	free(t);
+}
+
+START_TEST(test_mask)
+{
+	const char *tok = "HRKU-1234abcd-5678";
+	mask_eq("token HRKU-1234abcd-5678 leaked", tok, "token *** leaked");
+	mask_eq("HRKU-1234abcd-5678", tok, "***");
+	mask_eq("a=HRKU-1234abcd-5678;b=HRKU-1234abcd-5678\n", tok, "a=***;b=***\n");
+	/* Never another word: a longer word that holds the token stays. */
+	mask_eq("xHRKU-1234abcd-5678 HRKU-1234abcd-56789", tok, "xHRKU-1234abcd-5678 HRKU-1234abcd-56789");
+	mask_eq("connection option port", "o", "connection option port");
+	mask_eq("key abc in abcdef", "abc", "key *** in abcdef");
+	mask_eq("nothing", NULL, "nothing");
+	mask_eq("nothing", "", "nothing");
+}
+END_TEST
+
 Suite *quote_suite(void)
 {
 	Suite *s = suite_create("quote");
@@ -125,6 +149,7 @@ Suite *quote_suite(void)
 	tcase_add_test(tc, test_visible);
 	tcase_add_test(tc, test_sql);
 	tcase_add_test(tc, test_shell);
+	tcase_add_test(tc, test_mask);
 	suite_add_tcase(s, tc);
 	return s;
 }
