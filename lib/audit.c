@@ -430,7 +430,9 @@ static void render_matches(const struct ag_outscan *s, const char *indent, struc
 static void render_text(const struct ag_audit *a, enum ag_format fmt, int exit_code,
 			struct ag_buf *out)
 {
-	ag_buf_addf(out, "Releases of %s (%zu, newest first)\n", a->app ? a->app : "?", a->n);
+	ag_buf_adds(out, "Releases of ");
+	ag_quote_visible(out, a->app ? a->app : "?");
+	ag_buf_addf(out, " (%zu, newest first)\n", a->n);
 	if (!a->n)
 		ag_buf_adds(out, "  none\n");
 	int vw = 2;
@@ -441,8 +443,12 @@ static void render_text(const struct ag_audit *a, enum ag_format fmt, int exit_c
 		const struct ag_audit_release *ar = &a->v[i];
 		char ver[16];
 		snprintf(ver, sizeof ver, "v%d", ar->rel.version);
-		ag_buf_addf(out, "  %-*s  %-9s  %-20s  ", vw, ver, ar->rel.status,
-			    ar->rel.created_at ? ar->rel.created_at : "-");
+		/* Server text, all of it, with visible escapes (lib/quote). */
+		char *st = ag_quote_visible_dup(ar->rel.status);
+		char *at = ag_quote_visible_dup(ar->rel.created_at ? ar->rel.created_at : "-");
+		ag_buf_addf(out, "  %-*s  %-9s  %-20s  ", vw, ver, st, at);
+		free(st);
+		free(at);
 		add_clipped(out, ar->rel.user, 40);
 		ag_buf_adds(out, "  ");
 		add_clipped(out, ar->rel.description, 72);
@@ -473,8 +479,10 @@ static void render_text(const struct ag_audit *a, enum ag_format fmt, int exit_c
 					 : "could not be compared with a checkout (none was read)");
 		for (size_t i = 0; i < a->nunknown; i++) {
 			char *vs = versions_text(a->unknown[i].versions, a->unknown[i].n);
-			ag_buf_addf(out, "    %-34s named by %s%s\n", a->unknown[i].id, vs,
+			char *id = ag_quote_visible_dup(a->unknown[i].id);
+			ag_buf_addf(out, "    %-34s named by %s%s\n", id, vs,
 				    a->unknown[i].stamped ? " (stamped by hand)" : "");
+			free(id);
 			free(vs);
 		}
 	} else {
@@ -494,18 +502,26 @@ static void render_text(const struct ag_audit *a, enum ag_format fmt, int exit_c
 			continue;
 		if (!shown++)
 			ag_buf_adds(out, "\n");
-		ag_buf_addf(out, "%s %s: %s\n", ag_severity_name(f->severity), f->code, f->message);
-		if (f->fix)
-			ag_buf_addf(out, "  fix: %s\n", f->fix);
+		/* The one shape every command prints a finding in. */
+		ag_report_finding_text(f, false, out);
 	}
 	if (fmt == AG_FORMAT_GITHUB) {
 		for (size_t i = 0; i < a->findings.n; i++) {
 			const struct ag_finding *f = &a->findings.v[i];
-			ag_buf_addf(out, "::%s title=alembic-guard %s::%s\n",
+			char *msg = ag_quote_visible_dup(f->message);
+			ag_buf_addf(out, "::%s title=alembic-guard %s::",
 				    f->severity == AG_SEV_ERROR     ? "error"
 				    : f->severity == AG_SEV_WARNING ? "warning"
 								    : "notice",
-				    f->code, f->message);
+				    f->code);
+			for (const char *p = msg; *p; p++) {
+				if (*p == '%')
+					ag_buf_adds(out, "%25");
+				else
+					ag_buf_addc(out, *p);
+			}
+			ag_buf_addc(out, '\n');
+			free(msg);
 		}
 	}
 	(void)exit_code;

@@ -506,3 +506,39 @@ class TestHostile(OutputCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+import test_heroku  # noqa: E402  (its HerokuCase: the fake Platform API)
+
+
+class TestWaitReleaseOutput(test_heroku.HerokuCase):
+    """A failed release's output is outside text: each line behind "| ",
+    escapes visible, and the guard's own token masked in every format."""
+
+    def test_output_is_escaped_and_the_token_masked(self):
+        tok = test_heroku.TOKEN
+        out = ("Running release command...\n"
+               "env: HEROKU_API_KEY=%s\n"
+               "\x1b]0;pwned\x07\x1b[2J\n"
+               "OK: safe to run `alembic upgrade`\n"
+               "keep hkTOKEN-7f3a9c2e and port intact\n" % tok).encode()
+        out += b"bad \xff byte\n"
+        self.fake.add_release(test_heroku.APP, 2, status="failed", output=out)
+        # run_ag itself fails the test if the token appears anywhere.
+        r = self.run_ag("wait-release", "--app", test_heroku.APP, "--interval", "0.2")
+        self.assertEqual(r.rc, 1, r)
+        body = r.out[r.out.index("--- release output"):r.out.index("--- end of release output")]
+        lines = body.split("\n")[1:-1]
+        self.assertTrue(all(ln.startswith("| ") for ln in lines), lines)
+        self.assertIn("| env: HEROKU_API_KEY=***\n", body)
+        self.assertIn("| \\x1b]0;pwned\\x07\\x1b[2J\n", body)
+        self.assertIn("| OK: safe to run", body)
+        self.assertNotIn("\nOK", r.out)
+        self.assertIn("| bad \\xff byte\n", body)
+        # The mask changes the token alone (tests/test_quote.c: never a word
+        # that holds it).
+        self.assertIn("| keep hkTOKEN-7f3a9c2e and port intact\n", body)
+        self.assertNotIn("\x1b", r.out + r.err)
+        doc = json.loads(self.run_ag("wait-release", "--app", test_heroku.APP, "--format",
+                                     "json").out)
+        self.assertIn("HEROKU_API_KEY=***\n", doc["output"]["text"])
