@@ -122,7 +122,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 			struct ag_report r;
 			ag_gate_report(ctx, &gate, "backfill", &r);
 			r.exit_code = gate.exit_code;
-			ag_gate_emit_repair(ctx, &r, &plan, gate.table, false, false, -1);
+			ag_gate_emit_repair(ctx, &r, &plan, gate.table_sql, false, false, -1);
 		} else if (!ctx->quiet) {
 			fprintf(ctx->out,
 			        "nothing to backfill: every id that a file or the database "
@@ -157,7 +157,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	/* What it will do, before doing it. */
 	if (ctx->format != AG_FORMAT_JSON) {
 		struct ag_buf b = {0};
-		ag_repair_render_text(&plan, gate.table, !ctx->quiet, &b);
+		ag_repair_render_text(&plan, gate.table_sql, !ctx->quiet, &b);
 		if (b.len)
 			fwrite(b.p, 1, b.len, ctx->out);
 		ag_buf_free(&b);
@@ -212,7 +212,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	r.npending = judged ? after.npending : 0;
 	r.path_unknown = judged && after.unknown.n > 0;
 	if (ctx->format == AG_FORMAT_JSON) {
-		ag_gate_emit_repair(ctx, &r, &plan, gate.table, written, false, -1);
+		ag_gate_emit_repair(ctx, &r, &plan, gate.table_sql, written, false, -1);
 	} else {
 		/* Without a database read, the verdict is about the files. */
 		r.db_checked = judged;

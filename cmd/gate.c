@@ -1,5 +1,6 @@
 #include "gate.h"
 #include "platform.h"
+#include "lib/quote.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@ void ag_gate_verdict_opts(const struct ag_ctx *ctx, const char *table, struct ag
 	vo->target_heads = ctx->heads_ok;
 	vo->strict = ctx->strict;
 	vo->table = table;
+	vo->table_schema = ctx->version_table_schema;
+	vo->table_name = ag_gate_table(ctx);
 	vo->replaces_old = &ctx->settings.replaces_old;
 	vo->replaces_new = &ctx->settings.replaces_new;
 	vo->settings = &ctx->settings;
@@ -29,6 +32,7 @@ int ag_gate_run(struct ag_ctx *ctx, const struct ag_gate_opts *o, struct ag_gate
 		return -1;
 	const char *table = ag_gate_table(ctx);
 	gate->table = ag_db_table_name(ctx->version_table_schema, table);
+	gate->table_sql = ag_quote_sql_table(ctx->version_table_schema, table);
 	const char *url = ag_ctx_database_url(ctx);
 	struct ag_verdict_opts vo;
 	ag_gate_verdict_opts(ctx, gate->table, &vo);
@@ -114,6 +118,7 @@ void ag_gate_free(struct ag_gate *gate)
 	free(gate->db_target);
 	free(gate->context);
 	free(gate->table);
+	free(gate->table_sql);
 	ag_strv_free(&gate->rows);
 	ag_verdict_free(&gate->verdict);
 	ag_findings_free(&gate->all);
@@ -147,7 +152,7 @@ int ag_gate_refuse_repair(struct ag_ctx *ctx, const char *command, const struct 
 	r.pending = NULL;
 	r.npending = 0;
 	struct ag_repair empty = {0};
-	ag_gate_emit_repair(ctx, &r, &empty, gate->table, false, false, -1);
+	ag_gate_emit_repair(ctx, &r, &empty, gate->table_sql, false, false, -1);
 	ag_findings_free(&fs);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "lib/db.h"
+#include "lib/quote.h"
 #include "lib/repair.h"
 #include "lib/verdict.h"
 
@@ -27,6 +28,7 @@ struct ag_gate {
 	char *db_target;          /* NULL or malloced: user@host:port/db */
 	char *context;            /* NULL or malloced: the Heroku app, release, commit */
 	char *table;              /* malloced: schema.table as displayed */
+	char *table_sql;          /* malloced: the same as SQL fixes name it (quoted) */
 	struct ag_strv rows;      /* sorted for display */
 	struct ag_verdict verdict;
 	bool judged;              /* verdict is valid */
@@ -53,7 +55,7 @@ void ag_gate_verdict_opts(const struct ag_ctx *ctx, const char *table,
 const char *ag_gate_table(const struct ag_ctx *ctx);
 
 /* backfill and rename, --format json: the report (r) with the repair plan
- * (lib/repair's JSON) on ctx->out. rows: UPDATEs' rows, -1 when none ran. */
+ * (lib/repair's JSON) on ctx->out. table: as SQL names it (gate->table_sql). rows: UPDATEs' rows, -1 when none ran. */
 void ag_gate_emit_repair(struct ag_ctx *ctx, struct ag_report *r, const struct ag_repair *plan,
 			 const char *table, bool written, bool applied, long rows);
 /* A refused repair: the reason on stderr and, with --format json, a report

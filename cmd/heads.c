@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "lib/quote.h"
 
 enum { OPT_VERBOSE = 'v' };
 
@@ -23,18 +24,30 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *state)
 	return -1;
 }
 
+/* Ids, labels and paths come from files: shown with visible escapes. */
+static void put_vis(struct ag_ctx *ctx, const char *s)
+{
+	char *v = ag_quote_visible_dup(s);
+	fputs(v, ctx->out);
+	free(v);
+}
+
 static void print_rev(struct ag_ctx *ctx, const struct ag_node *nd, const char *what)
 {
-	fprintf(ctx->out, "%s", nd->id);
+	put_vis(ctx, nd->id);
 	if (nd->labels.n) {
 		char *l = ag_strv_join(&nd->labels, ", ");
-		fprintf(ctx->out, " (%s)", l);
+		fputs(" (", ctx->out);
+		put_vis(ctx, l);
+		fputc(')', ctx->out);
 		free(l);
 	}
 	if (what)
 		fprintf(ctx->out, " (%s)", what);
-	if (ctx->verbose)
-		fprintf(ctx->out, "  %s", nd->script->path);
+	if (ctx->verbose) {
+		fputs("  ", ctx->out);
+		put_vis(ctx, nd->script->path);
+	}
 	fputc('\n', ctx->out);
 }
 
@@ -48,8 +61,10 @@ static void print_section(struct ag_ctx *ctx, const char *title, const struct ag
 		fputs("  ", ctx->out);
 		if (k != AG_NONE)
 			print_rev(ctx, &ctx->graph->v[k], NULL);
-		else
-			fprintf(ctx->out, "%s\n", ids->v[i]);
+		else {
+			put_vis(ctx, ids->v[i]);
+			fputc('\n', ctx->out);
+		}
 	}
 }
 

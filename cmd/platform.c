@@ -80,8 +80,7 @@ int ag_platform_notify(struct ag_ctx *ctx, const char *url, const struct ag_repo
 	if (!url || r->exit_code != AG_EXIT_BLOCKED)
 		return 0;
 	char *shown = ag_heroku_mask_url(url);
-	struct ag_buf json = {0};
-	ag_report_render(r, AG_FORMAT_JSON, AG_STYLE_TERSE, &json);
+	json_t *json = ag_report_json(r);
 	char *text = ag_heroku_notice_text(r->command, r->context, r->exit_code, r->findings);
 	/* A notice must not hold the release up: short timeouts, one retry. */
 	struct ag_heroku_opts ho = {
@@ -94,7 +93,7 @@ int ag_platform_notify(struct ag_ctx *ctx, const char *url, const struct ag_repo
 	};
 	struct ag_err err = {0};
 	struct ag_heroku *h = ag_heroku_new(&ho, &err);
-	int rc = h ? ag_heroku_notify(h, url, text, json.p, &err) : -1;
+	int rc = h ? ag_heroku_notify(h, url, text, json, &err) : -1;
 	if (rc < 0)
 		ag_cmd_warn("warning: %s: the notice to %s was not sent (%s); the verdict stands",
 			    r->command, shown, err.msg);
@@ -102,7 +101,7 @@ int ag_platform_notify(struct ag_ctx *ctx, const char *url, const struct ag_repo
 		ag_cmd_warn("%s: notice sent to %s", r->command, shown);
 	ag_heroku_free(h);
 	free(text);
-	ag_buf_free(&json);
+	json_decref(json);
 	free(shown);
 	return rc < 0 ? -1 : 0;
 }

@@ -59,11 +59,9 @@ static int apply_sql(struct ag_ctx *ctx, struct ag_gate *gate, const struct ag_r
 			                    "row would leave two "
 			                    "rows for one revision, so nothing was updated",
 			                    old, nw);
-			ag_finding_fix(
-			    f,
-			    "DELETE FROM %s WHERE version_num = '%s'; (after checking which "
-			    "one the schema is at)",
-			    gate->table, old);
+			char *del = ag_quote_sql_delete(gate->table_sql, old);
+			ag_finding_fix(f, "%s (after checking which one the schema is at)", del);
+			free(del);
 			continue;
 		}
 		long changed = 0;
@@ -186,7 +184,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	/* What it will do, before doing it. */
 	if (ctx->format != AG_FORMAT_JSON) {
 		struct ag_buf b = {0};
-		ag_repair_render_text(&plan, gate.table, !ctx->quiet, &b);
+		ag_repair_render_text(&plan, gate.table_sql, !ctx->quiet, &b);
 		if (!plan.n && !plan.sql_old.n)
 			ag_buf_adds(&b, "nothing to rename: every file follows file_template\n");
 		if (b.len)
@@ -294,7 +292,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	r.npending = judged ? after.npending : 0;
 	r.path_unknown = judged && after.unknown.n > 0;
 	if (ctx->format == AG_FORMAT_JSON) {
-		ag_gate_emit_repair(ctx, &r, &plan, gate.table, written, applied, updated);
+		ag_gate_emit_repair(ctx, &r, &plan, gate.table_sql, written, applied, updated);
 	} else {
 		/* Without a database read, the verdict is about the files. */
 		r.db_checked = judged;

@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "lib/audit.h"
 #include "platform.h"
+#include "lib/quote.h"
 
 enum {
 	OPT_APP = 'a',
@@ -137,6 +138,10 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	struct ag_err oerr = {0};
 	if (got == 1 && rc != AG_EXIT_OK && rel.output_stream_url) {
 		if (ag_heroku_fetch_output(h, rel.output_stream_url, 0, &out, &oerr) == 0) {
+			/* The release's output may echo our own token (a
+			 * build script printing its environment): masked
+			 * before anything reads it, in every format. */
+			out.len = ag_quote_mask(out.text, out.len, getenv("HEROKU_API_KEY"));
 			w.output = &out;
 			ag_outscan_scan(&scan, out.text, out.len);
 			w.scan = &scan;

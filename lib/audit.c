@@ -1,4 +1,5 @@
 #include "audit.h"
+#include "quote.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -174,11 +175,13 @@ void ag_audit_summarise(struct ag_audit *a, const struct ag_graph *g)
 			"the release output of %s names revision '%s'%s, which no file in this checkout "
 			"defines",
 			vs, u->id, u->stamped ? " (stamped by hand)" : "");
+		char *cmd = ag_quote_commandl("alembic-guard", "backfill", u->id, (const char *)NULL);
 		ag_finding_fix(f,
 			       "if production's version table holds it (alembic-guard diagnose), write a "
-			       "placeholder for it: alembic-guard backfill %s (a dry run; add --write); "
+			       "placeholder for it: %s (a dry run; add --write); "
 			       "otherwise find the branch that added it and merge it",
-			       u->id);
+			       cmd);
+		free(cmd);
 		free(vs);
 	}
 	for (size_t r = 0; r < a->n; r++) {
@@ -376,10 +379,10 @@ static void add_clipped(struct ag_buf *out, const char *s, size_t max)
 	bool cut = s[n] != '\0';
 	while (cut && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
 		n--;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		ag_buf_addc(out, c < 0x20 || c == 0x7f ? ' ' : (char)c);
-	}
+	/* Server text: shown with visible escapes (lib/quote). */
+	char *part = ag_strndup(s, n);
+	ag_quote_visible(out, part);
+	free(part);
 	if (cut)
 		ag_buf_adds(out, "...");
 }
@@ -427,7 +430,9 @@ static void render_matches(const struct ag_outscan *s, const char *indent, struc
 static void render_text(const struct ag_audit *a, enum ag_format fmt, int exit_code,
 			struct ag_buf *out)
 {
-	ag_buf_addf(out, "Releases of %s (%zu, newest first)\n", a->app ? a->app : "?", a->n);
+	ag_buf_adds(out, "Releases of ");
+	ag_quote_visible(out, a->app ? a->app : "?");
+	ag_buf_addf(out, " (%zu, newest first)\n", a->n);
 	if (!a->n)
 		ag_buf_adds(out, "  none\n");
 	int vw = 2;
@@ -438,8 +443,12 @@ static void render_text(const struct ag_audit *a, enum ag_format fmt, int exit_c
 		const struct ag_audit_release *ar = &a->v[i];
 		char ver[16];
 		snprintf(ver, sizeof ver, "v%d", ar->rel.version);
-		ag_buf_addf(out, "  %-*s  %-9s  %-20s  ", vw, ver, ar->rel.status,
-			    ar->rel.created_at ? ar->rel.created_at : "-");
+		/* Server text, all of it, with visible escapes (lib/quote). */
+		char *st = ag_quote_visible_dup(ar->rel.status);
+		char *at = ag_quote_visible_dup(ar->rel.created_at ? ar->rel.created_at : "-");
+		ag_buf_addf(out, "  %-*s  %-9s  %-20s  ", vw, ver, st, at);
+		free(st);
+		free(at);
 		add_clipped(out, ar->rel.user, 40);
 		ag_buf_adds(out, "  ");
 		add_clipped(out, ar->rel.description, 72);
@@ -470,8 +479,10 @@ static void render_text(const struct ag_audit *a, enum ag_format fmt, int exit_c
 					 : "could not be compared with a checkout (none was read)");
 		for (size_t i = 0; i < a->nunknown; i++) {
 			char *vs = versions_text(a->unknown[i].versions, a->unknown[i].n);
-			ag_buf_addf(out, "    %-34s named by %s%s\n", a->unknown[i].id, vs,
+			char *id = ag_quote_visible_dup(a->unknown[i].id);
+			ag_buf_addf(out, "    %-34s named by %s%s\n", id, vs,
 				    a->unknown[i].stamped ? " (stamped by hand)" : "");
+			free(id);
 			free(vs);
 		}
 	} else {
@@ -491,18 +502,26 @@ static void render_text(const struct ag_audit *a, enum ag_format fmt, int exit_c
 			continue;
 		if (!shown++)
 			ag_buf_adds(out, "\n");
-		ag_buf_addf(out, "%s %s: %s\n", ag_severity_name(f->severity), f->code, f->message);
-		if (f->fix)
-			ag_buf_addf(out, "  fix: %s\n", f->fix);
+		/* The one shape every command prints a finding in. */
+		ag_report_finding_text(f, false, out);
 	}
 	if (fmt == AG_FORMAT_GITHUB) {
 		for (size_t i = 0; i < a->findings.n; i++) {
 			const struct ag_finding *f = &a->findings.v[i];
-			ag_buf_addf(out, "::%s title=alembic-guard %s::%s\n",
+			char *msg = ag_quote_visible_dup(f->message);
+			ag_buf_addf(out, "::%s title=alembic-guard %s::",
 				    f->severity == AG_SEV_ERROR     ? "error"
 				    : f->severity == AG_SEV_WARNING ? "warning"
 								    : "notice",
-				    f->code, f->message);
+				    f->code);
+			for (const char *p = msg; *p; p++) {
+				if (*p == '%')
+					ag_buf_adds(out, "%25");
+				else
+					ag_buf_addc(out, *p);
+			}
+			ag_buf_addc(out, '\n');
+			free(msg);
 		}
 	}
 	(void)exit_code;
@@ -515,6 +534,9 @@ void ag_audit_render(const struct ag_audit *a, enum ag_format fmt, int exit_code
 	else
 		render_text(a, fmt, exit_code, out);
 }
+
+static void render_wait_text(const struct ag_audit_wait *w, const char *app, const char *status,
+			     struct ag_buf *out);
 
 void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, struct ag_buf *out)
 {
@@ -546,20 +568,33 @@ void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, str
 		dump(root, out);
 		return;
 	}
+	/* The app's name is the user's, the status the server's: both shown
+	 * with visible escapes. */
+	char *app = ag_quote_visible_dup(w->app ? w->app : "?");
+	char *status = ag_quote_visible_dup(r && r->status ? r->status : "?");
+	render_wait_text(w, app, status, out);
+	free(app);
+	free(status);
+}
+
+static void render_wait_text(const struct ag_audit_wait *w, const char *app, const char *status,
+			     struct ag_buf *out)
+{
+	const struct ag_heroku_release *r = w->release;
 	long ws = (w->waited_ms + 500) / 1000;
 	if (!r) {
-		ag_buf_addf(out, "No release of %s was read\n", w->app ? w->app : "?");
+		ag_buf_addf(out, "No release of %s was read\n", app);
 		return;
 	}
 	if (w->timed_out) {
 		ag_buf_addf(out,
 			    "TIMEOUT: release v%d of %s is still %s after %ld s (--timeout %ld); the "
 			    "release phase has not finished: not treating this deploy as done\n",
-			    r->version, w->app, r->status, ws, (w->timeout_ms + 999) / 1000);
+			    r->version, app, status, ws, (w->timeout_ms + 999) / 1000);
 		return;
 	}
 	if (strcmp(r->status, "succeeded") == 0) {
-		ag_buf_addf(out, "OK: release v%d of %s succeeded", r->version, w->app);
+		ag_buf_addf(out, "OK: release v%d of %s succeeded", r->version, app);
 		if (r->description) {
 			ag_buf_adds(out, " (");
 			add_clipped(out, r->description, 72);
@@ -568,8 +603,8 @@ void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, str
 		ag_buf_addf(out, " after %ld s\n", ws);
 		return;
 	}
-	ag_buf_addf(out, "FAILED: release v%d of %s %s", r->version, w->app,
-		    strcmp(r->status, "failed") == 0 ? "failed" : r->status);
+	ag_buf_addf(out, "FAILED: release v%d of %s %s", r->version, app,
+		    strcmp(r->status, "failed") == 0 ? "failed" : status);
 	if (r->description) {
 		ag_buf_adds(out, " (");
 		add_clipped(out, r->description, 72);
@@ -580,24 +615,36 @@ void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, str
 		ag_buf_addf(out, "\n--- release output (%zu bytes%s%s) ---\n", w->output->received,
 			    w->output->truncated ? ", the middle left out" : "",
 			    w->output->incomplete ? ", cut off before its end" : "");
-		/* As the stream sent it, except NULs, which would cut the report. */
+		/* Line by line, each behind "| " and with visible escapes: a
+		 * line of the release's output can neither pass for one of
+		 * ours ("OK: ...") nor send a terminal sequence. A NUL would
+		 * cut the text short: it shows as \x00. */
 		const char *t = w->output->text;
 		size_t n = w->output->len;
 		for (size_t i = 0; i < n;) {
-			const char *nul = memchr(t + i, '\0', n - i);
-			size_t k = nul ? (size_t)(nul - (t + i)) : n - i;
-			ag_buf_add(out, t + i, k);
-			i += k;
-			if (nul) {
-				ag_buf_addc(out, ' ');
-				i++;
+			const char *nl = memchr(t + i, '\n', n - i);
+			size_t k = nl ? (size_t)(nl - (t + i)) : n - i;
+			ag_buf_adds(out, "| ");
+			for (size_t j = 0; j < k;) {
+				const char *nul = memchr(t + i + j, '\0', k - j);
+				size_t m = nul ? (size_t)(nul - (t + i + j)) : k - j;
+				char *part = ag_strndup(t + i + j, m);
+				ag_quote_visible(out, part);
+				free(part);
+				j += m;
+				if (nul) {
+					ag_buf_adds(out, "\\x00");
+					j++;
+				}
 			}
-		}
-		if (n && t[n - 1] != '\n')
 			ag_buf_addc(out, '\n');
+			i += k + (nl ? 1 : 0);
+		}
 		ag_buf_adds(out, "--- end of release output ---\n");
 	} else if (w->output_error) {
-		ag_buf_addf(out, "\nThe release output could not be read: %s\n", w->output_error);
+		ag_buf_adds(out, "\nThe release output could not be read: ");
+		ag_quote_visible(out, w->output_error);
+		ag_buf_addc(out, '\n');
 	} else {
 		ag_buf_adds(out, "\nThe release has no output stream.\n");
 	}
@@ -606,7 +653,9 @@ void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, str
 		render_matches(w->scan, "  ", out);
 		if (w->scan->revisions.n) {
 			char *ids = ag_strv_join(&w->scan->revisions, ", ");
-			ag_buf_addf(out, "  revisions named: %s\n", ids);
+			ag_buf_adds(out, "  revisions named: ");
+			ag_quote_visible(out, ids);
+			ag_buf_addc(out, '\n');
 			free(ids);
 		}
 		if (ag_outscan_has(w->scan, AG_OUT_CANT_LOCATE))

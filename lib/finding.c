@@ -1,10 +1,116 @@
 #include "finding.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "quote.h"
 #include "util.h"
+
+/*
+ * printf for a fix or a detail, whose newlines separate lines: every
+ * string argument (%s) is outside text (an id, a row, a file name) and goes
+ * through ag_quote_visible, so a newline or an escape sequence in it can
+ * neither start a line of its own nor reach a terminal. The format's own
+ * newlines stay. Only the conversions C's printf has are read; the compiler
+ * checks them against the arguments (the format attribute in finding.h).
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static char *lines_printf(const char *fmt, va_list ap)
+{
+	struct ag_buf b = {0};
+	ag_buf_adds(&b, "");
+	const char *p = fmt;
+	while (*p) {
+		if (*p != '%') {
+			const char *q = strchr(p, '%');
+			size_t n = q ? (size_t)(q - p) : strlen(p);
+			ag_buf_add(&b, p, n);
+			p += n;
+			continue;
+		}
+		if (p[1] == '%') {
+			ag_buf_addc(&b, '%');
+			p += 2;
+			continue;
+		}
+		/* One conversion: flags, width, precision, length, type. The
+		 * stars become numbers so each spec takes one argument. */
+		char spec[128]; /* formats are literals in this code: short */
+		size_t n = 0;
+		spec[n++] = *p++;
+		while (*p && strchr("-+ #0", *p) && n < 40)
+			spec[n++] = *p++;
+		for (int part = 0; part < 2; part++) {
+			if (part == 1) {
+				if (*p != '.')
+					break;
+				spec[n++] = *p++;
+			}
+			if (*p == '*') {
+				n += (size_t)snprintf(spec + n, 16, "%d", va_arg(ap, int));
+				p++;
+			}
+			while (*p >= '0' && *p <= '9' && n < 50)
+				spec[n++] = *p++;
+		}
+		char len[3] = {0};
+		size_t ln = 0;
+		while (*p && strchr("hlzjtL", *p) && ln < 2)
+			len[ln++] = spec[n++] = *p++;
+		char conv = *p ? *p++ : '\0';
+		spec[n++] = conv;
+		spec[n] = '\0';
+		char *piece = NULL;
+		switch (conv) {
+		case 'd': case 'i':
+			if (strcmp(len, "z") == 0) piece = ag_printf(spec, va_arg(ap, size_t));
+			else if (strcmp(len, "ll") == 0) piece = ag_printf(spec, va_arg(ap, long long));
+			else if (strcmp(len, "l") == 0) piece = ag_printf(spec, va_arg(ap, long));
+			else piece = ag_printf(spec, va_arg(ap, int));
+			break;
+		case 'u': case 'x': case 'X': case 'o':
+			if (strcmp(len, "z") == 0) piece = ag_printf(spec, va_arg(ap, size_t));
+			else if (strcmp(len, "ll") == 0) piece = ag_printf(spec, va_arg(ap, unsigned long long));
+			else if (strcmp(len, "l") == 0) piece = ag_printf(spec, va_arg(ap, unsigned long));
+			else piece = ag_printf(spec, va_arg(ap, unsigned));
+			break;
+		case 'c':
+			piece = ag_printf(spec, va_arg(ap, int));
+			break;
+		case 'f': case 'g': case 'e':
+			piece = ag_printf(spec, va_arg(ap, double));
+			break;
+		case 'p':
+			piece = ag_printf(spec, va_arg(ap, void *));
+			break;
+		case 's': {
+			char *v = ag_quote_visible_dup(va_arg(ap, const char *));
+			piece = ag_printf(spec, v);
+			free(v);
+			break;
+		}
+		default: /* nothing this code base writes */
+			piece = ag_strdup(spec);
+		}
+		ag_buf_adds(&b, piece);
+		free(piece);
+	}
+	return ag_buf_take(&b);
+}
+#pragma GCC diagnostic pop
+
+/* A fix or detail: "%s" alone copies a text prepared elsewhere (its
+ * newlines are lines, its ids already quoted); any other format quotes its
+ * string arguments. */
+static char *fix_text(const char *fmt, va_list ap)
+{
+	if (strcmp(fmt, "%s") == 0)
+		return ag_strdup(va_arg(ap, const char *));
+	return lines_printf(fmt, ap);
+}
 
 struct ag_finding *ag_findings_add(struct ag_findings *fs, enum ag_severity sev, const char *code,
 				   const char *rev, const char *file, int line, const char *fmt, ...)
@@ -29,7 +135,7 @@ void ag_finding_fix(struct ag_finding *f, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	free(f->fix);
-	f->fix = ag_vprintf(fmt, ap);
+	f->fix = fix_text(fmt, ap);
 	va_end(ap);
 }
 
@@ -38,7 +144,7 @@ void ag_finding_detail(struct ag_finding *f, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	free(f->detail);
-	f->detail = ag_vprintf(fmt, ap);
+	f->detail = fix_text(fmt, ap);
 	va_end(ap);
 }
 

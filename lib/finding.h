@@ -38,7 +38,11 @@ struct ag_findings {
 struct ag_finding *ag_findings_add(struct ag_findings *fs, enum ag_severity sev, const char *code,
 				   const char *rev, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
-/* Sets (replaces) the fix or the detail of f. */
+/* Sets (replaces) the fix or the detail of f. Their newlines separate
+ * lines, so every %s argument is taken as outside text and shown with
+ * visible escapes (lib/quote), a newline in an id included; SQL and shell
+ * commands go in already built by lib/quote. A format of exactly "%s" copies
+ * a prepared text as it is. */
 void ag_finding_fix(struct ag_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ag_finding_detail(struct ag_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ag_finding_cause(struct ag_finding *f, const char *cause);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quote.h"
 #include "util.h"
 
 /* ---- id -> node map (open addressing, FNV-1a) ------------------------ */
@@ -157,8 +158,9 @@ static void check_duplicates(struct ag_graph *g)
 			&g->findings, AG_SEV_ERROR, "duplicate-revision", nd->id, file_of(nd),
 			nd->script->revision_line,
 			"revision %s is defined by both %s and %s; Alembic warns \"Revision %s is present "
-			"more than once\" and silently uses %s",
-			nd->id, nd->script->name, g->v[eff].script->name, nd->id, g->v[eff].script->name);
+			"more than once\", counts the copy as one more head, and `alembic upgrade head` "
+			"fails with \"Multiple head revisions are present for given argument 'head'\"",
+			nd->id, nd->script->name, g->v[eff].script->name, nd->id);
 		ag_finding_fix(f, "delete the copy that should not exist, or give one of them a new id "
 				  "(a half-done rename leaves such copies: alembic-guard rename shows "
 				  "the difference between them)");
@@ -284,10 +286,13 @@ static void resolve_edges(struct ag_graph *g)
 						"down_revision of %s names '%s', which no file defines; Alembic "
 						"warns \"Revision %s referenced from %s is not present\" and fails",
 						nd->id, d, d, nd->id);
-					ag_finding_fix(f, "add the missing migration %s (alembic-guard backfill "
-							  "%s writes a no-op placeholder), or point %s at an "
+					char *cmd = ag_quote_commandl("alembic-guard", "backfill", d,
+								      (const char *)NULL);
+					ag_finding_fix(f, "add the missing migration %s (`%s` writes a "
+							  "no-op placeholder), or point %s at an "
 							  "existing revision",
-						       d, d, nd->id);
+						       d, cmd, nd->id);
+					free(cmd);
 				}
 				nd->broken = true;
 				continue;

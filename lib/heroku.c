@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "report.h"
 #include "util.h"
 
 /* An API answer larger than this is refused: release lists are a few
@@ -400,25 +401,14 @@ char *ag_heroku_context(const struct ag_heroku_env *env)
 	return ag_buf_take(&b);
 }
 
-char *ag_heroku_notice_json(const char *text, const char *report_json)
+char *ag_heroku_notice_json(const char *text, const json_t *report)
 {
 	json_t *root = json_object();
-	json_object_set_new(root, "text", json_string(text ? text : ""));
-	json_t *rep = json_null();
-	if (report_json) {
-		json_error_t je;
-		json_t *j = json_loads(report_json, JSON_DECODE_ANY, &je);
-		if (j) {
-			json_decref(rep);
-			rep = j;
-		} else {
-			json_decref(rep);
-			rep = json_string(report_json);
-			if (!rep) /* not UTF-8 */
-				rep = json_null();
-		}
-	}
-	json_object_set_new(root, "report", rep);
+	json_object_set_new(root, "text", ag_report_jstr(text ? text : ""));
+	/* A deep copy: the caller keeps its report, and jansson's set takes a
+	 * non-const reference. */
+	json_t *rep = report ? json_deep_copy(report) : NULL;
+	json_object_set_new(root, "report", rep ? rep : json_null());
 	char *s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	char *out = ag_strdup(s ? s : "{}");
@@ -1391,7 +1381,7 @@ int ag_heroku_fetch_output(struct ag_heroku *h, const char *url, size_t cap,
 	return rc;
 }
 
-int ag_heroku_notify(struct ag_heroku *h, const char *url, const char *text, const char *report_json,
+int ag_heroku_notify(struct ag_heroku *h, const char *url, const char *text, const json_t *report,
 		     struct ag_err *err)
 {
 	char *shown = ag_heroku_mask_url(url);
@@ -1408,7 +1398,7 @@ int ag_heroku_notify(struct ag_heroku *h, const char *url, const char *text, con
 		free(shown);
 		return rc;
 	}
-	char *body = ag_heroku_notice_json(text, report_json);
+	char *body = ag_heroku_notice_json(text, report);
 	char *what = ag_printf("posting the notice to %s", shown);
 	h->secret = secret_part(url);
 	struct req rq = {.method = "POST", .url = url, .what = what, .shown = shown, .body = body,

@@ -38,6 +38,7 @@
 #ifndef AG_HEROKU_H
 #define AG_HEROKU_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -189,11 +190,11 @@ void ag_heroku_output_free(struct ag_heroku_output *o);
 /* --- Webhooks ------------------------------------------------------------ */
 
 /*
- * The notice body: {"text": text, "report": REPORT} where REPORT is
- * report_json parsed (a string when it is not JSON; null when NULL).
- * Slack, Mattermost and most chat webhooks show "text". New (free()).
+ * The notice body: {"text": text, "report": report} (report: the object
+ * lib/report builds, borrowed and copied; null when NULL). Slack, Mattermost
+ * and most chat webhooks show "text". New (free()).
  */
-char *ag_heroku_notice_json(const char *text, const char *report_json);
+char *ag_heroku_notice_json(const char *text, const json_t *report);
 /*
  * The notice's text: "alembic-guard check blocked the release [app X,
  * release v12, commit abc]: 2 errors, 0 warnings" and one line per error finding
@@ -207,7 +208,7 @@ char *ag_heroku_notice_text(const char *command, const char *context, int exit_c
  * One retry on 429 honouring Retry-After; 5xx is not retried, so a hook
  * that failed after acting does not post twice.
  */
-int ag_heroku_notify(struct ag_heroku *h, const char *url, const char *text, const char *report_json,
+int ag_heroku_notify(struct ag_heroku *h, const char *url, const char *text, const json_t *report,
 		     struct ag_err *err);
 
 /* --- Rollbacks and release-phase context -------------------------------- */

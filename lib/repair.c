@@ -1,4 +1,5 @@
 #include "repair.h"
+#include "quote.h"
 #include "report.h"
 
 #include <errno.h>
@@ -516,21 +517,7 @@ bool ag_repair_name_conforms(const char *tmpl, const char *name, const char *rev
 
 char *ag_repair_sql(const char *table, const char *old_id, const char *new_id)
 {
-	struct ag_buf b = {0};
-	ag_buf_addf(&b, "UPDATE %s SET version_num = '", table ? table : "alembic_version");
-	for (const char *p = new_id; *p; p++) {
-		if (*p == '\'')
-			ag_buf_addc(&b, '\'');
-		ag_buf_addc(&b, *p);
-	}
-	ag_buf_adds(&b, "' WHERE version_num = '");
-	for (const char *p = old_id; *p; p++) {
-		if (*p == '\'')
-			ag_buf_addc(&b, '\'');
-		ag_buf_addc(&b, *p);
-	}
-	ag_buf_adds(&b, "';");
-	return ag_buf_take(&b);
+	return ag_quote_sql_update(table ? table : "alembic_version", new_id, old_id);
 }
 
 /* ---- unified diffs ----------------------------------------------------- */

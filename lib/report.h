@@ -20,10 +20,17 @@
 
 enum ag_format { AG_FORMAT_TEXT = 0, AG_FORMAT_JSON, AG_FORMAT_GITHUB };
 
+/* Text: every command prints a finding in one shape, the compiler's:
+ *     FILE:LINE: severity: message [code]
+ *       fix: what to do (one line each; a fix may have several)
+ * FILE alone when no line applies, and the program's name
+ * (`alembic-guard: error: ...`) when no file does (database findings). The
+ * verdict line comes last. Outside text is shown with visible escapes
+ * (lib/quote), so nothing from a file or a row can start a line. */
 enum ag_style {
-	AG_STYLE_LIST,  /* lint: file:line: severity: message [code], then the fix */
-	AG_STYLE_TERSE, /* check: one line per finding, then the verdict */
-	AG_STYLE_STORY, /* diagnose: the whole story, for a person */
+	AG_STYLE_LIST,  /* lint, heads, backfill, rename: findings; verdict unless quiet and ok */
+	AG_STYLE_TERSE, /* check, release: findings, then always the verdict */
+	AG_STYLE_STORY, /* diagnose: repository, database, path, then the findings */
 };
 
 struct ag_report {
@@ -55,6 +62,26 @@ const char *ag_report_verdict(int exit_code);
 /* Appends the rendering to out. */
 void ag_report_render(const struct ag_report *r, enum ag_format fmt, enum ag_style style,
 		      struct ag_buf *out);
+/* The report as JSON (format_version 1): the object --format json prints.
+ * New reference (json_decref). Callers that add to it (graph, backfill,
+ * rename, the webhook) take this object rather than parsing printed text. */
+json_t *ag_report_json(const struct ag_report *r);
+/* The revision graph of `graph`, from the same report: heads, bases,
+ * merge and branch points, the database's rows (r->db_rows when
+ * r->db_reachable), the pending path (r->pending) and the revisions an error
+ * finding names marked; revisions some file names but none defines, and
+ * rows no file defines, drawn as their own nodes. Nodes in id order, so the
+ * output does not depend on directory order. Nothing when r->graph is NULL.
+ * DOT for Graphviz, appended to out: */
+void ag_report_graph_dot(const struct ag_report *r, struct ag_buf *out);
+/* JSON: ag_report_json(r) plus "graph": {"nodes": [...], "edges": [...]}.
+ * New reference. */
+json_t *ag_report_graph_json(const struct ag_report *r);
+/* Appends root as printed JSON (indented, keys in insertion order) and a
+ * newline. */
+void ag_report_dump_json(const json_t *root, struct ag_buf *out);
+/* Appends one finding in the text shape above (with its fix lines). */
+void ag_report_finding_text(const struct ag_finding *f, bool color, struct ag_buf *out);
 /* Parses "text", "json" or "github"; -1 when it is none of them. */
 int ag_report_parse_format(const char *s, enum ag_format *fmt);
 
@@ -63,5 +90,13 @@ int ag_report_parse_format(const char *s, enum ag_format *fmt);
  * sequence becomes U+FFFD, valid characters around it are kept. NULL gives
  * JSON null. New reference. Every JSON writer of the library uses it. */
 json_t *ag_report_jstr(const char *s);
+/* Sets obj[key] to ag_report_jstr(s) and, when s is not UTF-8, also
+ * obj[key + "_bytes"] to its exact bytes as ag_quote_bytes writes them (a
+ * backslash as \\, each stray byte as \xHH): JSON strings are Unicode, so
+ * this is how a pipeline gets a non-UTF-8 id or path back exactly. */
+void ag_report_jset(json_t *obj, const char *key, const char *s);
+/* The same for an array of n strings: obj[key + "_bytes"] is an array as
+ * long, null where an entry is UTF-8; absent when all are. */
+void ag_report_jset_ids(json_t *obj, const char *key, const char *const *v, size_t n);
 
 #endif

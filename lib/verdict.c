@@ -1,4 +1,5 @@
 #include "verdict.h"
+#include "quote.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,32 +14,22 @@ int ag_verdict_repo_exit(const struct ag_graph *g, const struct ag_verdict_opts 
 	return blocking(&g->findings, opts && opts->strict) ? 1 : 0;
 }
 
-/* An id as a SQL string literal's body: quotes doubled. New. Ids come
- * from files and databases, and users paste these statements. */
-static char *lit(const char *s)
-{
-	struct ag_buf b = {0};
-	ag_buf_adds(&b, "");
-	for (; *s; s++) {
-		if (*s == '\'')
-			ag_buf_addc(&b, '\'');
-		ag_buf_addc(&b, *s);
-	}
-	return ag_buf_take(&b);
-}
+/* Ids come from files and databases, and users paste these statements
+ * and commands: lib/quote builds every one. */
 
 /* Sets f's fix to the UPDATE that moves the row old to new. */
-static void fix_update(struct ag_finding *f, const char *table, const char *nw, const char *old)
+static void fix_update(struct ag_finding *f, const char *table_sql, const char *nw,
+		       const char *old)
 {
-	char *a = lit(nw), *b = lit(old);
-	ag_finding_fix(f, "UPDATE %s SET version_num = '%s' WHERE version_num = '%s';", table, a, b);
-	free(a);
-	free(b);
+	char *s = ag_quote_sql_update(table_sql, nw, old);
+	ag_finding_fix(f, "%s", s);
+	free(s);
 }
 
-static const char *table_of(const struct ag_verdict_opts *o)
+/* The version table as SQL names it. New. */
+static char *table_sql_of(const struct ag_verdict_opts *o)
 {
-	return o && o->table ? o->table : "alembic_version";
+	return ag_quote_sql_table(o ? o->table_schema : NULL, o ? o->table_name : NULL);
 }
 
 /* Lookups built once per judgement, so that each row costs a binary search
@@ -176,11 +167,11 @@ static size_t find_renamed(const struct index *ix, const char *old)
 	return best;
 }
 
+/* table: the version table as SQL names it (table_sql_of). */
 static void unknown_row(struct ag_verdict *v, const struct index *ix, const char *row,
-			const struct ag_verdict_opts *o)
+			const struct ag_verdict_opts *o, const char *table)
 {
 	const struct ag_graph *g = ix->g;
-	const char *table = table_of(o);
 	ag_strv_push(&v->unknown, row);
 	/* A squashed history the settings know about. */
 	for (size_t i = 0; o && o->replaces_old && i < o->replaces_old->n; i++) {
@@ -251,29 +242,40 @@ static void unknown_row(struct ag_verdict *v, const struct index *ix, const char
 				    row, row, kid->script->name);
 		ag_finding_cause(f, "placeholder-needed");
 		if (parents.n == 1) {
+			char *cmd = ag_quote_commandl("alembic-guard", "backfill", row, "--write",
+						      (const char *)NULL);
 			ag_finding_fix(f,
 				       "add a no-op placeholder migration %s_placeholder.py with revision = "
 				       "'%s' and down_revision = '%s' (the head of the rest of the "
 				       "graph); %s already names it as down_revision.\n"
-				       "alembic-guard backfill %s --write   (writes exactly that file)",
-				       row, row, parents.v[0], kid->id, row);
+				       "%s   (writes exactly that file)",
+				       row, row, parents.v[0], kid->id, cmd);
+			free(cmd);
 		} else {
 			char *list = ag_strv_join(&parents, ", ");
+			char *cmd = ag_quote_commandl("alembic-guard", "backfill", row, "--after",
+						      "REVISION", "--write", (const char *)NULL);
 			ag_finding_fix(f,
 				       "add a no-op placeholder migration with revision = '%s' after the "
 				       "revision production ran before it; the graph leaves %zu "
 				       "candidates (%s), so choose with care: placing it after a revision "
 				       "the database never ran makes Alembic skip that one forever.\n"
-				       "alembic-guard backfill %s --after REVISION --write",
-				       row, parents.n, parents.n ? list : "none", row);
+				       "%s",
+				       row, parents.n, parents.n ? list : "none", cmd);
+			free(cmd);
 			free(list);
 		}
 		struct ag_buf d = {0};
 		ag_buf_adds(&d, "named by: ");
-		for (size_t i = 0; i < nk; i++)
-			ag_buf_addf(&d, "%s%s (%s:%d)", i ? ", " : "", g->v[kids[i]].id,
-				    g->v[kids[i]].script->path, g->v[kids[i]].script->down_line);
-		f->detail = ag_buf_take(&d);
+		for (size_t i = 0; i < nk; i++) {
+			ag_buf_adds(&d, i ? ", " : "");
+			ag_quote_visible(&d, g->v[kids[i]].id);
+			ag_buf_adds(&d, " (");
+			ag_quote_visible(&d, g->v[kids[i]].script->path);
+			ag_buf_addf(&d, ":%d)", g->v[kids[i]].script->down_line);
+		}
+		ag_finding_detail(f, "%s", d.p);
+		ag_buf_free(&d);
 		ag_strv_free(&parents);
 		free(kids);
 		return;
@@ -285,16 +287,22 @@ static void unknown_row(struct ag_verdict *v, const struct index *ix, const char
 			    "the database is ahead of this code",
 			    row, row);
 	ag_finding_cause(f, "db-ahead-of-slug");
+	char *stamp = ag_quote_commandl("alembic", "stamp", row, (const char *)NULL);
+	char *upd = ag_quote_sql_update(table, "<that revision>", row);
+	char *bf = ag_quote_commandl("alembic-guard", "backfill", row, "--after", "REVISION",
+				     "--write", (const char *)NULL);
 	ag_finding_fix(
 		f,
 		"if this release is a rollback (heroku rollback) to code older than the database: "
 		"deploy the newer code again, or let the release phase skip the upgrade with "
 		"`alembic-guard release --on-ahead skip -- alembic upgrade head`.\n"
-		"if someone ran `alembic stamp %s` by hand: find the revision the schema really is "
-		"at and run UPDATE %s SET version_num = '<that revision>' WHERE version_num = '%s'; "
-		"(or restore the missing migration file, e.g. with alembic-guard backfill %s "
-		"--after <revision> --write).",
-		row, table, row, row);
+		"if someone ran `%s` by hand: find the revision the schema really is "
+		"at and run %s "
+		"(or restore the missing migration file, e.g. with %s).",
+		stamp, upd, bf);
+	free(stamp);
+	free(upd);
+	free(bf);
 }
 
 /* repeat[i] is true when rows->v[i] already appeared before i. New. */
@@ -368,7 +376,7 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 		      const struct ag_strv *rows, const struct ag_verdict_opts *opts)
 {
 	memset(v, 0, sizeof *v);
-	const char *table = table_of(opts);
+	char *table_sql = table_sql_of(opts);
 	size_t *current = ag_malloc((rows->n + 1) * sizeof *current);
 	size_t ncur = 0;
 	struct index ix;
@@ -382,17 +390,14 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 				"the version table holds '%s' more than once; Alembic's next upgrade stops "
 				"with \"Online migration expected to match one row when updating '%s' ...\"",
 				row, row);
-			char *l = lit(row);
-			ag_finding_fix(f,
-				       "DELETE FROM %s WHERE ctid IN (SELECT ctid FROM %s WHERE "
-				       "version_num = '%s' OFFSET 1);",
-				       table, table, l);
-			free(l);
+			char *del = ag_quote_sql_delete_extra(table_sql, row);
+			ag_finding_fix(f, "%s", del);
+			free(del);
 			continue;
 		}
 		size_t k = ag_graph_find(g, row);
 		if (k == AG_NONE)
-			unknown_row(v, &ix, row, opts);
+			unknown_row(v, &ix, row, opts, table_sql);
 		else
 			current[ncur++] = k;
 	}
@@ -412,9 +417,9 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 			"the version table holds both %s and its ancestor %s; Alembic stops with "
 			"\"Requested revision %s overlaps with other requested revisions %s\"",
 			d, anc, d, anc);
-		char *l = lit(anc);
-		ag_finding_fix(f, "DELETE FROM %s WHERE version_num = '%s';", table, l);
-		free(l);
+		char *del = ag_quote_sql_delete(table_sql, anc);
+		ag_finding_fix(f, "%s", del);
+		free(del);
 	}
 	free(desc);
 
@@ -431,6 +436,7 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 		v->pending = ag_graph_upgrade_path(g, current, ncur, targets, nt, &v->npending);
 	free(targets);
 	free(current);
+	free(table_sql);
 
 	bool db_errors = ag_findings_count(&v->findings, AG_SEV_ERROR) > 0;
 	if (v->fresh) {
@@ -441,9 +447,19 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 		(void)f;
 	}
 	if (!db_errors && v->npending) {
+		/* Say what matters first: a database thousands of migrations
+		 * behind gets the count, the first and the last few; the whole
+		 * list is the report's "pending" (JSON) and diagnose's path. */
 		struct ag_buf b = {0};
-		for (size_t i = 0; i < v->npending; i++)
+		size_t np = v->npending, edge = 3;
+		for (size_t i = 0; i < np; i++) {
+			if (np > 2 * edge + 2 && i == edge) {
+				ag_buf_addf(&b, " -> ... (%zu more) ...", np - 2 * edge);
+				i = np - edge - 1;
+				continue;
+			}
 			ag_buf_addf(&b, "%s%s", i ? " -> " : "", g->v[v->pending[i]].id);
+		}
 		struct ag_finding *f = ag_findings_add(
 			&v->findings, AG_SEV_INFO, "pending-migrations", NULL, NULL, 0,
 			"%zu migration%s to apply, in this order: %s", v->npending,
@@ -451,7 +467,12 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 		ag_finding_fix(f, "alembic upgrade %s", opts && opts->target_heads ? "heads" : "head");
 		ag_buf_free(&b);
 	}
-	if (!db_errors && !v->npending && !v->fresh) {
+	/* At head only when every row is a head: with a cycle or a broken
+	 * graph there is no path, and that is not the same thing. */
+	bool rows_are_heads = rows->n > 0 && !g->cycle;
+	for (size_t i = 0; rows_are_heads && i < rows->n; i++)
+		rows_are_heads = ag_strv_has(&g->heads, rows->v[i]);
+	if (!db_errors && !v->npending && !v->fresh && rows_are_heads) {
 		v->at_head = true;
 		char *at = ag_strv_join(rows, ", ");
 		ag_findings_add(&v->findings, AG_SEV_INFO, "at-head", NULL, NULL, 0,
@@ -468,6 +489,15 @@ void ag_verdict_judge(struct ag_verdict *v, const struct ag_graph *g, bool table
 		v->exit_code = 5;
 	else
 		v->exit_code = 0;
+	/* A blocked release runs nothing: "alembic upgrade head" would be
+	 * advice to do what the gate forbids. */
+	for (size_t i = 0; v->exit_code == 1 && i < v->findings.n; i++) {
+		struct ag_finding *f = &v->findings.v[i];
+		if (strcmp(f->code, "pending-migrations") == 0) {
+			free(f->fix);
+			f->fix = NULL;
+		}
+	}
 }
 
 void ag_verdict_free(struct ag_verdict *v)

@@ -26,7 +26,10 @@ struct ag_verdict_opts {
 	bool target_heads;    /* the release runs `alembic upgrade heads` */
 	bool require_at_head; /* exit 5 when migrations are pending and nothing else is wrong */
 	bool strict;          /* warnings block too */
-	const char *table;    /* version table as shown in SQL fixes (schema-qualified) */
+	const char *table;    /* version table as shown in messages (schema-qualified) */
+	/* The version table for SQL fixes, quoted there by lib/quote: NULL
+	 * schema for none, NULL name for alembic_version. */
+	const char *table_schema, *table_name;
 	/* Squashed histories: old ids production may still hold, mapped to the
 	 * id that replaced each (replaces_old[i] -> replaces_new[i]). May be NULL. */
 	const struct ag_strv *replaces_old, *replaces_new;

@@ -16,6 +16,7 @@ Suite *lint_suite(void);
 Suite *outscan_suite(void);
 Suite *procfile_suite(void);
 Suite *pyscan_suite(void);
+Suite *quote_suite(void);
 Suite *repair_suite(void);
 Suite *report_suite(void);
 Suite *schema_suite(void);
@@ -35,6 +36,7 @@ static Suite *(*const ag_test_suites[])(void) = {
 	outscan_suite,
 	procfile_suite,
 	pyscan_suite,
+	quote_suite,
 	repair_suite,
 	report_suite,
 	schema_suite,

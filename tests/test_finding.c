@@ -55,11 +55,30 @@ START_TEST(test_move)
 }
 END_TEST
 
+/* A fix's own newlines are lines; a newline or ESC in an argument (an id
+ * from a row or a file) is shown escaped, and numbers format as printf's. */
+START_TEST(test_fix_quotes_arguments)
+{
+	struct ag_findings fs = {0};
+	struct ag_finding *f = ag_findings_add(&fs, AG_SEV_ERROR, "x", NULL, NULL, 0, "m");
+	ag_finding_fix(f, "move %s to %.3s (%d, %zu, %ld, %5s|%-3s|%*d, 100%%)\nthen %c",
+		       "a\nOK\x1b", "abcdef", -4, (size_t)7, 9L, "ab", "c", 4, 12, 'z');
+	ck_assert_str_eq(f->fix, "move a\\nOK\\x1b to abc (-4, 7, 9,    ab|c  |  12, 100%)\nthen z");
+	ag_finding_detail(f, "named by %s (%s:%d)", "k\xff", "p\n.py", 3);
+	ck_assert_str_eq(f->detail, "named by k\\xff (p\\n.py:3)");
+	/* "%s" alone: a prepared text, its lines kept. */
+	ag_finding_fix(f, "%s", "UPDATE t;\nDELETE;");
+	ck_assert_str_eq(f->fix, "UPDATE t;\nDELETE;");
+	ag_findings_free(&fs);
+}
+END_TEST
+
 Suite *finding_suite(void)
 {
 	Suite *s = suite_create("finding");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_add_and_sort);
+	tcase_add_test(tc, test_fix_quotes_arguments);
 	tcase_add_test(tc, test_sort_is_stable);
 	tcase_add_test(tc, test_move);
 	suite_add_tcase(s, tc);

@@ -256,7 +256,9 @@ END_TEST
 
 START_TEST(test_notice)
 {
-	char *body = ag_heroku_notice_json("blocked", "{\"verdict\": \"blocked\", \"exit_code\": 1}");
+	json_t *rep = json_pack("{s:s, s:i}", "verdict", "blocked", "exit_code", 1);
+	char *body = ag_heroku_notice_json("blocked", rep);
+	json_decref(rep);
 	json_error_t je;
 	json_t *j = json_loads(body, 0, &je);
 	ck_assert_ptr_nonnull(j);
@@ -265,9 +267,10 @@ START_TEST(test_notice)
 			 "blocked");
 	json_decref(j);
 	free(body);
-	body = ag_heroku_notice_json("t", "not json");
+	/* Text that is not UTF-8 still gives JSON. */
+	body = ag_heroku_notice_json("t\xff", NULL);
 	j = json_loads(body, 0, &je);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "report")), "not json");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "text")), "t\xef\xbf\xbd");
 	json_decref(j);
 	free(body);
 	body = ag_heroku_notice_json(NULL, NULL);
@@ -410,7 +413,9 @@ START_TEST(test_notify_posts_without_the_token)
 	struct ag_heroku *h = client(r.port, "tok-SECRET-1");
 	char *url = ag_printf("http://127.0.0.1:%d/hooks/T1/B2/SECRETPART", r.port);
 	struct ag_err err = {0};
-	ck_assert_int_eq(ag_heroku_notify(h, url, "blocked!", "{\"exit_code\": 1}", &err), 0);
+	json_t *rep = json_pack("{s:i}", "exit_code", 1);
+	ck_assert_int_eq(ag_heroku_notify(h, url, "blocked!", rep, &err), 0);
+	json_decref(rep);
 	ag_heroku_free(h);
 	responder_stop(&r);
 	ck_assert_uint_eq(r.got, 1);

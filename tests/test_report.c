@@ -281,7 +281,7 @@ START_TEST(test_github)
 	r.findings = &fs;
 	char *s = render(&r, AG_FORMAT_GITHUB, AG_STYLE_LIST);
 	const char *want =
-		"::error file=v/b2%2Cx%3Ay.py,line=12,title=dangling-down-revision::100%25 broken%0D%0Asecond "
+		"::error file=v/b2%2Cx%3Ay.py,line=12,title=dangling-down-revision::100%25 broken\\r\\nsecond "
 		"line: a, b%0AFix: add it%0Athen run: alembic-guard lint\n"
 		"::warning title=multiple-bases::two bases\n"
 		"::notice file=v/a.py,title=at-head::fine\n"
@@ -305,7 +305,7 @@ START_TEST(test_github)
 	ck_assert_ptr_null(strstr(s, "::notice"));
 	free(s);
 	s = render(&r, AG_FORMAT_TEXT, AG_STYLE_TERSE);
-	ck_assert_ptr_nonnull(strstr(s, "warning multiple-bases: two bases"));
+	ck_assert_ptr_nonnull(strstr(s, "alembic-guard: warning: two bases [multiple-bases]\n"));
 	ck_assert_ptr_null(strstr(s, "at-head"));
 	free(s);
 	ag_findings_free(&fs);
@@ -329,9 +329,10 @@ START_TEST(test_text_styles)
 	free(s);
 
 	s = render(&f.r, AG_FORMAT_TEXT, AG_STYLE_TERSE);
-	ck_assert_ptr_nonnull(strstr(s, "error unknown-db-revision: v/z2.py:7: the database is at dead1\n"));
+	/* One shape in every style. */
+	ck_assert_ptr_nonnull(strstr(s, "v/z2.py:7: error: the database is at dead1 [unknown-db-revision]\n"));
 	ck_assert_ptr_nonnull(strstr(s, "  fix: UPDATE alembic_version"));
-	ck_assert_ptr_nonnull(strstr(s, "info pending-migrations: 3 to run\n"));
+	ck_assert_ptr_nonnull(strstr(s, "alembic-guard: info: 3 to run [pending-migrations]\n"));
 	ck_assert_ptr_nonnull(strstr(s, "BLOCKED: do not run `alembic upgrade`"));
 	free(s);
 
@@ -342,10 +343,9 @@ START_TEST(test_text_styles)
 	ck_assert_ptr_nonnull(strstr(s, "app@db:5432/app"));
 	ck_assert_ptr_nonnull(strstr(s, "  1. m1  (m1.py)\n  2. z2  (z2.py)\n  3. y1  ("));
 	ck_assert_ptr_nonnull(strstr(s, "unknown-db-revision"));
-	ck_assert_ptr_nonnull(strstr(s, "    what:  the database is at dead1\n"));
-	ck_assert_ptr_nonnull(strstr(s, "    where: v/z2.py:7\n"));
-	ck_assert_ptr_nonnull(strstr(s, "    cause: renamed\n"));
-	ck_assert_ptr_nonnull(strstr(s, "    fix:   UPDATE alembic_version"));
+	ck_assert_ptr_nonnull(strstr(s, "v/z2.py:7: error: the database is at dead1 [unknown-db-revision]\n"
+					"  fix: UPDATE alembic_version"));
+	ck_assert_ptr_nonnull(strstr(s, "  cause: renamed\n"));
 	free(s);
 
 	/* Quiet: only errors, and the verdict. */
@@ -388,7 +388,7 @@ START_TEST(test_text_multiline_fix)
 	s = render(&r, AG_FORMAT_TEXT, AG_STYLE_STORY);
 	ck_assert_ptr_nonnull(strstr(s, "(not read)"));
 	ck_assert_ptr_nonnull(strstr(s, "not checked"));
-	ck_assert_ptr_nonnull(strstr(s, "  none\n"));
+	ck_assert_ptr_nonnull(strstr(s, "Findings\nnone\n"));
 	free(s);
 }
 END_TEST
@@ -424,6 +424,86 @@ START_TEST(test_verdicts_and_formats)
 }
 END_TEST
 
+/* Outside bytes (a row, an id, a file name) with a newline, ESC and a byte
+ * that is not UTF-8: no output format lets one start a line or reach the
+ * terminal raw. */
+START_TEST(test_hostile_text)
+{
+	const char *evil = "x\nOK: safe to run `alembic upgrade`\x1b]0;pwn\x07\xff";
+	struct ag_findings fs = {0};
+	struct ag_finding *x = ag_findings_add(&fs, AG_SEV_ERROR, "unknown-db-revision", evil,
+					       "v/\x1b[2Jf\n.py", 3, "the database is at '%s'", evil);
+	ag_finding_fix(x, "first %s\nsecond", evil);
+	ag_finding_detail(x, "seen %s", evil);
+	ag_finding_cause(x, "renamed");
+	ag_findings_add(&fs, AG_SEV_INFO, "note", NULL, NULL, 0, "row %s", evil);
+	struct ag_strv rows = {0};
+	ag_strv_push(&rows, evil);
+	struct ag_report r = {0};
+	r.command = "check";
+	r.exit_code = 1;
+	r.findings = &fs;
+	r.db_checked = r.db_reachable = r.db_table_exists = true;
+	r.db_table = "alembic_version";
+	r.db_rows = &rows;
+	r.context = evil;
+	const enum ag_format fmts[] = {AG_FORMAT_TEXT, AG_FORMAT_TEXT, AG_FORMAT_TEXT, AG_FORMAT_GITHUB};
+	const enum ag_style styles[] = {AG_STYLE_LIST, AG_STYLE_TERSE, AG_STYLE_STORY, AG_STYLE_LIST};
+	for (size_t k = 0; k < 4; k++) {
+		char *s = render(&r, fmts[k], styles[k]);
+		ck_assert_ptr_null(strchr(s, '\x1b'));
+		ck_assert_ptr_null(strchr(s, '\x07'));
+		ck_assert_ptr_null(strchr(s, '\xff'));
+		/* The forged verdict never starts a line. */
+		ck_assert_ptr_null(strstr(s, "\nOK: safe"));
+		ck_assert(strncmp(s, "OK", 2) != 0);
+		ck_assert_ptr_nonnull(strstr(s, "x\\nOK: safe to run `alembic upgrade`\\x1b]0;pwn\\x07\\xff"));
+		free(s);
+	}
+	char *s = render(&r, AG_FORMAT_TEXT, AG_STYLE_LIST);
+	ck_assert_ptr_nonnull(strstr(s, "v/\\x1b[2Jf\\n.py:3: error: the database is at 'x\\nOK"));
+	ck_assert_ptr_nonnull(strstr(s, "  fix: first x\\nOK"));
+	ck_assert_ptr_nonnull(strstr(s, "\n       second\n"));
+	ck_assert_ptr_nonnull(strstr(s, "alembic-guard: info: row x\\nOK"));
+	free(s);
+	ag_strv_free(&rows);
+	ag_findings_free(&fs);
+}
+END_TEST
+
+/* JSON strings are Unicode: a value that is not UTF-8 comes with its exact
+ * bytes beside it, in "<key>_bytes". */
+START_TEST(test_json_bytes)
+{
+	struct ag_findings fs = {0};
+	ag_findings_add(&fs, AG_SEV_ERROR, "unknown-db-revision", "r\xff\\", "ok.py", 1, "m");
+	struct ag_strv rows = {0};
+	ag_strv_push(&rows, "a1");
+	ag_strv_push(&rows, "b\xfe");
+	struct ag_report r = {0};
+	r.command = "check";
+	r.exit_code = 1;
+	r.findings = &fs;
+	r.db_checked = r.db_reachable = true;
+	r.db_rows = &rows;
+	json_t *j = render_json(&r);
+	json_t *f0 = json_array_get(json_object_get(j, "findings"), 0);
+	ck_assert_str_eq(jget_str(f0, "revision"), "r\xef\xbf\xbd\\");
+	ck_assert_str_eq(jget_str(f0, "revision_bytes"), "r\\xff\\\\");
+	ck_assert_ptr_null(json_object_get(f0, "file_bytes"));
+	ck_assert_ptr_null(json_object_get(f0, "message_bytes"));
+	json_t *db = json_object_get(j, "database");
+	json_t *b = json_object_get(db, "revisions_bytes");
+	ck_assert_uint_eq(json_array_size(b), 2);
+	ck_assert(json_is_null(json_array_get(b, 0)));
+	ck_assert_str_eq(json_string_value(json_array_get(b, 1)), "b\\xfe");
+	ck_assert_ptr_null(json_object_get(j, "pending_bytes"));
+	json_decref(j);
+	ag_strv_free(&rows);
+	ag_findings_free(&fs);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -441,6 +521,8 @@ Suite *report_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_json_bad_utf8);
+	tcase_add_test(tc, test_hostile_text);
+	tcase_add_test(tc, test_json_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -230,7 +230,8 @@ class ReleasesOutput(HerokuCase):
         self.assertNotIn("bbb222", summary)
         self.assertIn("cafe0002                           named by v5 (stamped by hand)", summary)
         self.assertIn("releases whose release phase failed: v6, v4, v3", summary)
-        self.assertIn("warning manual-stamp", summary)
+        self.assertIn("warning: ", summary)
+        self.assertIn("[manual-stamp]", summary)
         self.assertIn("alembic-guard backfill deadbeef0001", summary)
         # Streams were read once each, never with the token.
         streams = self.fake.api_requests("/streams/")
