@@ -12,13 +12,29 @@
 #include "gate.h"
 #include "platform.h"
 
-enum { OPT_TARGET = 2000, OPT_LOCK_TIMEOUT, OPT_ON_AHEAD };
+enum { OPT_LOCK_TIMEOUT = 2000, OPT_ON_AHEAD };
 
-static const struct option opts[] = {
-	{"target", required_argument, NULL, OPT_TARGET},
-	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
-	{"on-ahead", required_argument, NULL, OPT_ON_AHEAD},
-	{NULL, 0, NULL, 0},
+static const struct ag_opt cmd_release_options[] = {
+	AG_CMD_OPT_TARGET("what CMD upgrades to (default head)"),
+	{OPT_LOCK_TIMEOUT, "lock-timeout", 0, "S",
+	 "wait at most S seconds for another release phase (default 600)"},
+	{OPT_ON_AHEAD, "on-ahead", 0, "fail|skip|auto",
+	 "the database holds ids this code lacks (a rollback): fail (default) exits 1; skip "
+	 "warns and exits 0 without running CMD; auto skips only when the Platform API says "
+	 "this release is a rollback"},
+	{0, NULL, 0, NULL, NULL},
+};
+
+static const struct ag_cmd_exit cmd_release_exits[] = {
+	{0, "CMD ran and exited 0 (or --on-ahead skipped it)"},
+	{1, "blocked: CMD did not run (an error finding; with --strict, a warning too)"},
+	AG_CMD_EXIT_USAGE,
+	{3, "the database could not be read, or another release phase held the lock for "
+	    "--lock-timeout seconds; CMD did not run"},
+	AG_CMD_EXIT_IO,
+	{AG_CMD_EXIT_OTHER, "CMD ran: its own exit code, passed through (128+N: CMD was killed "
+			    "by signal N)"},
+	AG_CMD_EXIT_END,
 };
 
 enum on_ahead { AHEAD_FAIL, AHEAD_SKIP, AHEAD_AUTO };
@@ -28,14 +44,12 @@ struct state {
 	enum on_ahead on_ahead;
 };
 
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
+static int cmd_release_opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 {
 	struct state *st = sp;
 	switch (o) {
-	case OPT_TARGET:
-		return ag_cmd_parse_target(ctx, arg);
 	case OPT_LOCK_TIMEOUT:
-		return ag_cmd_parse_int("--lock-timeout", arg, 0, 86400, &st->lock_timeout);
+		return ag_cmd_parse_int(ctx, "--lock-timeout", arg, 0, 86400, &st->lock_timeout);
 	case OPT_ON_AHEAD:
 		if (strcmp(arg, "fail") == 0)
 			st->on_ahead = AHEAD_FAIL;
@@ -44,7 +58,8 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 		else if (strcmp(arg, "auto") == 0)
 			st->on_ahead = AHEAD_AUTO;
 		else {
-			ag_cmd_warn("--on-ahead wants fail, skip or auto, not '%s'", arg);
+			ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+				     "--on-ahead wants fail, skip or auto, not '%s'", arg);
 			return -1;
 		}
 		return 0;
@@ -116,18 +131,10 @@ static int run_child(char **argv)
 	return AG_EXIT_INTERNAL;
 }
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static int cmd_release_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
 {
-	struct state st = {.lock_timeout = 600, .on_ahead = AHEAD_FAIL};
-	int i = ag_cmd_getopt(ctx, &ag_cmd_release, argc, argv, opts, "", opt, &st);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	if (i >= argc) {
-		ag_cmd_warn("release needs the command to run after --, e.g. "
-			    "alembic-guard release -- alembic upgrade head");
-		return AG_EXIT_USAGE;
-	}
-	char **child = argv + i;
+	struct state st = *(struct state *)sp;
+	char **child = argv;
 	struct ag_err err = {0};
 	struct ag_gate gate;
 	struct ag_gate_opts go = {.need_db = true, .keep_db = true};
@@ -148,11 +155,14 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	    (st.on_ahead == AHEAD_SKIP ||
 	     (st.on_ahead == AHEAD_AUTO && ag_platform_release_is_rollback(ctx) == 1))) {
 		char *ids = ag_strv_join(&gate.verdict.unknown, ", ");
+		struct ag_strv words = {.v = child, .n = (size_t)argc};
+		char *cmdline = ag_strv_join(&words, " ");
 		fprintf(stderr,
-			"\n*** alembic-guard release: WARNING: the database is at %s, which this code "
+			"\n*** alembic-guard: release: WARNING: the database is at %s, which this code "
 			"does not define. ***\n*** This looks like a rollback to older code: NOT "
 			"running `%s`, exiting 0 (--on-ahead %s). ***\n\n",
-			ids, child[0], st.on_ahead == AHEAD_SKIP ? "skip" : "auto");
+			ids, cmdline, st.on_ahead == AHEAD_SKIP ? "skip" : "auto");
+		free(cmdline);
 		free(ids);
 		ag_gate_free(&gate);
 		return AG_EXIT_OK;
@@ -211,18 +221,20 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+static const struct state cmd_release_defaults = {.lock_timeout = 600, .on_ahead = AHEAD_FAIL};
+
 const struct ag_cmd_entry ag_cmd_release = {
 	.name = "release",
-	.usage = "[--target head|heads] [--lock-timeout S] [--on-ahead fail|skip|auto] -- CMD...",
 	.summary = "the release phase in one step: check, then CMD under an advisory lock",
-	.options = "      --target head|heads     what CMD upgrades to (default head)\n"
-		   "      --lock-timeout S        wait at most S seconds for another release phase\n"
-		   "                              (default 600)\n"
-		   "      --on-ahead fail|skip|auto\n"
-		   "                              the database holds ids this code lacks (a rollback):\n"
-		   "                              fail (default) exits 1; skip warns and exits 0\n"
-		   "                              without running CMD; auto skips only when the\n"
-		   "                              Platform API says this release is a rollback\n",
-	.flags = AG_CMD_NO_PERMUTE,
-	.exec = exec,
+	.options = cmd_release_options,
+	.operands = "-- CMD...",
+	.min_operands = 1,
+	.max_operands = -1,
+	.flags = AG_CMD_NO_PERMUTE | AG_CMD_NEEDS_REPO | AG_CMD_NEEDS_DB,
+	.exits = cmd_release_exits,
+	.notes = "Example: alembic-guard release -- alembic upgrade head\n",
+	.state_size = sizeof(struct state),
+	.defaults = &cmd_release_defaults,
+	.opt = cmd_release_opt,
+	.exec = cmd_release_exec,
 };
