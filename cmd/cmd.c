@@ -204,7 +204,8 @@ static void usage_line(const struct ag_cmd_entry *e, struct ag_buf *out)
 void ag_cmd_help(const struct ag_cmd_entry *e, struct ag_buf *out)
 {
 	usage_line(e, out);
-	ag_buf_addf(out, "\n%s\n", e->summary);
+	ag_buf_addc(out, '\n');
+	ag_opts_row("", e->summary, 0, out);
 	if (ag_opts_count(e->options)) {
 		ag_buf_adds(out, "\nOptions:\n");
 		ag_opts_help(e->options, out);

@@ -84,7 +84,7 @@ void ag_opts_row(const char *left, const char *text, size_t col, struct ag_buf *
 		ag_buf_addc(out, '\n');
 		return;
 	}
-	if (n + 2 > col) {
+	if (n && n + 2 > col) {
 		ag_buf_addc(out, '\n');
 		pad(out, col);
 	} else {
