@@ -88,7 +88,8 @@ static int fail(struct ag_ctx *ctx, const char *app, const struct ag_err *err)
 {
 	int rc = ag_cmd_fail(ctx, "releases", err);
 	struct ag_buf b = {0};
-	ag_audit_render_error("releases", app, rc, err->msg, ctx->format, &b);
+	ag_audit_render_error("releases", app, rc, ag_cmd_error_code(err->kind), ctx->error_msg,
+			      ctx->format, &b);
 	if (b.len)
 		fwrite(b.p, 1, b.len, ctx->out);
 	ag_buf_free(&b);

@@ -325,12 +325,14 @@ class TestJsonEveryExit(unittest.TestCase):
         for cmd in ("releases", "wait-release"):
             with self.subTest(cmd=cmd):
                 self.one([cmd, "--format", "json"], 2, cmd, "usage", environ=e)
-                # no token: written by the command itself, still one object
-                self.one([cmd, "--app", "a", "--format", "json"], 2, cmd, environ=e)
+                # no token: the command's own object, with the app
+                obj, _ = self.one([cmd, "--app", "a", "--format", "json"], 2, cmd, "usage",
+                                  environ=e)
+                self.assertEqual(obj["app"], "a")
                 e2 = dict(e, HEROKU_API_KEY="t0ken")
                 obj, r = self.one([cmd, "--app", "a", "--api-url", "http://127.0.0.1:1",
                                    "--connect-timeout", "2", "--format", "json"], 3, cmd,
-                                  environ=e2)
+                                  "platform-api", environ=e2)
                 self.assertNotIn("t0ken", r.stdout + r.stderr)
 
 
@@ -443,7 +445,9 @@ class TestOutOfMemory(unittest.TestCase):
         if asan_binary():
             # ASan reserves terabytes of address space, so RLIMIT_AS cannot
             # apply; its allocator fails a large request instead.
-            e["ASAN_OPTIONS"] = "allocator_may_return_null=1:max_allocation_size_mb=32"
+            e["ASAN_OPTIONS"] = ":".join(
+                filter(None, [e.get("ASAN_OPTIONS"),
+                              "allocator_may_return_null=1:max_allocation_size_mb=32"]))
             pre = None
         else:
             def pre():
