@@ -18,8 +18,8 @@ import unittest
 
 import harness
 
-COMMANDS = ["backfill", "check", "diagnose", "graph", "heads", "lint", "release", "releases",
-            "rename", "wait-release"]
+COMMANDS = ["backfill", "check", "diagnose", "graph", "heads", "init", "lint", "release",
+            "releases", "rename", "wait-release"]
 
 # The exit codes each command's --help must list (release: "other" is CMD's own).
 EXITS = {
@@ -28,6 +28,7 @@ EXITS = {
     "diagnose": ["0", "1", "2", "3", "4"],
     "graph": ["0", "2", "3", "4"],
     "heads": ["0", "1", "2", "4"],
+    "init": ["0", "2", "4"],
     "lint": ["0", "1", "2", "4"],
     "release": ["0", "1", "2", "3", "4", "other"],
     "releases": ["0", "1", "2", "3", "4"],
@@ -251,7 +252,7 @@ class TestJsonEveryExit(unittest.TestCase):
         return obj, r
 
     def test_no_config(self):
-        for cmd in ["backfill", "check", "diagnose", "graph", "heads", "lint", "rename"]:
+        for cmd in ["backfill", "check", "diagnose", "graph", "heads", "init", "lint", "rename"]:
             with self.subTest(cmd=cmd):
                 obj, _ = self.one([cmd, "--format", "json"], 2, cmd, "config")
                 self.assertIn("alembic.ini", obj["error"]["message"])
