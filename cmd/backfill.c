@@ -9,15 +9,27 @@
 #include "gate.h"
 #include "lib/repair.h"
 
-enum { OPT_AFTER = 2000, OPT_REPOINT, OPT_DIR, OPT_WRITE, OPT_TARGET };
+enum { OPT_AFTER = 2000, OPT_REPOINT, OPT_DIR, OPT_WRITE };
 
-static const struct option opts[] = {
-    {"after", required_argument, NULL, OPT_AFTER},
-    {"repoint", required_argument, NULL, OPT_REPOINT},
-    {"dir", required_argument, NULL, OPT_DIR},
-    {"write", no_argument, NULL, OPT_WRITE},
-    {"target", required_argument, NULL, OPT_TARGET},
-    {NULL, 0, NULL, 0},
+static const struct ag_opt cmd_backfill_options[] = {
+	{OPT_AFTER, "after", 0, "ID",
+	 "the placeholder's parent (repeat, or ID,ID, for a merge; 'base' for none); without "
+	 "it, only where the graph leaves one answer: after the head of the rest of the graph, "
+	 "where the line of the child naming REV broke off"},
+	{OPT_REPOINT, "repoint", 0, "CHILD", "move CHILD's down_revision onto the placeholder"},
+	{OPT_DIR, "dir", 0, "DIR", "the version location to write into (default: the first)"},
+	AG_CMD_OPT_TARGET("heads: several heads are intended"),
+	{OPT_WRITE, "write", 0, NULL, "write the files (default: print them and the diffs)"},
+	{0, NULL, 0, NULL, NULL},
+};
+
+static const struct ag_cmd_exit cmd_backfill_exits[] = {
+	{0, "planned (or, with --write, written); the files then load"},
+	{1, "the files still hold an error after the placeholders (the verdict says which)"},
+	AG_CMD_EXIT_USAGE,
+	{3, "the database could not be read"},
+	AG_CMD_EXIT_IO,
+	AG_CMD_EXIT_END,
 };
 
 struct state {
@@ -27,9 +39,10 @@ struct state {
 	bool write;
 };
 
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
+static int cmd_backfill_opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 {
 	struct state *st = sp;
+	(void)ctx;
 	switch (o) {
 	case OPT_AFTER:
 		/* --after a,b is a merge placeholder, as is --after a --after b */
@@ -45,10 +58,13 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 	case OPT_REPOINT: st->repoint = arg; return 0;
 	case OPT_DIR: st->dir = arg; return 0;
 	case OPT_WRITE: st->write = true; return 0;
-	case OPT_TARGET:
-		return ag_cmd_parse_target(ctx, arg);
 	default: return -1;
 	}
+}
+
+static void cmd_backfill_state_free(void *sp)
+{
+	ag_strv_free(&((struct state *)sp)->after);
 }
 
 /* The Create Date of new files: now, or SOURCE_DATE_EPOCH for builds and
@@ -77,21 +93,16 @@ static void missing_ids(const struct ag_graph *g, const struct ag_strv *rows, st
 	ag_strv_uniq(out);
 }
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static int cmd_backfill_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
 {
-	struct state st = {0};
-	int i = ag_cmd_getopt(ctx, &ag_cmd_backfill, argc, argv, opts, "", opt, &st);
-	if (i < 0) {
-		ag_strv_free(&st.after);
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	}
+	struct state st = *(struct state *)sp; /* steals st.after */
 	struct ag_strv revs = {0};
-	for (; i < argc; i++)
+	for (int i = 0; i < argc; i++)
 		if (!ag_strv_has(&revs, argv[i]))
 			ag_strv_push(&revs, argv[i]);
 	if ((st.after.n || st.repoint) && revs.n != 1) {
-		ag_cmd_warn(
-		    "backfill: --after and --repoint apply to one revision; name exactly one");
+		ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+			     "--after and --repoint apply to one revision; name exactly one");
 		ag_strv_free(&revs);
 		ag_strv_free(&st.after);
 		return AG_EXIT_USAGE;
@@ -234,20 +245,18 @@ out:
 }
 
 const struct ag_cmd_entry ag_cmd_backfill = {
-    .name = "backfill",
-    .usage = "[REV...] [--after ID] [--repoint CHILD] [--dir DIR] [--write]",
-    .summary = "write no-op placeholder migrations for ids the database has and the files "
-               "lack (dry run unless --write)",
-    .options =
-        "      --after ID              the placeholder's parent (repeat, or ID,ID, for a merge;\n"
-        "                              'base' for none); without it, only where the graph\n"
-        "                              leaves one answer: after the head of the rest of the\n"
-        "                              graph, where the line of the child naming REV broke off\n"
-        "      --repoint CHILD         move CHILD's down_revision onto the placeholder\n"
-        "      --dir DIR               the version location to write into (default: the first)\n"
-        "      --target head|heads     heads: several heads are intended\n"
-        "      --write                 write the files (default: print them and the diffs)\n"
-        "Without REV: every id that a down_revision names, or the database holds, and no\n"
-        "file defines.\n",
-    .exec = exec,
+	.name = "backfill",
+	.summary = "write no-op placeholder migrations for ids the database has and the files "
+		   "lack (dry run unless --write)",
+	.options = cmd_backfill_options,
+	.operands = "[REV...]",
+	.max_operands = -1,
+	.flags = AG_CMD_NEEDS_REPO,
+	.exits = cmd_backfill_exits,
+	.notes = "Without REV: every id that a down_revision names, or the database holds, and no\n"
+		 "file defines.\n",
+	.state_size = sizeof(struct state),
+	.opt = cmd_backfill_opt,
+	.state_free = cmd_backfill_state_free,
+	.exec = cmd_backfill_exec,
 };

@@ -5,13 +5,27 @@
 #include "gate.h"
 #include "platform.h"
 
-enum { OPT_TARGET = 2000, OPT_REQUIRE_AT_HEAD, OPT_NOTIFY };
+enum { OPT_REQUIRE_AT_HEAD = 2000, OPT_NOTIFY };
 
-static const struct option opts[] = {
-	{"target", required_argument, NULL, OPT_TARGET},
-	{"require-at-head", no_argument, NULL, OPT_REQUIRE_AT_HEAD},
-	{"notify", required_argument, NULL, OPT_NOTIFY},
-	{NULL, 0, NULL, 0},
+static const struct ag_opt cmd_check_options[] = {
+	AG_CMD_OPT_TARGET("what the release upgrades to (default head; heads accepts several "
+			  "heads)"),
+	{OPT_REQUIRE_AT_HEAD, "require-at-head", 0, NULL,
+	 "exit 5 when migrations are pending (post-deploy check)"},
+	{OPT_NOTIFY, "notify", 0, "URL",
+	 "on a blocked verdict, POST the report to this webhook (Slack-compatible; default "
+	 "NOTIFY_URL); a failed notice warns and never changes the exit code"},
+	{0, NULL, 0, NULL, NULL},
+};
+
+static const struct ag_cmd_exit cmd_check_exits[] = {
+	{0, "safe: `alembic upgrade` will run (the database is at head, behind it, or fresh)"},
+	{1, "blocked: an error finding (with --strict, a warning too)"},
+	AG_CMD_EXIT_USAGE,
+	{3, "the database could not be read (connection, authentication, TLS, timeout)"},
+	AG_CMD_EXIT_IO,
+	{5, "with --require-at-head: migrations are pending, nothing else is wrong"},
+	AG_CMD_EXIT_END,
 };
 
 struct state {
@@ -19,12 +33,11 @@ struct state {
 	const char *notify; /* --notify URL; NULL: NOTIFY_URL */
 };
 
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
+static int cmd_check_opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 {
 	struct state *st = sp;
+	(void)ctx;
 	switch (o) {
-	case OPT_TARGET:
-		return ag_cmd_parse_target(ctx, arg);
 	case OPT_REQUIRE_AT_HEAD:
 		st->require_at_head = true;
 		return 0;
@@ -36,16 +49,11 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 	}
 }
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static int cmd_check_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
 {
-	struct state st = {0};
-	int i = ag_cmd_getopt(ctx, &ag_cmd_check, argc, argv, opts, "", opt, &st);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	if (i < argc) {
-		ag_cmd_warn("check takes no operands ('%s')", argv[i]);
-		return AG_EXIT_USAGE;
-	}
+	struct state st = *(struct state *)sp;
+	(void)argc;
+	(void)argv;
 	struct ag_err err = {0};
 	struct ag_gate gate;
 	struct ag_gate_opts go = {.need_db = true, .require_at_head = st.require_at_head};
@@ -74,13 +82,11 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 
 const struct ag_cmd_entry ag_cmd_check = {
 	.name = "check",
-	.usage = "[--target head|heads] [--require-at-head] [--notify URL]",
 	.summary = "the release gate: repository + database; exit 0 lets the deploy go on",
-	.options = "      --target head|heads     what the release upgrades to (default head; heads\n"
-		   "                              accepts several heads)\n"
-		   "      --require-at-head       exit 5 when migrations are pending (post-deploy check)\n"
-		   "      --notify URL            on a blocked verdict, POST the report to this webhook\n"
-		   "                              (Slack-compatible; default NOTIFY_URL); a failed\n"
-		   "                              notice warns and never changes the exit code\n",
-	.exec = exec,
+	.options = cmd_check_options,
+	.flags = AG_CMD_NEEDS_REPO | AG_CMD_NEEDS_DB,
+	.exits = cmd_check_exits,
+	.state_size = sizeof(struct state),
+	.opt = cmd_check_opt,
+	.exec = cmd_check_exec,
 };

@@ -16,6 +16,7 @@
 #include "lib/err.h"
 #include "lib/finding.h"
 #include "lib/graph.h"
+#include "lib/opts.h"
 #include "lib/report.h"
 #include "lib/script.h"
 #include "lib/settings.h"
@@ -56,34 +57,95 @@ struct ag_ctx {
 	struct ag_strv locations;
 	struct ag_scripts scripts;
 	struct ag_graph *graph;
-	FILE *out;                   /* stdout */
+	FILE *out;                   /* stdout, through ag_cmd_output_open */
+	/* the running command and the last error said, for --format json */
+	const struct ag_cmd_entry *cmd; /* NULL before the command is known */
+	char error_code[32];         /* "" until ag_cmd_error or ag_cmd_fail */
+	char error_msg[2048];
+	void *output;                /* the sink behind out (cmd/cmd.c) */
 };
 
-#define AG_CMD_NO_PERMUTE 0x1 /* stop at the first non-option (release -- CMD) */
-
-struct ag_cmd_entry {
-	const char *name;
-	const char *usage;   /* after "alembic-guard NAME " */
-	const char *summary; /* one line for the command list */
-	const char *options; /* the command's own options, one per line, for --help */
-	unsigned flags;
-	int (*exec)(struct ag_ctx *ctx, int argc, char **argv);
+/* What a command needs before its exec runs: the dispatcher does this
+ * setup once (git's RUN_SETUP), so no command repeats it. */
+enum {
+	AG_CMD_NO_PERMUTE = 0x1,  /* options stop at the first operand (release -- CMD) */
+	AG_CMD_NEEDS_CONFIG = 0x2, /* the config is read (it must exist) */
+	AG_CMD_NEEDS_REPO = 0x4,  /* the config, the migration files and the graph are read */
+	AG_CMD_GRAPH_ONLY = 0x8,  /* with NEEDS_REPO: the graph alone, no lint rules; several
+				   * heads are what the command lists, not a finding (heads) */
+	AG_CMD_NEEDS_DB = 0x10,   /* a database URL is required (check, release) */
 };
 
-/* A command's own option handler: returns 0, or -1 after printing an error. */
-typedef int (*ag_opt_fn)(struct ag_ctx *ctx, int opt, const char *arg, void *state);
+/* One exit code a command can end with, for its --help. */
+struct ag_cmd_exit {
+	int code;            /* -1 ends a list */
+	const char *meaning;
+};
+/* The rows every command shares. */
+#define AG_CMD_EXIT_USAGE \
+	{2, "usage or configuration error (a bad option, no config, no migrations directory)"}
+#define AG_CMD_EXIT_IO {4, "internal or I/O error (an unreadable file, out of memory)"}
+#define AG_CMD_EXIT_END {-1, NULL}
+#define AG_CMD_EXIT_OTHER 256 /* a row for "any other code" (release: CMD's own) */
+
+/* The option ids the dispatcher handles itself for any command whose table
+ * has the row (AG_CMD_OPT_TARGET). Command ids start at 2000. */
+enum { AG_CMD_OPT_TARGET_ID = 1900 };
+#define AG_CMD_OPT_TARGET(help) {AG_CMD_OPT_TARGET_ID, "target", 0, "head|heads", help}
 
 /*
- * Parses argv (argv[0] is the command name) with the global options and
- * the command's own (own/own_short; values of own options must be < 256 or
- * >= 2000). Handles -h/--help. Returns the index of the first operand, or
- * -1 after printing a usage error (exit 2), or -2 when help was printed
- * (exit 0).
+ * A command, as tmux's cmd_entry: its options, operand bounds and needs
+ * are data; cmd/main.c parses argv against them, prints the help from the
+ * same table and does the setup before calling exec. A command's options
+ * land in its own state struct: state_size bytes, copied from defaults
+ * (zeroed when NULL), filled by opt.
  */
-int ag_cmd_getopt(struct ag_ctx *ctx, const struct ag_cmd_entry *e, int argc, char **argv,
-		  const struct option *own, const char *own_short, ag_opt_fn fn, void *state);
-/* Prints the command's help to stdout. */
-void ag_cmd_help(const struct ag_cmd_entry *e);
+struct ag_cmd_entry {
+	const char *name;
+	const char *summary;           /* one line for the command list */
+	const struct ag_opt *options;  /* NULL, or ended by a row whose name is NULL */
+	const char *operands;          /* the operands in the usage line ("REV...", "-- CMD..."),
+					* NULL when it takes none */
+	int min_operands, max_operands; /* max_operands -1: no limit */
+	unsigned flags;                /* AG_CMD_* */
+	const struct ag_cmd_exit *exits; /* for --help; ended by AG_CMD_EXIT_END */
+	const char *notes;             /* NULL, or more help: environment, examples */
+	size_t state_size;
+	const void *defaults;          /* NULL, or state_size bytes of defaults */
+	/* Stores one option (an id from options) in state: 0, or -1 after
+	 * ag_cmd_error. NULL when every option is handled by the dispatcher. */
+	int (*opt)(struct ag_ctx *ctx, int id, const char *arg, void *state);
+	/* Releases what opt allocated in state, when exec does not run (a later
+	 * option failed). exec owns the state's contents once called. */
+	void (*state_free)(void *state);
+	/* Runs the command with its operands (argv[0] is the first operand,
+	 * not the command's name); returns the exit code. */
+	int (*exec)(struct ag_ctx *ctx, void *state, int argc, char **argv);
+};
+
+/*
+ * Runs the command e with argv (argv[0] is its name): parses the global
+ * and the command's options, checks the operand count, does the setup
+ * that e->flags ask for, then calls e->exec. --help prints the help and
+ * returns 0. Returns the exit code.
+ */
+int ag_cmd_run(struct ag_ctx *ctx, const struct ag_cmd_entry *e, int argc, char **argv);
+/* Appends the command's help (usage line, summary, options, global
+ * options, exit codes) to out. */
+void ag_cmd_help(const struct ag_cmd_entry *e, struct ag_buf *out);
+/* The global options, for the top-level help. */
+void ag_cmd_global_help(struct ag_buf *out);
+
+/*
+ * Parses the options in argv from argv[1] on: the global ones, and
+ * e's own (e may be NULL before the command is known: only the global
+ * options and extra). Returns the index of the first operand, -1 after an
+ * error (ag_cmd_error: exit 2), or -2 when --help was given. An option of
+ * extra (which must not collide with any other) is passed to its_fn.
+ */
+int ag_cmd_parse(struct ag_ctx *ctx, const struct ag_cmd_entry *e, int argc, char **argv,
+		 unsigned flags, const struct ag_opt *extra,
+		 int (*its_fn)(struct ag_ctx *ctx, int id, const char *arg, void *state), void *state);
 
 /* Reads the config (when needed), lists and parses the migration files and
  * builds the graph. Returns 0 or -1 with err set. */
@@ -92,9 +154,20 @@ int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err);
 int ag_ctx_load_config(struct ag_ctx *ctx, bool allow_none, struct ag_err *err);
 /* The database URL by precedence, or NULL; borrowed. */
 const char *ag_ctx_database_url(struct ag_ctx *ctx);
-/* Prints "alembic-guard: message" to stderr (file:line: prefixed when set)
- * and returns the exit code for err's kind. */
-int ag_cmd_fail(const struct ag_ctx *ctx, const char *cmd, const struct ag_err *err);
+/* Prints "alembic-guard: CMD: message" to stderr (file:line: prefixed when
+ * set), keeps it for the JSON error object and returns the exit code for
+ * err's kind. */
+int ag_cmd_fail(struct ag_ctx *ctx, const char *cmd, const struct ag_err *err);
+/*
+ * Prints "alembic-guard: CMD: message" to stderr (CMD: the running command,
+ * none before it is known) and keeps it, with code (a kebab-case slug such
+ * as "usage"), for the JSON error object that --format json writes when
+ * the command ends without a report. Returns exit.
+ */
+int ag_cmd_error(struct ag_ctx *ctx, int exit, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The JSON error code of an error kind ("usage", "config", "database"...). */
+const char *ag_cmd_error_code(enum ag_err_kind kind);
 /* Exit code of a set of findings: 1 when an error (or, with --strict, a
  * warning) is present, else 0. */
 int ag_cmd_findings_exit(const struct ag_ctx *ctx, const struct ag_findings *fs);
@@ -102,18 +175,31 @@ int ag_cmd_findings_exit(const struct ag_ctx *ctx, const struct ag_findings *fs)
 void ag_cmd_emit(struct ag_ctx *ctx, struct ag_report *r, enum ag_style style);
 /* printf to stderr with the "alembic-guard: " prefix. */
 void ag_cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Parses a non-negative integer option; -1 on error (printed). */
-int ag_cmd_parse_int(const char *opt, const char *arg, int min, int max, int *out);
+/* Parses a whole number option into [min, max]; -1 after ag_cmd_error. */
+int ag_cmd_parse_int(struct ag_ctx *ctx, const char *opt, const char *arg, int min, int max,
+		     int *out);
 /* The time new files are dated with: SOURCE_DATE_EPOCH when set (so that
  * generated files are reproducible), else the clock. */
 void ag_cmd_now(time_t *sec, long *usec);
 /* --target head|heads: sets ctx->heads_ok and marks it given, so that it
  * wins over the settings' target; -1 on error (printed). */
 int ag_cmd_parse_target(struct ag_ctx *ctx, const char *arg);
-/* For commands whose only option is --target (lint, diagnose, graph): the
- * getopt table and its handler for ag_cmd_getopt. */
-extern const struct option ag_cmd_target_options[];
-int ag_cmd_target_opt(struct ag_ctx *ctx, int o, const char *arg, void *state);
+
+/*
+ * The program's output: ctx->out writes to fd 1 through here, keeping the
+ * first write error's errno, and with --format json holds everything
+ * until ag_cmd_output_finish, so that exactly one object reaches stdout
+ * whatever happens (an error object when the command wrote none).
+ */
+void ag_cmd_output_open(struct ag_ctx *ctx);
+/* Writes what is held (or the JSON error object), closes ctx->out and
+ * returns the exit code: rc, or 4 when the output could not be written
+ * (said on stderr with the reason). */
+int ag_cmd_output_finish(struct ag_ctx *ctx, int rc);
+/* Installs the out-of-memory hook of lib/util for ctx (its command and
+ * format): it writes a message and, with --format json, a fixed object
+ * without allocating, and exits 4. */
+void ag_cmd_oom_install(struct ag_ctx *ctx);
 
 /* The commands (one file each). */
 extern const struct ag_cmd_entry ag_cmd_backfill;

@@ -4,15 +4,25 @@
 
 #include "gate.h"
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static const struct ag_opt cmd_diagnose_options[] = {
+	AG_CMD_OPT_TARGET("what the release upgrades to (default head)"),
+	{0, NULL, 0, NULL, NULL},
+};
+
+static const struct ag_cmd_exit cmd_diagnose_exits[] = {
+	{0, "nothing blocks `alembic upgrade`"},
+	{1, "blocked: an error finding (with --strict, a warning too)"},
+	AG_CMD_EXIT_USAGE,
+	{3, "the database could not be read (the diagnosis of the files is still printed)"},
+	AG_CMD_EXIT_IO,
+	AG_CMD_EXIT_END,
+};
+
+static int cmd_diagnose_exec(struct ag_ctx *ctx, void *state, int argc, char **argv)
 {
-	int i = ag_cmd_getopt(ctx, &ag_cmd_diagnose, argc, argv, ag_cmd_target_options, "", ag_cmd_target_opt, NULL);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	if (i < argc) {
-		ag_cmd_warn("diagnose takes no operands ('%s')", argv[i]);
-		return AG_EXIT_USAGE;
-	}
+	(void)state;
+	(void)argc;
+	(void)argv;
 	struct ag_err err = {0};
 	struct ag_gate gate;
 	struct ag_gate_opts go = {.need_db = false};
@@ -32,8 +42,9 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 
 const struct ag_cmd_entry ag_cmd_diagnose = {
 	.name = "diagnose",
-	.usage = "[--target head|heads]",
 	.summary = "explain everything check knows, with the exact fix (database optional)",
-	.options = "      --target head|heads     what the release upgrades to (default head)\n",
-	.exec = exec,
+	.options = cmd_diagnose_options,
+	.flags = AG_CMD_NEEDS_REPO,
+	.exits = cmd_diagnose_exits,
+	.exec = cmd_diagnose_exec,
 };

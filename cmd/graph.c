@@ -2,24 +2,33 @@
  * (--format json), with heads, bases, merge and branch points, the
  * database's current rows and the pending upgrade path marked. The
  * database is optional: without a URL the graph is drawn without it (said
- * on stderr); an unreachable one is drawn without it too, and exits 3. */
+ * on stderr); an unreachable one is drawn without it too, and exits 3. The
+ * drawing itself is lib/report's (ag_report_graph_dot, _json). */
 #include <jansson.h>
 
 #include "gate.h"
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static const struct ag_opt cmd_graph_options[] = {
+	AG_CMD_OPT_TARGET("what the pending path leads to (default head)"),
+	{0, NULL, 0, NULL, NULL},
+};
+static const struct ag_cmd_exit cmd_graph_exits[] = {
+	{0, "the graph was drawn"},
+	AG_CMD_EXIT_USAGE,
+	{3, "the database could not be read (the graph is drawn without its rows)"},
+	AG_CMD_EXIT_IO,
+	AG_CMD_EXIT_END,
+};
+
+static int cmd_graph_exec(struct ag_ctx *ctx, void *state, int argc, char **argv)
 {
-	int i = ag_cmd_getopt(ctx, &ag_cmd_graph, argc, argv, ag_cmd_target_options, "", ag_cmd_target_opt, NULL);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	if (i < argc) {
-		ag_cmd_warn("graph takes no operands ('%s')", argv[i]);
-		return AG_EXIT_USAGE;
-	}
-	if (ctx->format == AG_FORMAT_GITHUB) {
-		ag_cmd_warn("graph writes Graphviz DOT (the default) or JSON (--format json)");
-		return AG_EXIT_USAGE;
-	}
+	(void)state;
+	(void)argc;
+	(void)argv;
+	if (ctx->format == AG_FORMAT_GITHUB)
+		return ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+				    "writes Graphviz DOT (the default) or JSON (--format json), not "
+				    "github");
 	struct ag_err err = {0};
 	struct ag_gate gate;
 	struct ag_gate_opts go = {.need_db = false};
@@ -58,10 +67,11 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 
 const struct ag_cmd_entry ag_cmd_graph = {
 	.name = "graph",
-	.usage = "[--target head|heads]",
 	.summary = "the revision graph as Graphviz DOT (or --format json); database optional",
-	.options = "      --target head|heads     what the pending path leads to (default head)\n"
-		   "DOT goes to stdout: alembic-guard graph | dot -Tsvg -o graph.svg\n"
-		   "Without a database URL the graph is drawn without the database's rows.\n",
-	.exec = exec,
+	.options = cmd_graph_options,
+	.flags = AG_CMD_NEEDS_REPO,
+	.exits = cmd_graph_exits,
+	.notes = "DOT goes to stdout: alembic-guard graph | dot -Tsvg -o graph.svg\n"
+		 "Without a database URL the graph is drawn without the database's rows.\n",
+	.exec = cmd_graph_exec,
 };

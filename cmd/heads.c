@@ -6,14 +6,23 @@
 #include "cmd.h"
 #include "lib/quote.h"
 
-enum { OPT_VERBOSE = 'v' };
+enum { OPT_VERBOSE = 2000 };
 
-static const struct option opts[] = {
-	{"verbose", no_argument, NULL, OPT_VERBOSE},
-	{NULL, 0, NULL, 0},
+static const struct ag_opt cmd_heads_options[] = {
+	{OPT_VERBOSE, "verbose", 'v', NULL,
+	 "also bases, merge points, branch points and files; with --format json, every revision"},
+	{0, NULL, 0, NULL, NULL},
 };
 
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *state)
+static const struct ag_cmd_exit cmd_heads_exits[] = {
+	{0, "the heads were listed"},
+	{1, "Alembic itself would fail on these files (the reason is on stderr)"},
+	AG_CMD_EXIT_USAGE,
+	AG_CMD_EXIT_IO,
+	AG_CMD_EXIT_END,
+};
+
+static int cmd_heads_opt(struct ag_ctx *ctx, int o, const char *arg, void *state)
 {
 	(void)arg;
 	(void)state;
@@ -68,22 +77,11 @@ static void print_section(struct ag_ctx *ctx, const char *title, const struct ag
 	}
 }
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static int cmd_heads_exec(struct ag_ctx *ctx, void *state, int argc, char **argv)
 {
-	int i = ag_cmd_getopt(ctx, &ag_cmd_heads, argc, argv, opts, "v", opt, NULL);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	if (i < argc) {
-		ag_cmd_warn("heads takes no operands ('%s')", argv[i]);
-		return AG_EXIT_USAGE;
-	}
-	ctx->heads_ok = true; /* listing several heads is this command's job */
-	struct ag_err err = {0};
-	/* The heads are the graph's alone: no upgrade() body is read (lint
-	 * reports what those do), so heads stays at the cost of reading ids. */
-	ctx->graph_only = true;
-	if (ag_ctx_load_repo(ctx, &err) < 0)
-		return ag_cmd_fail(ctx, "heads", &err);
+	(void)state;
+	(void)argc;
+	(void)argv;
 	struct ag_graph *g = ctx->graph;
 	ag_findings_sort(&g->findings);
 	int rc = ag_cmd_findings_exit(ctx, &g->findings);
@@ -120,11 +118,15 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+/* GRAPH_ONLY: the heads are the graph's alone; no upgrade() body is read
+ * (lint reports what those do), so heads stays at the cost of reading ids,
+ * and listing several heads is this command's job. */
 const struct ag_cmd_entry ag_cmd_heads = {
 	.name = "heads",
-	.usage = "[--verbose]",
 	.summary = "print the heads as Alembic would (no database needed)",
-	.options = "  -v, --verbose               also bases, merge points, branch points and files;\n"
-		   "                              with --format json, every revision\n",
-	.exec = exec,
+	.options = cmd_heads_options,
+	.flags = AG_CMD_NEEDS_REPO | AG_CMD_GRAPH_ONLY,
+	.exits = cmd_heads_exits,
+	.opt = cmd_heads_opt,
+	.exec = cmd_heads_exec,
 };

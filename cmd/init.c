@@ -7,14 +7,24 @@
 #include "lib/init.h"
 #include "lib/procfile.h"
 
-enum { OPT_WRITE = 2000, OPT_ON_AHEAD, OPT_PROCFILE, OPT_TARGET };
+enum { OPT_WRITE = 2000, OPT_ON_AHEAD, OPT_PROCFILE };
 
-static const struct option opts[] = {
-    {"write", no_argument, NULL, OPT_WRITE},
-    {"on-ahead", required_argument, NULL, OPT_ON_AHEAD},
-    {"procfile", required_argument, NULL, OPT_PROCFILE},
-    {"target", required_argument, NULL, OPT_TARGET},
-    {NULL, 0, NULL, 0},
+static const struct ag_opt cmd_init_options[] = {
+	{OPT_WRITE, "write", 0, NULL, "write the files (default: print the diffs)"},
+	{OPT_ON_AHEAD, "on-ahead", 0, "fail|skip|auto",
+	 "the release line's rollback choice (default: auto when HEROKU_API_KEY is set, else "
+	 "skip; a choice the line already has is kept)"},
+	{OPT_PROCFILE, "procfile", 0, "FILE", "the Procfile (default ./Procfile)"},
+	AG_CMD_OPT_TARGET("the target to write (default: heads when every head has a branch "
+			  "label of its own, else head)"),
+	{0, NULL, 0, NULL, NULL},
+};
+
+static const struct ag_cmd_exit cmd_init_exits[] = {
+	{0, "planned (or, with --write, written)"},
+	AG_CMD_EXIT_USAGE,
+	AG_CMD_EXIT_IO,
+	AG_CMD_EXIT_END,
 };
 
 struct state {
@@ -23,16 +33,16 @@ struct state {
 	const char *procfile;
 };
 
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
+static int cmd_init_opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 {
 	struct state *st = sp;
 	switch (o) {
 	case OPT_WRITE: st->write = true; return 0;
 	case OPT_PROCFILE: st->procfile = arg; return 0;
-	case OPT_TARGET: return ag_cmd_parse_target(ctx, arg);
 	case OPT_ON_AHEAD:
 		if (strcmp(arg, "fail") && strcmp(arg, "skip") && strcmp(arg, "auto")) {
-			ag_cmd_warn("--on-ahead wants fail, skip or auto, not '%s'", arg);
+			ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+				     "--on-ahead wants fail, skip or auto, not '%s'", arg);
 			return -1;
 		}
 		st->on_ahead = arg;
@@ -81,19 +91,12 @@ static int fail(struct ag_ctx *ctx, const struct ag_err *err)
 	return rc;
 }
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static int cmd_init_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
 {
-	struct state st = {.procfile = "Procfile"};
-	int i = ag_cmd_getopt(ctx, &ag_cmd_init, argc, argv, opts, "", opt, &st);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	if (i < argc) {
-		ag_cmd_warn("init takes no operands ('%s')", argv[i]);
-		return AG_EXIT_USAGE;
-	}
+	struct state st = *(struct state *)sp;
+	(void)argc;
+	(void)argv;
 	struct ag_err err = {0};
-	if (ag_ctx_load_repo(ctx, &err) < 0)
-		return fail(ctx, &err);
 	const char *key = getenv("HEROKU_API_KEY");
 	const char *cfg = ctx->config.path;
 	size_t cl = cfg ? strlen(cfg) : 0;
@@ -138,19 +141,17 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+static const struct state cmd_init_defaults = {.procfile = "Procfile"};
+
 const struct ag_cmd_entry ag_cmd_init = {
-    .name = "init",
-    .usage = "[--write] [--on-ahead fail|skip|auto] [--procfile FILE] [--target head|heads]",
-    .summary = "write or merge the Procfile release line and a settings block (dry run "
-               "unless --write)",
-    .options =
-        "      --write                 write the files (default: print the diffs)\n"
-        "      --on-ahead fail|skip|auto\n"
-        "                              the release line's rollback choice (default: auto\n"
-        "                              when HEROKU_API_KEY is set, else skip; a choice the\n"
-        "                              line already has is kept)\n"
-        "      --procfile FILE         the Procfile (default ./Procfile)\n"
-        "      --target head|heads     the target to write (default: heads when every head\n"
-        "                              has a branch label of its own, else head)\n",
-    .exec = exec,
+	.name = "init",
+	.summary = "write or merge the Procfile release line and a settings block (dry run "
+		   "unless --write)",
+	.options = cmd_init_options,
+	.flags = AG_CMD_NEEDS_REPO,
+	.exits = cmd_init_exits,
+	.state_size = sizeof(struct state),
+	.defaults = &cmd_init_defaults,
+	.opt = cmd_init_opt,
+	.exec = cmd_init_exec,
 };

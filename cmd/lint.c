@@ -3,18 +3,24 @@
 
 #include "cmd.h"
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static const struct ag_opt cmd_lint_options[] = {
+	AG_CMD_OPT_TARGET("heads: several heads are intended (default head)"),
+	{0, NULL, 0, NULL, NULL},
+};
+
+static const struct ag_cmd_exit cmd_lint_exits[] = {
+	{0, "no error finding"},
+	{1, "an error finding (with --strict, a warning too)"},
+	AG_CMD_EXIT_USAGE,
+	AG_CMD_EXIT_IO,
+	AG_CMD_EXIT_END,
+};
+
+static int cmd_lint_exec(struct ag_ctx *ctx, void *state, int argc, char **argv)
 {
-	int i = ag_cmd_getopt(ctx, &ag_cmd_lint, argc, argv, ag_cmd_target_options, "", ag_cmd_target_opt, NULL);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	if (i < argc) {
-		ag_cmd_warn("lint takes no operands ('%s')", argv[i]);
-		return AG_EXIT_USAGE;
-	}
-	struct ag_err err = {0};
-	if (ag_ctx_load_repo(ctx, &err) < 0)
-		return ag_cmd_fail(ctx, "lint", &err);
+	(void)state;
+	(void)argc;
+	(void)argv;
 	struct ag_graph *g = ctx->graph;
 	ag_findings_sort(&g->findings);
 	int rc = ag_cmd_findings_exit(ctx, &g->findings);
@@ -25,8 +31,9 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 
 const struct ag_cmd_entry ag_cmd_lint = {
 	.name = "lint",
-	.usage = "[--target head|heads]",
 	.summary = "every repository finding; exit 1 on an error (no database needed)",
-	.options = "      --target head|heads     heads: several heads are intended (default head)\n",
-	.exec = exec,
+	.options = cmd_lint_options,
+	.flags = AG_CMD_NEEDS_REPO,
+	.exits = cmd_lint_exits,
+	.exec = cmd_lint_exec,
 };

@@ -1,5 +1,6 @@
 /* alembic-guard: the registry of commands and the dispatcher. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,104 +37,172 @@ static const struct ag_cmd_entry *find_command(const char *name)
 	return NULL;
 }
 
-static void usage(FILE *f)
+static void usage(struct ag_buf *b)
 {
-	fprintf(f, "usage: alembic-guard [global options] COMMAND [options]\n\n"
-		   "Checks an Alembic project's migration files and its database before\n"
-		   "`alembic upgrade` runs, and says exactly what to fix.\n\nCommands:\n");
-	for (size_t i = 0; i < AG_ARRAY_LEN(commands); i++)
-		fprintf(f, "  %-14s %s\n", commands[i]->name, commands[i]->summary);
-	fprintf(f, "\n`alembic-guard COMMAND --help` (or `alembic-guard help COMMAND`) shows a\n"
-		   "command's options. `alembic-guard --version` shows the version and libraries.\n");
+	ag_buf_adds(b, "usage: alembic-guard [global options] COMMAND [options] [operands]\n\n"
+		       "Checks an Alembic project's migration files and its database before\n"
+		       "`alembic upgrade` runs, and says exactly what to fix.\n\nCommands:\n");
+	for (size_t i = 0; i < AG_ARRAY_LEN(commands); i++) {
+		char left[32];
+		snprintf(left, sizeof left, "  %s", commands[i]->name);
+		ag_opts_row(left, commands[i]->summary, 17, b);
+	}
+	ag_buf_adds(b, "\nGlobal options (before or after the command):\n");
+	ag_cmd_global_help(b);
+	ag_buf_adds(b, "      --version               the version and the libraries\n");
+	ag_buf_adds(b, "\nExit codes: 0 safe, 1 blocked, 2 usage or configuration error, 3 database\n"
+		       "(or Platform API) unreachable, 4 internal or I/O error, 5 pending migrations\n"
+		       "(check --require-at-head); each command's --help lists its own.\n"
+		       "\n`alembic-guard COMMAND --help` (or `alembic-guard help COMMAND`) shows a\n"
+		       "command's options.\n");
 }
 
-static void print_version(void)
+static void print_version(FILE *out)
 {
-	printf("alembic-guard %s (commit %s)\n", AG_VERSION, AG_GIT_COMMIT);
-	printf("libpq %s, %s, jansson %s\n", ag_db_lib_version(), ag_heroku_lib_version(),
-	       JANSSON_VERSION);
+	fprintf(out, "alembic-guard %s (commit %s)\n", AG_VERSION, AG_GIT_COMMIT);
+	fprintf(out, "libpq %s, %s, jansson %s\n", ag_db_lib_version(), ag_heroku_lib_version(),
+		JANSSON_VERSION);
 }
 
-static const struct ag_cmd_entry top = {
-	.name = "",
-	.usage = "COMMAND [options]",
-	.summary = "",
-	.flags = AG_CMD_NO_PERMUTE,
+static void write_buf(FILE *f, struct ag_buf *b)
+{
+	if (b->len)
+		fwrite(b->p, 1, b->len, f);
+	ag_buf_free(b);
+}
+
+enum { OPT_VERSION = 4000 };
+
+static const struct ag_opt top_options[] = {
+	{OPT_VERSION, "version", 0, NULL, "the version and the libraries"},
+	{0, NULL, 0, NULL, NULL},
 };
-
-enum { OPT_VERSION = 3000 };
 
 static int top_opt(struct ag_ctx *ctx, int opt, const char *arg, void *state)
 {
 	(void)ctx;
 	(void)arg;
-	if (opt == OPT_VERSION) {
+	if (opt == OPT_VERSION)
 		*(bool *)state = true;
-		return 0;
-	}
-	return -1;
+	return 0;
 }
 
-/* A report that could not be written is a failure, not exit 0 (git's
- * run_builtin does the same). */
-static int finish(int rc)
+/* "no command 'chek'; did you mean 'check'?" */
+static int unknown_command(struct ag_ctx *ctx, const char *name)
 {
-	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
-		if (errno != EPIPE)
-			fprintf(stderr, "alembic-guard: cannot write the output: %s\n", strerror(errno));
-		return rc ? rc : AG_EXIT_INTERNAL;
-	}
-	return rc;
+	const char *names[AG_ARRAY_LEN(commands) + 1];
+	for (size_t i = 0; i < AG_ARRAY_LEN(commands); i++)
+		names[i] = commands[i]->name;
+	names[AG_ARRAY_LEN(commands)] = "help";
+	const char *sug = ag_opts_suggest(name, names, AG_ARRAY_LEN(names));
+	if (sug)
+		return ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+				    "no command '%s'; did you mean '%s'? (see 'alembic-guard --help')",
+				    name, sug);
+	return ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+			    "no command '%s' (see 'alembic-guard --help' for the commands)", name);
 }
 
-int main(int argc, char **argv)
+static int run(struct ag_ctx *ctx, int argc, char **argv)
 {
-	struct ag_ctx ctx;
-	memset(&ctx, 0, sizeof ctx);
-	ctx.out = stdout;
-	ctx.connect_timeout = 10;
-
-	static const struct option top_opts[] = {{"version", no_argument, NULL, OPT_VERSION},
-						  {NULL, 0, NULL, 0}};
 	bool want_version = false;
-	int first = ag_cmd_getopt(&ctx, &top, argc, argv, top_opts, "", top_opt, &want_version);
+	int first = ag_cmd_parse(ctx, NULL, argc, argv, AG_CMD_NO_PERMUTE, top_options, top_opt,
+				 &want_version);
+	struct ag_buf b = {0};
 	if (first == -2) {
-		usage(stdout);
-		return finish(0);
+		usage(&b);
+		write_buf(ctx->out, &b);
+		return AG_EXIT_OK;
 	}
 	if (first < 0)
 		return AG_EXIT_USAGE;
 	if (want_version) {
-		print_version();
-		return finish(0);
+		print_version(ctx->out);
+		return AG_EXIT_OK;
 	}
 	if (first >= argc) {
-		usage(stderr);
-		return AG_EXIT_USAGE;
+		usage(&b);
+		write_buf(stderr, &b);
+		return ag_cmd_error(ctx, AG_EXIT_USAGE, "usage", "no command given");
 	}
 	const char *name = argv[first];
 	if (strcmp(name, "help") == 0) {
 		if (first + 1 < argc) {
 			const struct ag_cmd_entry *e = find_command(argv[first + 1]);
-			if (!e) {
-				ag_cmd_warn("no command '%s'", argv[first + 1]);
-				return AG_EXIT_USAGE;
-			}
-			ag_cmd_help(e);
+			if (!e)
+				return unknown_command(ctx, argv[first + 1]);
+			ag_cmd_help(e, &b);
 		} else {
-			usage(stdout);
+			usage(&b);
 		}
-		return finish(0);
+		write_buf(ctx->out, &b);
+		return AG_EXIT_OK;
 	}
 	const struct ag_cmd_entry *e = find_command(name);
-	if (!e) {
-		ag_cmd_warn("no command '%s'", name);
-		usage(stderr);
-		return AG_EXIT_USAGE;
-	}
+	if (!e)
+		return unknown_command(ctx, name);
+	/* Colour only for a person at a terminal that shows it. */
 	const char *nc = getenv("NO_COLOR");
-	ctx.color = isatty(STDOUT_FILENO) && !(nc && *nc);
-	int rc = e->exec(&ctx, argc - first, argv + first);
+	const char *term = getenv("TERM");
+	ctx->color = isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);
+	return ag_cmd_run(ctx, e, argc - first, argv + first);
+}
+
+/* Errors found before --format is parsed (an unknown option, a missing
+ * value) must still come as JSON: the last --format that parses wins, as
+ * it will in the parser. Stops at "--" (release's command follows). */
+static enum ag_format prescan_format(int argc, char **argv)
+{
+	enum ag_format f = AG_FORMAT_TEXT;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		const char *v = NULL;
+		if (strncmp(a, "--format=", 9) == 0)
+			v = a + 9;
+		else if (strcmp(a, "--format") == 0 && i + 1 < argc)
+			v = argv[++i];
+		enum ag_format g;
+		if (v && ag_report_parse_format(v, &g) == 0)
+			f = g;
+	}
+	return f;
+}
+
+/* A closed fd 0, 1 or 2 would be taken by the next file or socket opened
+ * (the database connection as fd 1 would receive the report): open them
+ * on /dev/null first. */
+static void open_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
+static void *json_alloc(size_t n)
+{
+	return ag_malloc(n);
+}
+
+int main(int argc, char **argv)
+{
+	open_std_fds();
+	struct ag_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.connect_timeout = 10;
+	ctx.format = prescan_format(argc, argv);
+	/* jansson's allocations fail as ours do: a message and exit 4. */
+	json_set_alloc_funcs(json_alloc, free);
+	ag_cmd_oom_install(&ctx);
+	ag_cmd_output_open(&ctx);
+	int rc = run(&ctx, argc, argv);
 	ag_graph_free(ctx.graph);
 	ag_scripts_free(&ctx.scripts);
 	ag_config_free(&ctx.config);
@@ -141,5 +210,5 @@ int main(int argc, char **argv)
 	ag_strv_free(&ctx.locations);
 	ag_defines_free(&ctx.defines);
 	ag_settings_free(&ctx.settings);
-	return finish(rc);
+	return ag_cmd_output_finish(&ctx, rc);
 }

@@ -157,9 +157,9 @@ int ag_platform_opt(struct ag_ctx *ctx, struct ag_platform_opts *po, int o, cons
 		po->api_url = arg;
 		return 0;
 	case AG_PLATFORM_OPT_REQUEST_TIMEOUT:
-		return ag_platform_parse_seconds("--request-timeout", arg, 0.1, 3600,
+		return ag_platform_parse_seconds(ctx, "--request-timeout", arg, 0.1, 3600,
 						 &po->request_timeout_ms);
-	case 'v':
+	case AG_PLATFORM_OPT_VERBOSE:
 		ctx->verbose = true;
 		if (po->trace_level < 1)
 			po->trace_level = 1;
@@ -172,13 +172,15 @@ int ag_platform_opt(struct ag_ctx *ctx, struct ag_platform_opts *po, int o, cons
 	}
 }
 
-int ag_platform_parse_seconds(const char *opt, const char *arg, double min, double max, long *ms)
+int ag_platform_parse_seconds(struct ag_ctx *ctx, const char *opt, const char *arg, double min,
+			      double max, long *ms)
 {
 	char *end;
 	errno = 0;
 	double v = strtod(arg, &end);
 	if (errno || end == arg || *end || !isfinite(v) || v < min || v > max) {
-		ag_cmd_warn("%s wants seconds from %g to %g, not '%s'", opt, min, max, arg);
+		ag_cmd_error(ctx, AG_EXIT_USAGE, "usage", "%s wants seconds from %g to %g, not '%s'",
+			     opt, min, max, arg);
 		return -1;
 	}
 	*ms = (long)(v * 1000.0 + 0.5);

@@ -19,13 +19,24 @@ struct ag_platform_opts {
 	int trace_level;         /* 1: --verbose, 2: --debug (lines on stderr, no secrets) */
 };
 
-/* The options every Platform API command takes, for its getopt table:
+/* The options every Platform API command takes, rows for its option table:
  * --api-url, --request-timeout, -v/--verbose, --debug. */
-enum { AG_PLATFORM_OPT_API_URL = 3000, AG_PLATFORM_OPT_REQUEST_TIMEOUT, AG_PLATFORM_OPT_DEBUG };
-#define AG_PLATFORM_OPTIONS                                                                 \
-	{"api-url", required_argument, NULL, AG_PLATFORM_OPT_API_URL},                      \
-	    {"request-timeout", required_argument, NULL, AG_PLATFORM_OPT_REQUEST_TIMEOUT}, \
-	    {"verbose", no_argument, NULL, 'v'}, {"debug", no_argument, NULL, AG_PLATFORM_OPT_DEBUG}
+enum {
+	AG_PLATFORM_OPT_API_URL = 3000,
+	AG_PLATFORM_OPT_REQUEST_TIMEOUT,
+	AG_PLATFORM_OPT_VERBOSE,
+	AG_PLATFORM_OPT_DEBUG
+};
+#define AG_PLATFORM_OPTIONS                                                                   \
+	{AG_PLATFORM_OPT_API_URL, "api-url", 0, "URL",                                        \
+	 "else HEROKU_API_URL, else https://api.heroku.com"},                                 \
+	    {AG_PLATFORM_OPT_REQUEST_TIMEOUT, "request-timeout", 0, "S",                      \
+	     "seconds for one request (default 30)"},                                         \
+	    {AG_PLATFORM_OPT_VERBOSE, "verbose", 'v', NULL,                                   \
+	     "a line per request (wait-release: and per poll) on stderr"},                     \
+	    {AG_PLATFORM_OPT_DEBUG, "debug", 0, NULL, "every HTTP header on stderr (the token masked)"}
+/* The environment the Platform API commands read, for their help. */
+#define AG_PLATFORM_NOTES "Environment: HEROKU_API_KEY (a read-only token is enough), SSL_CERT_FILE.\n"
 /* Handles one of those options into po (and ctx->verbose); 0, or -1 after
  * printing an error, or when o is none of them. */
 int ag_platform_opt(struct ag_ctx *ctx, struct ag_platform_opts *po, int o, const char *arg);
@@ -67,6 +78,7 @@ int ag_platform_release_is_rollback(struct ag_ctx *ctx);
 
 /* Parses seconds with an optional fraction ("2", "0.5") in [min, max] into
  * milliseconds; -1 after printing an error. */
-int ag_platform_parse_seconds(const char *opt, const char *arg, double min, double max, long *ms);
+int ag_platform_parse_seconds(struct ag_ctx *ctx, const char *opt, const char *arg, double min,
+			      double max, long *ms);
 
 #endif

@@ -13,15 +13,32 @@
 #include <unistd.h>
 
 #include "gate.h"
+#include "lib/quote.h"
 #include "platform.h"
 
-enum { OPT_TARGET = 2000, OPT_LOCK_TIMEOUT, OPT_ON_AHEAD };
+enum { OPT_LOCK_TIMEOUT = 2000, OPT_ON_AHEAD };
 
-static const struct option opts[] = {
-	{"target", required_argument, NULL, OPT_TARGET},
-	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
-	{"on-ahead", required_argument, NULL, OPT_ON_AHEAD},
-	{NULL, 0, NULL, 0},
+static const struct ag_opt cmd_release_options[] = {
+	AG_CMD_OPT_TARGET("what CMD upgrades to (default head)"),
+	{OPT_LOCK_TIMEOUT, "lock-timeout", 0, "S",
+	 "wait at most S seconds for another release phase (default 600)"},
+	{OPT_ON_AHEAD, "on-ahead", 0, "fail|skip|auto",
+	 "the database holds ids this code lacks (a rollback): fail (default) exits 1; skip "
+	 "warns and exits 0 without running CMD; auto skips only when the Platform API says "
+	 "this release is a rollback"},
+	{0, NULL, 0, NULL, NULL},
+};
+
+static const struct ag_cmd_exit cmd_release_exits[] = {
+	{0, "CMD ran and exited 0 (or --on-ahead skipped it)"},
+	{1, "blocked: CMD did not run (an error finding; with --strict, a warning too)"},
+	AG_CMD_EXIT_USAGE,
+	{3, "the database could not be read, or another release phase held the lock for "
+	    "--lock-timeout seconds; CMD did not run"},
+	AG_CMD_EXIT_IO,
+	{AG_CMD_EXIT_OTHER, "CMD ran: its own exit code, passed through (128+N: CMD was killed "
+			    "by signal N)"},
+	AG_CMD_EXIT_END,
 };
 
 enum on_ahead { AHEAD_FAIL, AHEAD_SKIP, AHEAD_AUTO };
@@ -31,14 +48,12 @@ struct state {
 	enum on_ahead on_ahead;
 };
 
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
+static int cmd_release_opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 {
 	struct state *st = sp;
 	switch (o) {
-	case OPT_TARGET:
-		return ag_cmd_parse_target(ctx, arg);
 	case OPT_LOCK_TIMEOUT:
-		return ag_platform_parse_seconds("--lock-timeout", arg, 0, 86400, &st->lock_timeout_ms);
+		return ag_platform_parse_seconds(ctx, "--lock-timeout", arg, 0, 86400, &st->lock_timeout_ms);
 	case OPT_ON_AHEAD:
 		if (strcmp(arg, "fail") == 0)
 			st->on_ahead = AHEAD_FAIL;
@@ -47,7 +62,8 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 		else if (strcmp(arg, "auto") == 0)
 			st->on_ahead = AHEAD_AUTO;
 		else {
-			ag_cmd_warn("--on-ahead wants fail, skip or auto, not '%s'", arg);
+			ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+				     "--on-ahead wants fail, skip or auto, not '%s'", arg);
 			return -1;
 		}
 		return 0;
@@ -234,14 +250,7 @@ static void emit_json(struct ag_ctx *ctx, struct ag_report *r, int rc, char **ch
 		      const struct run *run)
 {
 	r->exit_code = rc;
-	struct ag_buf b = {0};
-	ag_report_render(r, AG_FORMAT_JSON, AG_STYLE_TERSE, &b);
-	json_t *root = b.p ? json_loads(b.p, 0, NULL) : NULL;
-	ag_buf_free(&b);
-	if (!root) {
-		ag_cmd_warn("release: cannot build the JSON report");
-		return;
-	}
+	json_t *root = ag_report_json(r);
 	json_t *argv = json_array();
 	for (char **a = child; *a; a++)
 		json_array_append_new(argv, ag_report_jstr(*a));
@@ -266,18 +275,10 @@ static void emit_json(struct ag_ctx *ctx, struct ag_report *r, int rc, char **ch
 	}
 }
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static int cmd_release_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
 {
-	struct state st = {.lock_timeout_ms = 600000, .on_ahead = AHEAD_FAIL};
-	int i = ag_cmd_getopt(ctx, &ag_cmd_release, argc, argv, opts, "", opt, &st);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	if (i >= argc) {
-		ag_cmd_warn("release needs the command to run after --, e.g. "
-			    "alembic-guard release -- alembic upgrade head");
-		return AG_EXIT_USAGE;
-	}
-	char **child = argv + i;
+	struct state st = *(struct state *)sp;
+	char **child = argv;
 	bool json = ctx->format == AG_FORMAT_JSON;
 	struct run run = {0};
 	struct ag_err err = {0};
@@ -299,11 +300,14 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	    (st.on_ahead == AHEAD_SKIP ||
 	     (st.on_ahead == AHEAD_AUTO && ag_platform_release_is_rollback(ctx) == 1))) {
 		char *ids = ag_strv_join(&gate.verdict.unknown, ", ");
+		(void)argc; /* child is NULL-terminated, as argv is */
+		char *cmdline = ag_quote_command((const char *const *)child);
 		fprintf(stderr,
-			"\n*** alembic-guard release: WARNING: the database is at %s, which this code "
+			"\n*** alembic-guard: release: WARNING: the database is at %s, which this code "
 			"does not define. ***\n*** This looks like a rollback to older code: NOT "
 			"running `%s`, exiting 0 (--on-ahead %s). ***\n\n",
-			ids, child[0], st.on_ahead == AHEAD_SKIP ? "skip" : "auto");
+			ids, cmdline, st.on_ahead == AHEAD_SKIP ? "skip" : "auto");
+		free(cmdline);
 		free(ids);
 		rc = AG_EXIT_OK;
 		goto done;
@@ -348,9 +352,13 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	ag_verdict_judge(&v, ctx->graph, exists, &rows, &vo);
 	if (v.exit_code != AG_EXIT_OK) {
 		ag_cmd_warn("release: the database changed while waiting for the lock; now blocked:");
+		struct ag_buf fb = {0};
 		for (size_t k = 0; k < v.findings.n; k++)
 			if (v.findings.v[k].severity == AG_SEV_ERROR)
-				fprintf(stderr, "  %s: %s\n", v.findings.v[k].code, v.findings.v[k].message);
+				ag_report_finding_text(&v.findings.v[k], false, &fb);
+		if (fb.len)
+			fwrite(fb.p, 1, fb.len, stderr);
+		ag_buf_free(&fb);
 		rc = v.exit_code;
 	} else {
 		rc = run_child(child, json, &run);
@@ -367,18 +375,21 @@ done:
 	return rc;
 }
 
+static const struct state cmd_release_defaults = {.lock_timeout_ms = 600000,
+						    .on_ahead = AHEAD_FAIL};
+
 const struct ag_cmd_entry ag_cmd_release = {
 	.name = "release",
-	.usage = "[--target head|heads] [--lock-timeout S] [--on-ahead fail|skip|auto] -- CMD...",
 	.summary = "the release phase in one step: check, then CMD under an advisory lock",
-	.options = "      --target head|heads     what CMD upgrades to (default head)\n"
-		   "      --lock-timeout S        wait at most S seconds for another release phase\n"
-		   "                              (default 600)\n"
-		   "      --on-ahead fail|skip|auto\n"
-		   "                              the database holds ids this code lacks (a rollback):\n"
-		   "                              fail (default) exits 1; skip warns and exits 0\n"
-		   "                              without running CMD; auto skips only when the\n"
-		   "                              Platform API says this release is a rollback\n",
-	.flags = AG_CMD_NO_PERMUTE,
-	.exec = exec,
+	.options = cmd_release_options,
+	.operands = "-- CMD...",
+	.min_operands = 1,
+	.max_operands = -1,
+	.flags = AG_CMD_NO_PERMUTE | AG_CMD_NEEDS_REPO | AG_CMD_NEEDS_DB,
+	.exits = cmd_release_exits,
+	.notes = "Example: alembic-guard release -- alembic upgrade head\n",
+	.state_size = sizeof(struct state),
+	.defaults = &cmd_release_defaults,
+	.opt = cmd_release_opt,
+	.exec = cmd_release_exec,
 };

@@ -10,21 +10,34 @@
 #include "platform.h"
 
 enum {
-	OPT_APP = 'a',
-	OPT_LIMIT = 2000,
+	OPT_APP = 2000,
+	OPT_LIMIT,
 	OPT_SINCE,
 	OPT_NO_OUTPUT,
 	OPT_OUTPUT_LIMIT,
 };
 
-static const struct option opts[] = {
-	{"app", required_argument, NULL, OPT_APP},
-	{"limit", required_argument, NULL, OPT_LIMIT},
-	{"since", required_argument, NULL, OPT_SINCE},
-	{"no-output", no_argument, NULL, OPT_NO_OUTPUT},
-	{"output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT},
+static const struct ag_opt cmd_releases_options[] = {
+	{OPT_APP, "app", 'a', "APP",
+	 "the Heroku app (else HEROKU_APP, HEROKU_APP_NAME, or heroku.app in the "
+	 "[alembic-guard] settings)"},
+	{OPT_LIMIT, "limit", 0, "N", "the newest N releases (default 100; 0: all)"},
+	{OPT_SINCE, "since", 0, "vN", "only releases from vN on"},
+	{OPT_NO_OUTPUT, "no-output", 0, NULL, "list releases without reading their output"},
+	{OPT_OUTPUT_LIMIT, "output-limit", 0, "KIB",
+	 "keep at most KIB KiB of each output (default 4096); the middle of a longer one is "
+	 "left out"},
 	AG_PLATFORM_OPTIONS,
-	{NULL, 0, NULL, 0},
+	{0, NULL, 0, NULL, NULL},
+};
+
+static const struct ag_cmd_exit cmd_releases_exits[] = {
+	{0, "the history was read (with --strict: and holds no warning)"},
+	{1, "with --strict: the history holds a warning"},
+	{2, "usage or configuration error (no app, no HEROKU_API_KEY, a bad option)"},
+	{3, "the Platform API failed (unreachable, refused the token, an HTTP error)"},
+	AG_CMD_EXIT_IO,
+	AG_CMD_EXIT_END,
 };
 
 struct state {
@@ -36,7 +49,7 @@ struct state {
 	struct ag_platform_opts po;
 };
 
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
+static int cmd_releases_opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 {
 	struct state *st = sp;
 	switch (o) {
@@ -44,10 +57,11 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 		st->app = arg;
 		return 0;
 	case OPT_LIMIT:
-		return ag_cmd_parse_int("--limit", arg, 0, 1000000, &st->limit);
+		return ag_cmd_parse_int(ctx, "--limit", arg, 0, 1000000, &st->limit);
 	case OPT_SINCE:
 		if (ag_heroku_parse_version(arg, &st->since) < 0) {
-			ag_cmd_warn("--since wants a release version such as v42, not '%s'", arg);
+			ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+				     "--since wants a release version such as v42, not '%s'", arg);
 			return -1;
 		}
 		return 0;
@@ -55,7 +69,8 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 		st->no_output = true;
 		return 0;
 	case OPT_OUTPUT_LIMIT:
-		return ag_cmd_parse_int("--output-limit", arg, 1, 1024 * 1024, &st->output_limit_kib);
+		return ag_cmd_parse_int(ctx, "--output-limit", arg, 1, 1024 * 1024,
+					&st->output_limit_kib);
 	default:
 		return ag_platform_opt(ctx, &st->po, o, arg);
 	}
@@ -73,28 +88,23 @@ static int fail(struct ag_ctx *ctx, const char *app, const struct ag_err *err)
 {
 	int rc = ag_cmd_fail(ctx, "releases", err);
 	struct ag_buf b = {0};
-	ag_audit_render_error("releases", app, rc, err->msg, ctx->format, &b);
+	ag_audit_render_error("releases", app, rc, ag_cmd_error_code(err->kind), ctx->error_msg,
+			      ctx->format, &b);
 	if (b.len)
 		fwrite(b.p, 1, b.len, ctx->out);
 	ag_buf_free(&b);
 	return rc;
 }
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static int cmd_releases_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
 {
-	struct state st = {.limit = 100};
-	int i = ag_cmd_getopt(ctx, &ag_cmd_releases, argc, argv, opts, "a:v", opt, &st);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	if (i < argc) {
-		ag_cmd_warn("releases takes no operands ('%s')", argv[i]);
-		return AG_EXIT_USAGE;
-	}
+	struct state st = *(struct state *)sp;
+	(void)argc;
+	(void)argv;
 	const char *app = ag_platform_app(ctx, st.app);
-	if (!app) {
-		ag_cmd_warn("releases: which app? pass --app APP (or set HEROKU_APP)");
-		return AG_EXIT_USAGE;
-	}
+	if (!app)
+		return ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+				    "which app? pass --app APP (or set HEROKU_APP)");
 	struct ag_err err = {0};
 	st.po.need_token = true;
 	struct ag_heroku *h = ag_platform_client(ctx, &st.po, &err);
@@ -137,23 +147,16 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+static const struct state cmd_releases_defaults = {.limit = 100};
+
 const struct ag_cmd_entry ag_cmd_releases = {
 	.name = "releases",
-	.usage = "--app APP [--limit N] [--since vN] [--no-output]",
 	.summary = "audit an app's releases and release-phase output (Heroku API)",
-	.options = "  -a, --app APP               the Heroku app (else HEROKU_APP, HEROKU_APP_NAME,\n"
-		   "                              or heroku.app in the [alembic-guard] settings)\n"
-		   "      --limit N               the newest N releases (default 100; 0: all)\n"
-		   "      --since vN              only releases from vN on\n"
-		   "      --no-output             list releases without reading their output\n"
-		   "      --output-limit KIB      keep at most KIB KiB of each output (default 4096);\n"
-		   "                              the middle of a longer one is left out\n"
-		   "      --api-url URL           else HEROKU_API_URL, else https://api.heroku.com\n"
-		   "      --request-timeout S     seconds for one request (default 30)\n"
-		   "  -v, --verbose               one line per request on stderr\n"
-		   "      --debug                 every HTTP header on stderr (the token masked)\n"
-		   "Environment: HEROKU_API_KEY (a read-only token is enough), SSL_CERT_FILE.\n"
-		   "Exit 0 when the history was read (1 with --strict when it holds warnings),\n"
-		   "2 without an app or a token, 3 when the Platform API failed.\n",
-	.exec = exec,
+	.options = cmd_releases_options,
+	.exits = cmd_releases_exits,
+	.notes = AG_PLATFORM_NOTES,
+	.state_size = sizeof(struct state),
+	.defaults = &cmd_releases_defaults,
+	.opt = cmd_releases_opt,
+	.exec = cmd_releases_exec,
 };

@@ -11,12 +11,29 @@
 #include "gate.h"
 #include "lib/repair.h"
 
-enum { OPT_ID = 2000, OPT_ONLY, OPT_WRITE, OPT_APPLY, OPT_TARGET };
+enum { OPT_ID = 2000, OPT_ONLY, OPT_WRITE, OPT_APPLY };
 
-static const struct option opts[] = {
-    {"id", required_argument, NULL, OPT_ID},         {"only", required_argument, NULL, OPT_ONLY},
-    {"write", no_argument, NULL, OPT_WRITE},         {"apply", no_argument, NULL, OPT_APPLY},
-    {"target", required_argument, NULL, OPT_TARGET}, {NULL, 0, NULL, 0},
+static const struct ag_opt cmd_rename_options[] = {
+	{OPT_ONLY, "only", 0, "FILE", "rename only this file"},
+	{OPT_ID, "id", 0, "OLD NEW",
+	 "change revision OLD to NEW: the file, its docstring, every down_revision/depends_on "
+	 "naming OLD, the file name, and the UPDATE of the version table; also finishes a "
+	 "rename that was left half done"},
+	{OPT_WRITE, "write", 0, NULL,
+	 "change the files (default: print them and the diffs); deletes a duplicate only when "
+	 "it is an identical copy"},
+	{OPT_APPLY, "apply", 0, NULL, "run the UPDATE in one transaction that checks the row"},
+	AG_CMD_OPT_TARGET("heads: several heads are intended"),
+	{0, NULL, 0, NULL, NULL},
+};
+
+static const struct ag_cmd_exit cmd_rename_exits[] = {
+	{0, "planned (or, with --write and --apply, done)"},
+	{1, "an error remains: in the files after the rename, or a version row to fix"},
+	AG_CMD_EXIT_USAGE,
+	{3, "the database could not be read or updated (--apply)"},
+	AG_CMD_EXIT_IO,
+	AG_CMD_EXIT_END,
 };
 
 struct state {
@@ -25,16 +42,15 @@ struct state {
 	bool write, apply;
 };
 
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
+static int cmd_rename_opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 {
 	struct state *st = sp;
+	(void)ctx;
 	switch (o) {
 	case OPT_ID: st->old_id = arg; return 0;
 	case OPT_ONLY: st->only = arg; return 0;
 	case OPT_WRITE: st->write = true; return 0;
 	case OPT_APPLY: st->apply = true; return 0;
-	case OPT_TARGET:
-		return ag_cmd_parse_target(ctx, arg);
 	default: return -1;
 	}
 }
@@ -95,29 +111,22 @@ static int apply_sql(struct ag_ctx *ctx, struct ag_gate *gate, const struct ag_r
 	return 0;
 }
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static int cmd_rename_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
 {
-	struct state st = {0};
-	int i = ag_cmd_getopt(ctx, &ag_cmd_rename, argc, argv, opts, "", opt, &st);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
+	struct state st = *(struct state *)sp;
 	const char *new_id = NULL;
 	if (st.old_id) {
-		if (argc - i != 1) {
-			ag_cmd_warn(
-			    "rename: --id wants the old and the new id: rename --id OLD NEW");
-			return AG_EXIT_USAGE;
-		}
-		new_id = argv[i];
-		if (st.only) {
-			ag_cmd_warn(
-			    "rename: --id and --only do not go together (--id renames the file "
-			    "that defines the id)");
-			return AG_EXIT_USAGE;
-		}
-	} else if (i < argc) {
-		ag_cmd_warn("rename takes no operands ('%s'); did you mean --id OLD NEW?", argv[i]);
-		return AG_EXIT_USAGE;
+		if (argc != 1)
+			return ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+					    "--id wants the old and the new id: rename --id OLD NEW");
+		new_id = argv[0];
+		if (st.only)
+			return ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+					    "--id and --only do not go together (--id renames the "
+					    "file that defines the id)");
+	} else if (argc > 0) {
+		return ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+				    "takes no operands ('%s'); did you mean --id OLD NEW?", argv[0]);
 	}
 
 	int rc = AG_EXIT_OK;
@@ -314,21 +323,16 @@ out:
 }
 
 const struct ag_cmd_entry ag_cmd_rename = {
-    .name = "rename",
-    .usage = "[--only FILE] [--id OLD NEW] [--write] [--apply]",
-    .summary = "rename files to file_template, change a revision id everywhere, and print (or "
-               "run) the UPDATE alembic_version",
-    .options =
-        "      --only FILE             rename only this file\n"
-        "      --id OLD NEW            change revision OLD to NEW: the file, its docstring,\n"
-        "                              every down_revision/depends_on naming OLD, the file\n"
-        "                              name, and the UPDATE of the version table; also\n"
-        "                              finishes a rename that was left half done\n"
-        "      --write                 change the files (default: print them and the diffs);\n"
-        "                              deletes a duplicate only when it is an identical copy\n"
-        "      --apply                 run the UPDATE in one transaction that checks the row\n"
-        "      --target head|heads     heads: several heads are intended\n"
-        "Without --id and with a database, rows that no file defines but that a file still\n"
-        "carries (in its docstring or name) are renames to finish.\n",
-    .exec = exec,
+	.name = "rename",
+	.summary = "rename files to file_template, change a revision id everywhere, and print (or "
+		   "run) the UPDATE alembic_version",
+	.options = cmd_rename_options,
+	.max_operands = 1, /* NEW, the second value of --id; checked by the command */
+	.flags = AG_CMD_NEEDS_REPO,
+	.exits = cmd_rename_exits,
+	.notes = "Without --id and with a database, rows that no file defines but that a file\n"
+		 "still carries (in its docstring or name) are renames to finish.\n",
+	.state_size = sizeof(struct state),
+	.opt = cmd_rename_opt,
+	.exec = cmd_rename_exec,
 };

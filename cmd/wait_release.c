@@ -11,19 +11,31 @@
 #include "lib/quote.h"
 
 enum {
-	OPT_APP = 'a',
-	OPT_VERSION_OPT = 2000,
+	OPT_APP = 2000,
+	OPT_VERSION_OPT,
 	OPT_TIMEOUT,
 	OPT_INTERVAL,
 };
 
-static const struct option opts[] = {
-	{"app", required_argument, NULL, OPT_APP},
-	{"version", required_argument, NULL, OPT_VERSION_OPT},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"interval", required_argument, NULL, OPT_INTERVAL},
+static const struct ag_opt cmd_wait_release_options[] = {
+	{OPT_APP, "app", 'a', "APP",
+	 "the Heroku app (else HEROKU_APP, HEROKU_APP_NAME, or heroku.app in the "
+	 "[alembic-guard] settings)"},
+	{OPT_VERSION_OPT, "version", 0, "vN", "wait for release vN (default: the newest)"},
+	{OPT_TIMEOUT, "timeout", 0, "S", "give up after S seconds, exit 1 (default 1200)"},
+	{OPT_INTERVAL, "interval", 0, "S",
+	 "first pause between polls, growing to 15 s (default 2)"},
 	AG_PLATFORM_OPTIONS,
-	{NULL, 0, NULL, 0},
+	{0, NULL, 0, NULL, NULL},
+};
+
+static const struct ag_cmd_exit cmd_wait_release_exits[] = {
+	{0, "the release succeeded"},
+	{1, "the release failed (its release output is printed) or the wait timed out"},
+	{2, "usage or configuration error (no app, no HEROKU_API_KEY, a bad option)"},
+	{3, "the Platform API failed (unreachable, refused the token, an HTTP error)"},
+	AG_CMD_EXIT_IO,
+	AG_CMD_EXIT_END,
 };
 
 struct state {
@@ -34,7 +46,7 @@ struct state {
 	struct ag_platform_opts po;
 };
 
-static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
+static int cmd_wait_release_opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 {
 	struct state *st = sp;
 	switch (o) {
@@ -43,14 +55,15 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 		return 0;
 	case OPT_VERSION_OPT:
 		if (ag_heroku_parse_version(arg, &st->version) < 0) {
-			ag_cmd_warn("--version wants a release version such as v42, not '%s'", arg);
+			ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+				     "--version wants a release version such as v42, not '%s'", arg);
 			return -1;
 		}
 		return 0;
 	case OPT_TIMEOUT:
-		return ag_platform_parse_seconds("--timeout", arg, 0.1, 86400, &st->timeout_ms);
+		return ag_platform_parse_seconds(ctx, "--timeout", arg, 0.1, 86400, &st->timeout_ms);
 	case OPT_INTERVAL:
-		return ag_platform_parse_seconds("--interval", arg, 0.1, 300, &st->interval_ms);
+		return ag_platform_parse_seconds(ctx, "--interval", arg, 0.1, 300, &st->interval_ms);
 	default:
 		return ag_platform_opt(ctx, &st->po, o, arg);
 	}
@@ -83,28 +96,23 @@ static int fail(struct ag_ctx *ctx, const char *app, const struct ag_err *err)
 {
 	int rc = ag_cmd_fail(ctx, "wait-release", err);
 	struct ag_buf b = {0};
-	ag_audit_render_error("wait-release", app, rc, err->msg, ctx->format, &b);
+	ag_audit_render_error("wait-release", app, rc, ag_cmd_error_code(err->kind), ctx->error_msg,
+			      ctx->format, &b);
 	if (b.len)
 		fwrite(b.p, 1, b.len, ctx->out);
 	ag_buf_free(&b);
 	return rc;
 }
 
-static int exec(struct ag_ctx *ctx, int argc, char **argv)
+static int cmd_wait_release_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
 {
-	struct state st = {.timeout_ms = 1200000, .interval_ms = 2000};
-	int i = ag_cmd_getopt(ctx, &ag_cmd_wait_release, argc, argv, opts, "a:v", opt, &st);
-	if (i < 0)
-		return i == -2 ? AG_EXIT_OK : AG_EXIT_USAGE;
-	if (i < argc) {
-		ag_cmd_warn("wait-release takes no operands ('%s')", argv[i]);
-		return AG_EXIT_USAGE;
-	}
+	struct state st = *(struct state *)sp;
+	(void)argc;
+	(void)argv;
 	const char *app = ag_platform_app(ctx, st.app);
-	if (!app) {
-		ag_cmd_warn("wait-release: which app? pass --app APP (or set HEROKU_APP)");
-		return AG_EXIT_USAGE;
-	}
+	if (!app)
+		return ag_cmd_error(ctx, AG_EXIT_USAGE, "usage",
+				    "which app? pass --app APP (or set HEROKU_APP)");
 	struct ag_err err = {0};
 	st.po.need_token = true;
 	struct ag_heroku *h = ag_platform_client(ctx, &st.po, &err);
@@ -162,22 +170,17 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+static const struct state cmd_wait_release_defaults = {.timeout_ms = 1200000,
+							 .interval_ms = 2000};
+
 const struct ag_cmd_entry ag_cmd_wait_release = {
 	.name = "wait-release",
-	.usage = "--app APP [--version vN] [--timeout S]",
 	.summary = "wait for the newest release: exit 0 succeeded, 1 failed (Heroku API)",
-	.options = "  -a, --app APP               the Heroku app (else HEROKU_APP, HEROKU_APP_NAME,\n"
-		   "                              or heroku.app in the [alembic-guard] settings)\n"
-		   "      --version vN            wait for release vN (default: the newest)\n"
-		   "      --timeout S             give up after S seconds, exit 1 (default 1200)\n"
-		   "      --interval S            first pause between polls, growing to 15 s (default 2)\n"
-		   "      --api-url URL           else HEROKU_API_URL, else https://api.heroku.com\n"
-		   "      --request-timeout S     seconds for one request (default 30)\n"
-		   "  -v, --verbose               a line per poll and per request on stderr\n"
-		   "      --debug                 every HTTP header on stderr (the token masked)\n"
-		   "Environment: HEROKU_API_KEY (a read-only token is enough), SSL_CERT_FILE.\n"
-		   "Exit 0 when the release succeeded; 1 when it failed (its release output is\n"
-		   "printed) or the wait timed out; 2 without an app or a token; 3 when the\n"
-		   "Platform API failed.\n",
-	.exec = exec,
+	.options = cmd_wait_release_options,
+	.exits = cmd_wait_release_exits,
+	.notes = AG_PLATFORM_NOTES,
+	.state_size = sizeof(struct state),
+	.defaults = &cmd_wait_release_defaults,
+	.opt = cmd_wait_release_opt,
+	.exec = cmd_wait_release_exec,
 };

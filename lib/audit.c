@@ -664,8 +664,8 @@ static void render_wait_text(const struct ag_audit_wait *w, const char *app, con
 	}
 }
 
-void ag_audit_render_error(const char *command, const char *app, int exit_code, const char *message,
-			   enum ag_format fmt, struct ag_buf *out)
+void ag_audit_render_error(const char *command, const char *app, int exit_code, const char *code,
+			   const char *message, enum ag_format fmt, struct ag_buf *out)
 {
 	if (fmt != AG_FORMAT_JSON)
 		return;
@@ -675,6 +675,9 @@ void ag_audit_render_error(const char *command, const char *app, int exit_code, 
 	json_object_set_new(root, "verdict", json_string(ag_report_verdict(exit_code)));
 	json_object_set_new(root, "exit_code", json_integer(exit_code));
 	json_object_set_new(root, "app", ag_report_jstr(app));
-	json_object_set_new(root, "error", ag_report_jstr(message));
+	json_t *e = json_object();
+	json_object_set_new(e, "code", ag_report_jstr(code));
+	json_object_set_new(e, "message", ag_report_jstr(message));
+	json_object_set_new(root, "error", e);
 	dump(root, out);
 }

@@ -115,9 +115,10 @@ struct ag_audit_wait {
 void ag_audit_render_wait(const struct ag_audit_wait *w, enum ag_format fmt, struct ag_buf *out);
 /* With --format json, what a pipeline reads when the command failed:
  * {"format_version": 1, "command", "verdict": "error", "exit_code",
- * "app", "error": message}. Other formats add nothing (the message goes to
+ * "app", "error": {"code": code, "message": message}}, the error object
+ * every command writes. Other formats add nothing (the message goes to
  * stderr). */
-void ag_audit_render_error(const char *command, const char *app, int exit_code, const char *message,
-			   enum ag_format fmt, struct ag_buf *out);
+void ag_audit_render_error(const char *command, const char *app, int exit_code, const char *code,
+			   const char *message, enum ag_format fmt, struct ag_buf *out);
 
 #endif

@@ -48,9 +48,34 @@ static char *scrub(const char *msg, const char *secret)
 	return masked;
 }
 
+/* libpq's message without repeated lines: with sslmode=prefer it tries
+ * TLS, then plain, and says the same failure once for each. New (free()). */
+static char *unique_lines(const char *msg)
+{
+	struct ag_buf b = {0};
+	ag_buf_adds(&b, "");
+	for (const char *p = msg; *p;) {
+		size_t n = strcspn(p, "\n");
+		bool seen = false;
+		for (const char *q = b.p; !seen && q < b.p + b.len;) {
+			size_t k = strcspn(q, "\n");
+			seen = k == n && memcmp(q, p, n) == 0;
+			q += k + (q[k] == '\n');
+		}
+		if (!seen && n) {
+			ag_buf_add(&b, p, n);
+			ag_buf_addc(&b, '\n');
+		}
+		p += n + (p[n] == '\n');
+	}
+	return ag_buf_take(&b);
+}
+
 static int db_fail(struct ag_db *db, struct ag_err *err, const char *what, const char *pqmsg)
 {
-	char *m = scrub(pqmsg ? pqmsg : "unknown error", db ? db->password : NULL);
+	char *once = unique_lines(pqmsg ? pqmsg : "unknown error");
+	char *m = scrub(once, db ? db->password : NULL);
+	free(once);
 	ag_err_set(err, AG_ERR_DB, "%s: %s", what, m);
 	free(m);
 	return -1;

@@ -8,9 +8,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The one piece of mutable state in lib/: set once by the program before
+ * anything is allocated, read only when an allocation fails. */
+static ag_oom_hook oom_hook;
+
+void ag_set_oom_hook(ag_oom_hook hook)
+{
+	oom_hook = hook;
+}
+
 static void oom(size_t n)
 {
-	fprintf(stderr, "alembic-guard: out of memory (%zu bytes)\n", n);
+	if (oom_hook)
+		oom_hook(n);
 	abort();
 }
 

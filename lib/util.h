@@ -1,8 +1,10 @@
 /*
  * util: allocation that never returns NULL, growable string vectors and
  * byte buffers. Every allocation in alembic-guard goes through here so that
- * out-of-memory is handled in one place: the wrappers print one line to
- * stderr and abort, because no caller could do anything more useful.
+ * out-of-memory is handled in one place: the wrappers never return NULL.
+ * On a failed allocation they call the hook that the program installed
+ * (cmd/ reports the failure and exits 4, with its JSON object when asked
+ * for one); a library must not exit, so without a hook they abort.
  *
  * Ownership: ag_strv and ag_buf own their contents; *_free releases them and
  * accepts a zeroed or already-freed struct.
@@ -15,6 +17,11 @@
 #include <stddef.h>
 
 #define AG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Called with the size that could not be allocated; must not return (if it
+ * does, the process aborts). NULL removes the hook. */
+typedef void (*ag_oom_hook)(size_t n);
+void ag_set_oom_hook(ag_oom_hook hook);
 
 void *ag_malloc(size_t n) __attribute__((malloc, alloc_size(1)));
 void *ag_calloc(size_t nmemb, size_t size) __attribute__((malloc));

@@ -13,6 +13,7 @@ Suite *graph_suite(void);
 Suite *heroku_suite(void);
 Suite *init_suite(void);
 Suite *lint_suite(void);
+Suite *opts_suite(void);
 Suite *outscan_suite(void);
 Suite *procfile_suite(void);
 Suite *pyscan_suite(void);
@@ -33,6 +34,7 @@ static Suite *(*const ag_test_suites[])(void) = {
 	heroku_suite,
 	init_suite,
 	lint_suite,
+	opts_suite,
 	outscan_suite,
 	procfile_suite,
 	pyscan_suite,

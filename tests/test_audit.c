@@ -269,14 +269,18 @@ START_TEST(test_render_wait)
 	ag_audit_render_wait(&nothing, AG_FORMAT_TEXT, &b);
 	ck_assert_str_eq(b.p, "No release of guestbook was read\n");
 	b.len = 0;
-	ag_audit_render_error("wait-release", "guestbook", 3, "Heroku API: HTTP 500", AG_FORMAT_TEXT, &b);
+	ag_audit_render_error("wait-release", "guestbook", 3, "platform-api", "Heroku API: HTTP 500",
+			      AG_FORMAT_TEXT, &b);
 	ck_assert_uint_eq(b.len, 0);
-	ag_audit_render_error("wait-release", "guestbook", 3, "Heroku API: HTTP 500", AG_FORMAT_JSON, &b);
+	ag_audit_render_error("wait-release", "guestbook", 3, "platform-api", "Heroku API: HTTP 500",
+			      AG_FORMAT_JSON, &b);
 	j = json_loads(b.p, 0, &je);
 	ck_assert_msg(j != NULL, "%s", je.text);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "verdict")), "error");
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "exit_code")), 3);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "error")), "Heroku API: HTTP 500");
+	json_t *e = json_object_get(j, "error");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "platform-api");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "message")), "Heroku API: HTTP 500");
 	json_decref(j);
 	ag_buf_free(&b);
 	ag_outscan_free(&sc);

@@ -1,5 +1,7 @@
 /* Tests for lib/util.c: string vectors, byte buffers, ag_read_file. */
 #include <check.h>
+#include <setjmp.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +264,35 @@ START_TEST(test_mask_word)
 }
 END_TEST
 
+static jmp_buf oom_jump;
+static size_t oom_size;
+
+static void oom_hook(size_t n)
+{
+	oom_size = n;
+	longjmp(oom_jump, 1);
+}
+
+/* A failed allocation calls the program's hook (cmd/ exits 4 there)
+ * instead of printing from lib/ or returning NULL. */
+START_TEST(test_oom_hook)
+{
+	/* A request past what size_t can count fails before malloc is asked
+	 * (so the sanitizer build, whose malloc would abort, tests it too). */
+	ag_set_oom_hook(oom_hook);
+	oom_size = 0;
+	if (setjmp(oom_jump) == 0) {
+		void *p = NULL;
+		size_t cap = 0;
+		ag_grow(&p, &cap, SIZE_MAX / 4, 16);
+		free(p);
+		ck_abort_msg("ag_grow returned from an impossible request");
+	}
+	ck_assert_uint_gt(oom_size, 0);
+	ag_set_oom_hook(NULL);
+}
+END_TEST
+
 Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -278,6 +309,9 @@ Suite *util_suite(void)
 	tc = tcase_create("files");
 	tcase_add_test(tc, test_read_file);
 	tcase_add_test(tc, test_read_file_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("oom");
+	tcase_add_test(tc, test_oom_hook);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -405,12 +405,14 @@ class ReleasesHttp(HerokuCase):
         doc = json.loads(r.out)
         self.assertEqual((doc["command"], doc["verdict"], doc["exit_code"], doc["app"]),
                          ("releases", "error", 3, APP))
-        self.assertIn("HTTP 401 unauthorized", doc["error"])
+        self.assertEqual(doc["error"]["code"], "platform-api")
+        self.assertIn("HTTP 401 unauthorized", doc["error"]["message"])
         r = self.run_ag("wait-release", "--app", APP, "--format", "json", token=None)
         self.assertEqual(r.rc, 2, r)
         doc = json.loads(r.out)
         self.assertEqual((doc["command"], doc["verdict"], doc["exit_code"]), ("wait-release", "error", 2))
-        self.assertIn("HEROKU_API_KEY", doc["error"])
+        self.assertEqual(doc["error"]["code"], "usage")
+        self.assertIn("HEROKU_API_KEY", doc["error"]["message"])
 
     def test_malformed_json(self):
         self.fake.add_release(APP, 1)
