@@ -49,7 +49,7 @@ static void usage(FILE *f)
 
 static void print_version(void)
 {
-	printf("alembic-guard %s (commit %s)\n", AG_VERSION, AG_GIT_COMMIT);
+	printf("alembic-guard %s (commit %s)\n", AG_BUILD_VERSION, AG_GIT_COMMIT);
 	printf("libpq %s, %s, jansson %s\n", ag_db_lib_version(), ag_heroku_lib_version(),
 	       JANSSON_VERSION);
 }
