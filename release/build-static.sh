@@ -497,12 +497,14 @@ load_pkg_flags() {
 
 # compile SOURCES...: build/static/obj/SOURCE.o for each, through make -j.
 compile() {
-	local commit cflags
+	local commit version cflags
 	mkdir -p "$O"
 	commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	version=$("$root/release/version.sh")
 	# cmd/main.c includes ag_version.h (from -I$O); rewritten only when the
-	# commit changes, so a new commit recompiles main.c alone.
-	write_if_changed "$O/ag_version.h" "#define AG_GIT_COMMIT \"$commit\""
+	# commit or the version changes, so a new commit recompiles main.c alone.
+	write_if_changed "$O/ag_version.h" "#define AG_GIT_COMMIT \"$commit\"
+#define AG_BUILD_VERSION \"$version\""
 	cflags="-O2 -std=c11 -D_GNU_SOURCE -DAG_STATIC=1 -I. -Ilib -Icmd -I$O -idirafter $P/kinc ${pkg_cflags[*]}"
 	write_if_changed "$O/cflags" "$cflags"
 	# Run from `make static` or not, this make is its own: no jobserver to inherit.
