@@ -16,6 +16,8 @@ PKGS     = libpq libcurl jansson inih
 AG_WARN  = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wwrite-strings -Wformat=2 -Wcast-qual -Wundef -Wconversion -Wno-sign-conversion
 AG_GIT   = $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The release version (tag, or 0.1.0-g<hash> without one; see release/version.sh).
+AG_VER  := $(shell release/version.sh)
 AG_CFLAGS = -std=c11 -D_GNU_SOURCE -I. -Ilib -I$(BUILD) $(AG_WARN) -MMD -MP \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 AG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
@@ -27,7 +29,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ  = $(CMD_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test test-run sanitize fuzz fuzz-run bench demo static install clean deps check-unit corpora
+.PHONY: all test test-run sanitize fuzz fuzz-run bench demo static dist install clean deps check-unit corpora
 
 all: $(BUILD)/alembic-guard
 
@@ -35,11 +37,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(AG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# The commit goes into one generated header, rewritten only when it changes,
-# so a new commit rebuilds main.o and nothing else.
+# The commit and the version go into one generated header, rewritten only when
+# they change, so a new commit rebuilds main.o and nothing else.
 $(BUILD)/ag_version.h: FORCE
 	@mkdir -p $(@D)
-	@echo '#define AG_GIT_COMMIT "$(AG_GIT)"' > $@.tmp
+	@printf '#define AG_GIT_COMMIT "%s"\n#define AG_BUILD_VERSION "%s"\n' '$(AG_GIT)' '$(AG_VER)' > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@
 	@rm -f $@.tmp
 
@@ -118,8 +120,20 @@ demo: deps
 	$(MAKE) all
 	examples/demo.sh $(BUILD)/alembic-guard
 
+# The static build reads Debian's source packages. Where apt has no deb-src
+# entry, release/build-static.sh adds one for bookworm: said here, before it
+# runs (a note inside the script would change its dependency cache key).
+AG_SRC_LIST = /etc/apt/sources.list.d/alembic-guard-src.sources
 static:
+	@[ -e $(AG_SRC_LIST) ] || echo "make static: builds from Debian's source packages; where apt has no deb-src entry, it adds $(AG_SRC_LIST) (deb-src bookworm bookworm-updates main) and runs apt-get update; rm that file to undo"
 	release/build-static.sh
+
+# The release files of this commit in $(DIST) (release/dist.sh): the static
+# binary's tarball, the Heroku buildpack with the binary inside, SHA256SUMS.
+# Byte-identical on every run from one commit (SOURCE_DATE_EPOCH = its time).
+DIST ?= dist
+dist:
+	release/dist.sh $(DIST)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

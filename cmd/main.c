@@ -59,7 +59,7 @@ static void usage(struct ag_buf *b)
 
 static void print_version(FILE *out)
 {
-	fprintf(out, "alembic-guard %s (commit %s)\n", AG_VERSION, AG_GIT_COMMIT);
+	fprintf(out, "alembic-guard %s (commit %s)\n", AG_BUILD_VERSION, AG_GIT_COMMIT);
 	fprintf(out, "libpq %s, %s, jansson %s\n", ag_db_lib_version(), ag_heroku_lib_version(),
 		JANSSON_VERSION);
 }

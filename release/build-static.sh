@@ -134,11 +134,7 @@ ensure_deb_src() {
 		have_pinned_src && return 0
 	fi
 	if [[ ! -f $src_file ]]; then
-		# This changes the machine's apt configuration: say so before doing it,
-		# and how to undo it (the README's first mention of `make static` too).
-		log "NOTE: the static build needs Debian's source packages, so it adds"
-		log "  $src_file (deb-src bookworm bookworm-updates main)"
-		log "  to this machine's apt sources and runs apt-get update; \`rm $src_file\` undoes it"
+		log "adding $src_file (deb-src bookworm bookworm-updates main)"
 		cat >"$src_file" <<'EOF'
 # Added by alembic-guard's release/build-static.sh: Debian source packages.
 Types: deb-src
@@ -497,12 +493,14 @@ load_pkg_flags() {
 
 # compile SOURCES...: build/static/obj/SOURCE.o for each, through make -j.
 compile() {
-	local commit cflags
+	local commit version cflags
 	mkdir -p "$O"
 	commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	version=$("$root/release/version.sh")
 	# cmd/main.c includes ag_version.h (from -I$O); rewritten only when the
-	# commit changes, so a new commit recompiles main.c alone.
-	write_if_changed "$O/ag_version.h" "#define AG_GIT_COMMIT \"$commit\""
+	# commit or the version changes, so a new commit recompiles main.c alone.
+	write_if_changed "$O/ag_version.h" "#define AG_GIT_COMMIT \"$commit\"
+#define AG_BUILD_VERSION \"$version\""
 	cflags="-O2 -std=c11 -D_GNU_SOURCE -DAG_STATIC=1 -I. -Ilib -Icmd -I$O -idirafter $P/kinc ${pkg_cflags[*]}"
 	write_if_changed "$O/cflags" "$cflags"
 	# Run from `make static` or not, this make is its own: no jobserver to inherit.

@@ -10,6 +10,7 @@ pkgs=(
 	check                                     # the unit test framework
 	postgresql openssl                        # the harness's throwaway server (initdb, pg_ctl, TLS)
 	python3 python3-alembic python3-psycopg2  # the oracle: Debian's Alembic on /usr/bin/python3
+	python3-yaml                              # parses action.yml and .pre-commit-hooks.yaml (test_dist)
 	graphviz file                             # dot accepts `graph`; file checks the static binary
 	groff-base                                # test_docs checks the man page with groff -man -ww
 )

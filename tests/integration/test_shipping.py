@@ -74,8 +74,9 @@ class AppCase(unittest.TestCase):
 class TestProcfile(AppCase):
     def test_release_line(self):
         line = procfile_line("release")
-        self.assertEqual(line, "bin/alembic-guard release -- alembic upgrade head")
-        self.assertIn("$PORT", procfile_line("web"))
+        self.assertEqual(line, "bin/alembic-guard release --on-ahead skip -- alembic upgrade head")
+        # gunicorn binds 0.0.0.0:$PORT by itself when PORT is set.
+        self.assertEqual(procfile_line("web"), "gunicorn app:app")
 
     def test_release_line_blocks_the_incident(self):
         self.stamp_incident()
@@ -92,6 +93,28 @@ class TestProcfile(AppCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(harness.rows(self.url), ["9d7e6f5a4b3c"])
         self.assertIn("Running upgrade guest_lockout_001 -> 9d7e6f5a4b3c", r.stderr)
+
+    def test_rollback_choice(self):
+        """`heroku rollback` across a migration: the release phase runs the older
+        code against a database that is ahead of it. The template's skip lets it
+        through without migrating; auto without a Platform API token cannot tell
+        a rollback, so it blocks and says why."""
+        r = self.sh("bin/alembic-guard backfill guest_lockout_001 --write")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = self.sh(procfile_line("release"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # The older release's code: without the lockout migration.
+        os.remove(os.path.join(self.app, "migrations", "versions",
+                               "9d7e6f5a4b3c_guest_vote_lockout.py"))
+        r = self.sh(procfile_line("release"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("NOT running `alembic`", r.stderr)
+        self.assertEqual(harness.rows(self.url), ["9d7e6f5a4b3c"])
+        auto = procfile_line("release").replace("--on-ahead skip", "--on-ahead auto")
+        r = self.sh(auto)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("no HEROKU_API_KEY", r.stderr)
+        self.assertIn("9d7e6f5a4b3c", r.stdout)
 
 
 class TestWrapperScript(AppCase):
