@@ -244,6 +244,28 @@ static int run_child(char **argv, bool stdout_to_stderr, struct run *run)
 	return AG_EXIT_INTERNAL;
 }
 
+/* "SIGTERM" for 15: by hand, since sigabbrev_np is glibc's alone and the
+ * release binary links musl. The signals a release command dies of; any
+ * other is "SIG" and its number. */
+static void signal_name(int sig, char *out, size_t n)
+{
+	static const struct {
+		int sig;
+		const char *name;
+	} names[] = {
+		{SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"}, {SIGILL, "SIGILL"},
+		{SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},   {SIGKILL, "SIGKILL"},
+		{SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"}, {SIGPIPE, "SIGPIPE"},
+		{SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"}, {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
+	};
+	for (size_t i = 0; i < AG_ARRAY_LEN(names); i++)
+		if (names[i].sig == sig) {
+			snprintf(out, n, "%s", names[i].name);
+			return;
+		}
+	snprintf(out, n, "SIG%d", sig);
+}
+
 /* --format json: the gate's report with exit_code rc, and what became of
  * CMD as "command" (design.md), written once CMD has ended. */
 static void emit_json(struct ag_ctx *ctx, struct ag_report *r, int rc, char **child,
@@ -258,9 +280,8 @@ static void emit_json(struct ag_ctx *ctx, struct ag_report *r, int rc, char **ch
 	json_object_set_new(cmd, "argv", argv);
 	json_object_set_new(cmd, "exit_code",
 			    run->ran && run->exit_code >= 0 ? json_integer(run->exit_code) : json_null());
-	const char *abbrev = run->signal ? sigabbrev_np(run->signal) : NULL;
 	char sig[32];
-	snprintf(sig, sizeof sig, "SIG%s", abbrev ? abbrev : "UNKNOWN");
+	signal_name(run->signal, sig, sizeof sig);
 	json_object_set_new(cmd, "signal", run->signal ? json_string(sig) : json_null());
 	/* Milliseconds are all a pipeline needs; printed as such below. */
 	json_object_set_new(cmd, "lock_wait_seconds", json_real(ms(run->lock_wait)));
