@@ -15,10 +15,24 @@
  *                         directly (postgresql.UUID) in a project that has
  *                         a helper for it: SQLite-based tests and other
  *                         databases get a different column.
- *   file-name-convention  (warning) a file name that does not follow the
- *                         config's file_template for its revision.
- *   docstring-mismatch    (warning) the docstring's Revision ID:/Revises:
- *                         header disagrees with revision/down_revision.
+ *   file-name-convention  (warning) a file name that does not contain its
+ *                         revision id (nobody finds the file of an id), or
+ *                         that breaks the project's own habit: its
+ *                         file_template when most files follow it, else
+ *                         the shape most names share (what precedes the
+ *                         id: "9_" numbered, "9_9_9_9-" dated, "" plain).
+ *                         Files older than the first of the habit keep the
+ *                         habit of their time (a file_template changed
+ *                         since); a date that is off its Create Date is
+ *                         the same shape. Renaming a whole history is the
+ *                         rename command's, on request.
+ *   docstring-mismatch    the docstring's Revision ID:/Revises: header
+ *                         disagrees with revision/down_revision ("None",
+ *                         "(none)", nothing and down_revision = None
+ *                         agree; a tuple is a set): info when the header
+ *                         names only ids the project defines (stale:
+ *                         Alembic never reads it), a warning when it names
+ *                         an id no file defines.
  *   unexpected-heads      (error) the heads are not the ones the settings'
  *                         expected_heads names.
  *
