@@ -655,6 +655,29 @@ void ag_lint_heads(const struct ag_graph *g, const struct ag_lint_opts *o, struc
 	free(have);
 }
 
+/* ---- no-migrations --------------------------------------------------- */
+
+void ag_lint_no_migrations(const struct ag_strv *locs, bool recursive, bool from_cli,
+			   const char *config_path, struct ag_findings *out)
+{
+	char *dirs = ag_strv_join(locs, ", ");
+	struct ag_finding *f = ag_findings_add(
+		out, AG_SEV_ERROR, "no-migrations", NULL, NULL, 0,
+		"no migration file found in %s%s (%s): a check of nothing passes whatever the "
+		"real migrations do",
+		*dirs ? dirs : "no directory", recursive ? " or its subdirectories" : "",
+		from_cli ? "from --versions" : "the version locations of the config");
+	if (from_cli)
+		ag_finding_fix(f, "pass --versions the directory that holds the migration .py files "
+				  "(usually <script_location>/versions)%s",
+			       recursive ? "" : ", or add --recursive if they are in subdirectories");
+	else
+		ag_finding_fix(f, "set script_location (or version_locations) in %s to the directory "
+				  "that holds the migration files, or pass --versions DIR",
+			       config_path ? config_path : "the config");
+	free(dirs);
+}
+
 /* ---- all of them ----------------------------------------------------- */
 
 void ag_lint_run(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out)

@@ -33,6 +33,9 @@
  *                         names only ids the project defines (stale:
  *                         Alembic never reads it), a warning when it names
  *                         an id no file defines.
+ *   no-migrations         (error) no migration file in any version
+ *                         location (ag_lint_no_migrations, called by the
+ *                         loader when the graph is empty).
  *   unexpected-heads      (error) the heads are not the ones the settings'
  *                         expected_heads names.
  *
@@ -80,6 +83,13 @@ void ag_lint_docstrings(const struct ag_graph *g, struct ag_findings *out);
 void ag_lint_uuid(const struct ag_graph *g, const struct ag_schema_file *const *files,
 		  const struct ag_lint_opts *o, struct ag_findings *out);
 void ag_lint_heads(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out);
+
+/* no-migrations (error): the version locations hold no migration file,
+ * so every other rule would pass on nothing; the message names the
+ * directories searched (locs), and whether from --versions (from_cli) or
+ * the config at config_path (NULL: none). */
+void ag_lint_no_migrations(const struct ag_strv *locs, bool recursive, bool from_cli,
+			   const char *config_path, struct ag_findings *out);
 
 /* A file_template as Alembic formats it: pyproject.toml keeps Python's
  * "%%" escapes, which configparser removes from alembic.ini; "%%(" -> "%(".

@@ -678,6 +678,29 @@ START_TEST(test_run_reads_nothing)
 }
 END_TEST
 
+START_TEST(test_no_migrations)
+{
+	struct ag_strv locs = {0};
+	ag_strv_push(&locs, "alembic");
+	ag_strv_push(&locs, "other/versions");
+	ag_lint_no_migrations(&locs, false, true, NULL, &fs);
+	ck_assert_uint_eq(fs.n, 1);
+	ck_assert_str_eq(fs.v[0].code, "no-migrations");
+	ck_assert_int_eq(fs.v[0].severity, AG_SEV_ERROR);
+	ck_assert(strstr(fs.v[0].message, "no migration file found in alembic, other/versions "
+					  "(from --versions)"));
+	ck_assert(strstr(fs.v[0].fix, "or add --recursive"));
+	ag_findings_free(&fs);
+	ag_lint_no_migrations(&locs, true, false, "deploy/alembic.ini", &fs);
+	ck_assert(strstr(fs.v[0].message, "other/versions or its subdirectories (the version "
+					  "locations of the config)"));
+	ck_assert(strstr(fs.v[0].fix, "in deploy/alembic.ini"));
+	ck_assert(!strstr(fs.v[0].fix, "--recursive"));
+	ag_findings_free(&fs);
+	ag_strv_free(&locs);
+}
+END_TEST
+
 Suite *lint_suite(void)
 {
 	Suite *s = suite_create("lint");
@@ -703,6 +726,7 @@ Suite *lint_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_run_reads_nothing);
+	tcase_add_test(tc, test_no_migrations);
 	suite_add_tcase(s, tc);
 	return s;
 }
