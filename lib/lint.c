@@ -461,6 +461,13 @@ static void on_key(void *arg, const struct ag_schema_key *k)
 		sev = AG_SEV_WARNING;
 	else
 		return;
+	/* A project's own type under a UUID type's name whose module could
+	 * not be read: what PostgreSQL gets is a guess, and a guess never
+	 * blocks a deploy. */
+	const struct ag_coltype *guess = l->type->unresolved ? l->type
+					 : r->type->unresolved ? r->type : NULL;
+	if (guess && sev == AG_SEV_ERROR)
+		sev = AG_SEV_WARNING;
 	/* The referencing column is the one to change (the referenced one is
 	 * usually a primary key that other keys use too); after an
 	 * alter_column, the column it changed. */
@@ -484,7 +491,13 @@ static void on_key(void *arg, const struct ag_schema_key *k)
 		    r->table, r->column, r->type->text ? r->type->text : "?", r->file,
 		    r->type->line ? r->type->line : r->line);
 	const char *pa = pg_name(l->type), *pb = pg_name(r->type);
-	if (sev == AG_SEV_ERROR && pa && pb)
+	if (guess)
+		ag_buf_addf(&msg, "; %s is the project's own type, and alembic-guard could not read "
+				  "the module that defines it (searched from the migration's directory "
+				  "up to the project root): if it is a native UUID on PostgreSQL, the key "
+				  "is refused (\"are of incompatible types\") and the upgrade stops there",
+			    guess->project);
+	else if (sev == AG_SEV_ERROR && pa && pb)
 		ag_buf_addf(&msg, "; PostgreSQL refuses the key (\"Key columns \"%s\" and \"%s\" are of "
 				  "incompatible types: %s and %s\") and the upgrade stops there",
 			    l->column, r->column, pa, pb);
@@ -494,10 +507,16 @@ static void on_key(void *arg, const struct ag_schema_key *k)
 	else
 		ag_buf_addf(&msg, "; wherever %s gives a native UUID (PostgreSQL) the key is refused "
 				  "(\"are of incompatible types: character varying and uuid\")",
-			    c->helper);
+			    a_help && l->type->project   ? l->type->project
+			    : b_help && r->type->project ? r->type->project
+							 : c->helper);
 	struct ag_finding *f = ag_findings_add(c->out, sev, "uuid-type-mismatch", rev, file, line,
 					       "%s", msg.p);
-	if (c->has_helper)
+	if (guess)
+		ag_finding_fix(f, "if %s is a string type (its impl), nothing to do; if it is a native "
+				  "UUID, declare %s.%s and %s.%s with the same type",
+			       guess->project, l->table, l->column, r->table, r->column);
+	else if (c->has_helper)
 		ag_finding_fix(f, "declare both %s.%s (%s:%d) and %s.%s (%s:%d) with %s", l->table,
 			       l->column, base_name(l->file), l->line, r->table, r->column,
 			       base_name(r->file), r->line, c->helper);

@@ -204,6 +204,37 @@ START_TEST(test_uuid_helper_configured)
 }
 END_TEST
 
+START_TEST(test_uuid_project_types)
+{
+	/* tests/fixtures/uuid/project: the project's own types, read from
+	 * myapp/db/types.py (found from the migrations' directory up). */
+	load("project/myapp/migrations/versions", NULL);
+	ck_assert_uint_eq(count("uuid-type-mismatch"), 4);
+	/* Uuid with impl = String(36) against String(36): nothing (a1, b2);
+	 * the same through a re-exporting package (f6, line 21): nothing. */
+	ck_assert_ptr_null(at("uuid-type-mismatch", "b2_posts.py", 20));
+	ck_assert_ptr_null(at("uuid-type-mismatch", "f6_reexport.py", 21));
+	/* impl = postgresql.UUID, and a package re-exporting PostgreSQL's
+	 * UUID: native UUIDs, errors as before. */
+	ck_finding("uuid-type-mismatch", "c3_native.py", 20, AG_SEV_ERROR);
+	ck_finding("uuid-type-mismatch", "f6_reexport.py", 23, AG_SEV_ERROR);
+	/* load_dialect_impl: a UUID or a string by dialect, as a helper. */
+	ck_finding("uuid-type-mismatch", "d4_guid.py", 20, AG_SEV_WARNING);
+	ck_assert(strstr(at("uuid-type-mismatch", "d4_guid.py", 20)->message,
+			 "wherever myapp.db.types.UUIDType gives a native UUID"));
+	/* A module that is nowhere: a warning that says so, never an error. */
+	ck_finding("uuid-type-mismatch", "e5_unknown.py", 20, AG_SEV_WARNING);
+	const struct ag_finding *f = at("uuid-type-mismatch", "e5_unknown.py", 20);
+	ck_assert_msg(strstr(f->message, "otherapp.types.Uuid is the project's own type, and "
+					 "alembic-guard could not read the module that defines it"),
+		      "%s", f->message);
+	ck_assert(strstr(f->fix, "if otherapp.types.Uuid is a string type (its impl), nothing to do"));
+	/* The project's types are no dialect types written directly. */
+	ck_assert_uint_eq(count("uuid-dialect-type"), 0);
+	unload();
+}
+END_TEST
+
 /* ---- conventions ------------------------------------------------------ */
 
 START_TEST(test_file_names)
@@ -709,6 +740,7 @@ Suite *lint_suite(void)
 	tcase_add_test(tc, test_uuid_clean_forms);
 	tcase_add_test(tc, test_uuid_helper);
 	tcase_add_test(tc, test_uuid_helper_configured);
+	tcase_add_test(tc, test_uuid_project_types);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("conventions");
 	tcase_add_test(tc, test_file_names);
