@@ -179,6 +179,11 @@ static size_t first_of(const struct name_info *ni, size_t n, const char *cur)
 	return first;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* How many files have shape s; *example is the newest of them. */
 static size_t shape_count(const struct name_info *ni, size_t n, const char *s, size_t *example)
 {
@@ -218,7 +223,7 @@ void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *c
 		ni[i].pos = pos[i];
 		/* A file without `revision` takes its id from its name: that
 		 * name is the id, and renaming it would change the id. */
-		if (!sc->revision || !sc->revision_line)
+		if (!sc->revision || !*sc->revision || !sc->revision_line)
 			continue;
 		long at = rev_offset(sc->name, sc->revision);
 		if (at < 0) {
@@ -243,23 +248,36 @@ void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *c
 		named++;
 	}
 	/* The project's habit: its file_template when most files follow it,
-	 * else the shape most names share. */
+	 * else the shape most names share (counted on the sorted shapes: a
+	 * history of ten thousand files stays linear-logarithmic). */
 	const char *cur = NULL;
 	if (tshape && shape_count(ni, g->n, tshape, NULL) * 2 > named) {
 		cur = tshape;
 	} else {
+		const char **sorted = ag_malloc((named + 1) * sizeof *sorted);
+		size_t k = 0;
+		for (size_t i = 0; i < g->n; i++)
+			if (ni[i].shape)
+				sorted[k++] = ni[i].shape;
+		qsort(sorted, k, sizeof *sorted, cmp_str);
 		size_t best = 0;
-		for (size_t i = 0; i < g->n; i++) {
-			size_t c = ni[i].shape ? shape_count(ni, g->n, ni[i].shape, NULL) : 0;
-			if (c > best || (c == best && c && tshape && strcmp(ni[i].shape, tshape) == 0)) {
+		for (size_t i = 0; i < k;) {
+			size_t j = i;
+			while (j < k && strcmp(sorted[j], sorted[i]) == 0)
+				j++;
+			size_t c = j - i;
+			if (c > best || (c == best && tshape && strcmp(sorted[i], tshape) == 0)) {
 				best = c;
-				cur = ni[i].shape;
+				cur = sorted[i];
 			}
+			i = j;
 		}
+		free(sorted);
 	}
 	size_t example = 0;
 	size_t ncur = cur ? shape_count(ni, g->n, cur, &example) : 0;
 	size_t first_cur = cur ? first_of(ni, g->n, cur) : SIZE_MAX;
+	bool by_tmpl = cur && tshape && strcmp(cur, tshape) == 0;
 	for (size_t i = 0; cur && i < g->n; i++) {
 		const char *s = ni[i].shape;
 		if (!s || strcmp(s, cur) == 0)
@@ -270,14 +288,14 @@ void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *c
 		    (first_cur != SIZE_MAX && ni[i].pos < first_cur))
 			continue;
 		const struct ag_script *sc = g->v[i].script;
-		char *want = cur == tshape ? template_name(tmpl, sc, files ? files[i] : NULL) : NULL;
+		char *want = by_tmpl ? template_name(tmpl, sc, files ? files[i] : NULL) : NULL;
 		struct ag_finding *fd = ag_findings_add(
 			out, AG_SEV_WARNING, "file-name-convention", sc->revision, sc->path,
 			sc->revision_line,
 			"%s is not named like the project's other migrations (%zu of %zu are named "
 			"like %s%s%s)",
 			sc->name, ncur, named, g->v[example].script->name,
-			cur == tshape ? ", as file_template " : "", cur == tshape ? tmpl : "");
+			by_tmpl ? ", as file_template " : "", by_tmpl ? tmpl : "");
 		if (want)
 			ag_finding_fix(fd, "alembic-guard rename --only %s --write   (renames it to %s)",
 				       sc->path, want);
