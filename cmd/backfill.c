@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "gate.h"
+#include "lib/lint.h"
 #include "lib/repair.h"
 
 enum { OPT_AFTER = 2000, OPT_REPOINT, OPT_DIR, OPT_WRITE };
@@ -38,6 +39,39 @@ struct state {
 	const char *dir;
 	bool write;
 };
+
+/* The lint rules on the repository as the repair leaves it, so that what
+ * backfill says of it is what the next `check` says: names, docstrings and
+ * heads judged again; the UUID findings carried over (a placeholder changes
+ * no schema, and the simulated files are read without one). */
+static void lint_after(const struct ag_ctx *ctx, struct ag_graph *g)
+{
+	struct ag_lint_opts lo = {
+		.file_template = ctx->config.file_template,
+		.uuid_helpers = &ctx->settings.uuid_helpers,
+		.helper_configured = ctx->settings.uuid_helper_set,
+		.expected_heads = &ctx->settings.expected_heads,
+		.expected_head_count = ctx->settings.expected_head_count,
+	};
+	ag_lint_file_names(g, NULL, &lo, &g->findings);
+	ag_lint_docstrings(g, &g->findings);
+	ag_lint_heads(g, &lo, &g->findings);
+	const struct ag_findings *before = &ctx->graph->findings;
+	for (size_t i = 0; i < before->n; i++) {
+		const struct ag_finding *f = &before->v[i];
+		if (strncmp(f->code, "uuid-", 5) != 0)
+			continue;
+		struct ag_finding *c = ag_findings_add(&g->findings, f->severity, f->code, f->revision,
+						       f->file, f->line, "%s", f->message);
+		if (f->fix)
+			ag_finding_fix(c, "%s", f->fix);
+		if (f->detail)
+			ag_finding_detail(c, "%s", f->detail);
+		if (f->cause)
+			ag_finding_cause(c, f->cause);
+	}
+	ag_settings_apply(&ctx->settings, &g->findings);
+}
 
 static int cmd_backfill_opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 {
@@ -202,6 +236,7 @@ static int cmd_backfill_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv
 		rc = ag_cmd_fail(ctx, "backfill", &err);
 		goto out;
 	}
+	lint_after(ctx, res.graph);
 	ag_findings_copy(&all, &res.graph->findings);
 	struct ag_verdict_opts vo;
 	ag_gate_verdict_opts(ctx, gate.table, &vo);

@@ -605,6 +605,9 @@ int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err)
 		return -1;
 	struct ag_graph_opts gopts = {.heads_ok = ctx->heads_ok};
 	ctx->graph = ag_graph_build(&ctx->scripts, &gopts);
+	if (ctx->graph->n == 0)
+		ag_lint_no_migrations(&ctx->locations, recursive, ctx->versions.n > 0,
+				      ctx->config.path, &ctx->graph->findings);
 	/* A squashed id must exist, or the UPDATE check prints would point
 	 * the database at nothing. */
 	for (size_t i = 0; i < ctx->settings.replaces_new.n; i++)

@@ -574,9 +574,19 @@ static void summarize(struct ag_graph *g, const struct ag_graph_opts *opts)
 		free(list);
 	}
 	if (g->bases.n > 1) {
+		/* A base with a branch label starts an independent branch on
+		 * purpose (invenio's modules, neutron's expand/contract); only
+		 * two or more unlabelled bases may be a history split by
+		 * accident. */
+		size_t bare = 0;
+		for (size_t i = 0; i < g->bases.n; i++) {
+			size_t k = ag_graph_find(g, g->bases.v[i]);
+			bare += k == AG_NONE || !g->v[k].labels.n;
+		}
 		char *list = ag_strv_join(&g->bases, ", ");
 		struct ag_finding *f = ag_findings_add(
-			&g->findings, AG_SEV_WARNING, "multiple-bases", NULL, NULL, 0,
+			&g->findings, bare > 1 ? AG_SEV_WARNING : AG_SEV_INFO, "multiple-bases", NULL,
+			NULL, 0,
 			"the repository has %zu bases (%s): revisions with down_revision = None start "
 			"separate histories",
 			g->bases.n, list);

@@ -1,5 +1,6 @@
 #include "lint.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,16 +40,64 @@ bool ag_lint_parse_date(const char *s, long long *epoch)
 
 /* ---- file-name-convention ------------------------------------------- */
 
-/* True when the template's expansion depends on the date. */
-static bool template_uses_date(const char *tmpl)
+static bool is_alnum(char c)
 {
-	struct ag_err e = {0};
-	char *a = ag_repair_file_name(tmpl, "r", "s", (time_t)0, &e);
-	char *b = ag_repair_file_name(tmpl, "r", "s", (time_t)(86400 * 400 + 3661), &e);
-	bool uses = a && b && strcmp(a, b) != 0;
-	free(a);
-	free(b);
-	return uses;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Where rev sits in name: its first occurrence with no letter or digit
+ * on either side (rev "001" in "001_kilo.py", not in "20010101_..."),
+ * else its first occurrence at all, else -1. */
+static long rev_offset(const char *name, const char *rev)
+{
+	size_t rl = strlen(rev);
+	const char *any = NULL;
+	for (const char *p = rl ? strstr(name, rev) : NULL; p; p = strstr(p + 1, rev)) {
+		if (!any)
+			any = p;
+		if ((p == name || !is_alnum(p[-1])) && !is_alnum(p[rl]))
+			return (long)(p - name);
+	}
+	return any ? (long)(any - name) : -1;
+}
+
+/* The shape of the n bytes before the id: a run of digits is "9", a run
+ * of letters "a", anything else itself. "2023_01_05_1204-" and
+ * "2019_11_30_0815-" are one shape ("9_9_9_9-"), so a date prefix that a
+ * rebase left older than its Create Date, or a number that grew a digit,
+ * still follows the habit. New. */
+static char *prefix_shape(const char *s, size_t n)
+{
+	struct ag_buf b = {0};
+	ag_buf_adds(&b, "");
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool digit = c >= '0' && c <= '9';
+		bool alpha = is_alnum(c) && !digit;
+		char k = digit ? '9' : alpha ? 'a' : c;
+		if ((digit || alpha) && b.len && b.p[b.len - 1] == k)
+			continue;
+		ag_buf_addc(&b, k);
+	}
+	return ag_buf_take(&b);
+}
+
+/* The shape of the names tmpl gives (its last path component: newer
+ * Alembics put the rest in subdirectories), or NULL when Alembic could
+ * not expand it either (err says why). New. */
+static char *template_shape(const char *tmpl, struct ag_err *err)
+{
+	const char *slash = strrchr(tmpl, '/');
+	const char *mark = "REVISIONMARK";
+	char *name = ag_repair_file_name(slash ? slash + 1 : tmpl, mark, "slug", (time_t)0, err);
+	if (!name)
+		return NULL;
+	const char *at = strstr(name, mark);
+	char *shape = at ? prefix_shape(name, (size_t)(at - name)) : NULL;
+	if (!at)
+		ag_err_set(err, AG_ERR_CONFIG, "the template has no %%(rev)s");
+	free(name);
+	return shape;
 }
 
 /* The slug Alembic would give the file: from the docstring's message,
@@ -68,84 +117,247 @@ static char *slug_for(const struct ag_script *sc, const struct ag_schema_file *f
 	return slug;
 }
 
+/* The name file_template gives the file, or NULL when it cannot say (the
+ * template has dates and the docstring no Create Date). New. */
+static char *template_name(const char *tmpl, const struct ag_script *sc,
+			   const struct ag_schema_file *f)
+{
+	long long when = 0;
+	bool has_date = f && ag_lint_parse_date(f->create_date, &when);
+	const char *slash = strrchr(tmpl, '/');
+	const char *base = slash ? slash + 1 : tmpl;
+	struct ag_err e = {0};
+	char *a = ag_repair_file_name(base, "r", "s", (time_t)0, &e);
+	char *b = ag_repair_file_name(base, "r", "s", (time_t)(86400 * 400 + 3661), &e);
+	bool dated = !a || !b || strcmp(a, b) != 0;
+	free(a);
+	free(b);
+	if (dated && !has_date)
+		return NULL;
+	char *slug = slug_for(sc, f);
+	char *want = ag_repair_file_name(base, sc->revision, slug, (time_t)when, &e);
+	free(slug);
+	return want;
+}
+
+struct name_info {
+	char *shape; /* NULL: the name does not contain the id */
+	size_t pos;  /* place in upgrade order; SIZE_MAX: not on the path */
+};
+
+/* Upgrade order of every node (SIZE_MAX for those off the path: shadowed
+ * duplicates, parts of a cycle). New. */
+static size_t *upgrade_positions(const struct ag_graph *g)
+{
+	size_t *pos = ag_malloc((g->n + 1) * sizeof *pos);
+	for (size_t i = 0; i < g->n; i++)
+		pos[i] = SIZE_MAX;
+	size_t nh = 0, n = 0;
+	size_t *heads = ag_malloc((g->heads.n + 1) * sizeof *heads);
+	for (size_t i = 0; i < g->heads.n; i++) {
+		size_t k = ag_graph_find(g, g->heads.v[i]);
+		if (k != AG_NONE)
+			heads[nh++] = k;
+	}
+	size_t *path = nh && !g->cycle ? ag_graph_upgrade_path(g, NULL, 0, heads, nh, &n) : NULL;
+	for (size_t i = 0; i < n; i++)
+		pos[path[i]] = i;
+	free(path);
+	free(heads);
+	return pos;
+}
+
+/* The first place in upgrade order of a file of shape cur (SIZE_MAX for
+ * none): every file before it is of the project's older habit, the names
+ * of a file_template it used before it changed it. */
+static size_t first_of(const struct name_info *ni, size_t n, const char *cur)
+{
+	size_t first = SIZE_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (ni[i].shape && strcmp(ni[i].shape, cur) == 0 && ni[i].pos < first)
+			first = ni[i].pos;
+	return first;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* How many files have shape s; *example is the newest of them. */
+static size_t shape_count(const struct name_info *ni, size_t n, const char *s, size_t *example)
+{
+	size_t c = 0;
+	size_t newest = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ni[i].shape && strcmp(ni[i].shape, s) == 0) {
+			if (example && (!c || (ni[i].pos != SIZE_MAX && ni[i].pos >= newest))) {
+				*example = i;
+				newest = ni[i].pos == SIZE_MAX ? 0 : ni[i].pos;
+			}
+			c++;
+		}
+	return c;
+}
+
 void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *const *files,
 			const struct ag_lint_opts *o, struct ag_findings *out)
 {
-	char *tmpl = ag_lint_template(o && o->file_template ? o->file_template : DEFAULT_TEMPLATE);
+	bool configured = o && o->file_template;
+	char *tmpl = ag_lint_template(configured ? o->file_template : DEFAULT_TEMPLATE);
 	struct ag_err e = {0};
-	char *probe = ag_repair_file_name(tmpl, "r", "s", (time_t)0, &e);
-	if (!probe) {
+	char *tshape = template_shape(tmpl, &e);
+	if (!tshape) {
 		struct ag_finding *f = ag_findings_add(
 			out, AG_SEV_WARNING, "file-name-convention", NULL, NULL, 0,
-			"file names are not checked: %s", e.msg);
+			"file names are judged by the project's habit only: file_template %s: %s", tmpl,
+			e.msg);
 		ag_finding_fix(f, "set file_template to a template Alembic can expand, e.g. %s",
 			       DEFAULT_TEMPLATE);
-		free(tmpl);
-		return;
 	}
-	free(probe);
-	if (strchr(tmpl, '/')) {
-		/* Newer Alembics put files in subdirectories by template; the
-		 * directory is not the file name, and rename does not move
-		 * files between directories. */
-		free(tmpl);
-		return;
-	}
-	bool dated = template_uses_date(tmpl);
+	struct name_info *ni = ag_calloc(g->n + 1, sizeof *ni);
+	size_t *pos = upgrade_positions(g);
+	size_t named = 0;
 	for (size_t i = 0; i < g->n; i++) {
 		const struct ag_script *sc = g->v[i].script;
+		ni[i].pos = pos[i];
 		/* A file without `revision` takes its id from its name: that
 		 * name is the id, and renaming it would change the id. */
-		if (!sc->revision || !sc->revision_line)
+		if (!sc->revision || !*sc->revision || !sc->revision_line)
 			continue;
-		const struct ag_schema_file *f = files ? files[i] : NULL;
-		long long when = 0;
-		bool has_date = f && ag_lint_parse_date(f->create_date, &when);
-		if (ag_repair_name_conforms(tmpl, sc->name, sc->revision, has_date, (time_t)when))
+		long at = rev_offset(sc->name, sc->revision);
+		if (at < 0) {
+			char *want = template_name(tmpl, sc, files ? files[i] : NULL);
+			struct ag_finding *fd = ag_findings_add(
+				out, AG_SEV_WARNING, "file-name-convention", sc->revision, sc->path,
+				sc->revision_line,
+				"%s does not contain its revision id %s: whoever looks for the file of "
+				"%s (named in alembic_version, a log or a traceback) will not find it",
+				sc->name, sc->revision, sc->revision);
+			if (want)
+				ag_finding_fix(fd, "alembic-guard rename --only %s --write   (renames it "
+						   "to %s)",
+					       sc->path, want);
+			else
+				ag_finding_fix(fd, "rename it by hand so that the name starts with %s",
+					       sc->revision);
+			free(want);
 			continue;
-		char *want = NULL;
-		if (!dated || has_date) {
-			char *slug = slug_for(sc, f);
-			want = ag_repair_file_name(tmpl, sc->revision, slug, (time_t)when, &e);
-			free(slug);
 		}
-		struct ag_finding *fd;
-		if (want) {
-			fd = ag_findings_add(out, AG_SEV_WARNING, "file-name-convention", sc->revision,
-					     sc->path, sc->revision_line,
-					     "%s does not follow file_template %s for revision %s; Alembic "
-					     "would name it %s",
-					     sc->name, tmpl, sc->revision, want);
+		ni[i].shape = prefix_shape(sc->name, (size_t)at);
+		named++;
+	}
+	/* The project's habit: its file_template when most files follow it,
+	 * else the shape most names share (counted on the sorted shapes: a
+	 * history of ten thousand files stays linear-logarithmic). */
+	const char *cur = NULL;
+	if (tshape && shape_count(ni, g->n, tshape, NULL) * 2 > named) {
+		cur = tshape;
+	} else {
+		const char **sorted = ag_malloc((named + 1) * sizeof *sorted);
+		size_t k = 0;
+		for (size_t i = 0; i < g->n; i++)
+			if (ni[i].shape)
+				sorted[k++] = ni[i].shape;
+		qsort(sorted, k, sizeof *sorted, cmp_str);
+		size_t best = 0;
+		for (size_t i = 0; i < k;) {
+			size_t j = i;
+			while (j < k && strcmp(sorted[j], sorted[i]) == 0)
+				j++;
+			size_t c = j - i;
+			if (c > best || (c == best && tshape && strcmp(sorted[i], tshape) == 0)) {
+				best = c;
+				cur = sorted[i];
+			}
+			i = j;
+		}
+		free(sorted);
+	}
+	size_t example = 0;
+	size_t ncur = cur ? shape_count(ni, g->n, cur, &example) : 0;
+	size_t first_cur = cur ? first_of(ni, g->n, cur) : SIZE_MAX;
+	bool by_tmpl = cur && tshape && strcmp(cur, tshape) == 0;
+	for (size_t i = 0; cur && i < g->n; i++) {
+		const char *s = ni[i].shape;
+		if (!s || strcmp(s, cur) == 0)
+			continue;
+		/* A file that follows the configured template is never wrong;
+		 * nor is one of an older habit (the template changed since). */
+		if ((configured && tshape && strcmp(s, tshape) == 0) ||
+		    (first_cur != SIZE_MAX && ni[i].pos < first_cur))
+			continue;
+		const struct ag_script *sc = g->v[i].script;
+		char *want = by_tmpl ? template_name(tmpl, sc, files ? files[i] : NULL) : NULL;
+		struct ag_finding *fd = ag_findings_add(
+			out, AG_SEV_WARNING, "file-name-convention", sc->revision, sc->path,
+			sc->revision_line,
+			"%s is not named like the project's other migrations (%zu of %zu are named "
+			"like %s%s%s)",
+			sc->name, ncur, named, g->v[example].script->name,
+			by_tmpl ? ", as file_template " : "", by_tmpl ? tmpl : "");
+		if (want)
 			ag_finding_fix(fd, "alembic-guard rename --only %s --write   (renames it to %s)",
 				       sc->path, want);
-		} else {
-			fd = ag_findings_add(out, AG_SEV_WARNING, "file-name-convention", sc->revision,
-					     sc->path, sc->revision_line,
-					     "%s does not follow file_template %s for revision %s", sc->name,
-					     tmpl, sc->revision);
-			ag_finding_fix(fd, "rename it by hand: it has no Create Date for the template's "
-					   "date fields");
-		}
+		else
+			ag_finding_fix(fd, "rename it the way the others are named, e.g. like %s",
+				       g->v[example].script->name);
 		free(want);
 	}
+	for (size_t i = 0; i < g->n; i++)
+		free(ni[i].shape);
+	free(ni);
+	free(pos);
+	free(tshape);
 	free(tmpl);
 }
 
 /* ---- docstring-mismatch ---------------------------------------------- */
 
+/* The ids a docstring's Revises: names, as a sorted set: Alembic's
+ * templates write a merge as a tuple ("('c3', 'd4')"), a base as nothing,
+ * and older ones as "None" or "(none)"; all of those spell the same
+ * down_revision as the code's tuple or None. */
+static void doc_ids(const struct ag_strv *words, struct ag_strv *ids)
+{
+	for (size_t i = 0; i < words->n; i++) {
+		const char *w = words->v[i];
+		size_t n = strlen(w);
+		while (n && strchr("()[]'\",", *w)) {
+			w++;
+			n--;
+		}
+		while (n && strchr("()[]'\",", w[n - 1]))
+			n--;
+		if (!n || (n == 4 && (strncmp(w, "None", 4) == 0 || strncmp(w, "none", 4) == 0)))
+			continue;
+		ag_strv_push_take(ids, ag_strndup(w, n));
+	}
+	ag_strv_uniq(ids);
+}
+
 static bool same_set(const struct ag_strv *a, const struct ag_strv *b)
 {
-	struct ag_strv x = {0}, y = {0};
-	ag_strv_copy(&x, a);
-	ag_strv_copy(&y, b);
+	struct ag_strv x = {0};
+	ag_strv_copy(&x, b);
 	ag_strv_uniq(&x);
-	ag_strv_uniq(&y);
-	bool same = x.n == y.n;
+	bool same = a->n == x.n;
 	for (size_t i = 0; same && i < x.n; i++)
-		same = strcmp(x.v[i], y.v[i]) == 0;
+		same = strcmp(a->v[i], x.v[i]) == 0;
 	ag_strv_free(&x);
-	ag_strv_free(&y);
 	return same;
+}
+
+/* The first id of ids that no file defines, or NULL: a stale docstring
+ * names ids of the project (copied from a neighbour, left after a
+ * rebase), which only misleads a reader; an id nobody defines may be one
+ * a database was stamped with, which is worth a look. */
+static const char *unknown_id(const struct ag_graph *g, const struct ag_strv *ids)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		if (ag_graph_find(g, ids->v[i]) == AG_NONE)
+			return ids->v[i];
+	return NULL;
 }
 
 void ag_lint_docstrings(const struct ag_graph *g, struct ag_findings *out)
@@ -154,32 +366,49 @@ void ag_lint_docstrings(const struct ag_graph *g, struct ag_findings *out)
 		const struct ag_script *sc = g->v[i].script;
 		if (!sc->revision)
 			continue;
-		if (sc->doc_revision && strcmp(sc->doc_revision, sc->revision) != 0) {
+		if (sc->doc_revision && *sc->doc_revision &&
+		    strcmp(sc->doc_revision, sc->revision) != 0) {
+			bool known = ag_graph_find(g, sc->doc_revision) != AG_NONE;
 			struct ag_finding *f = ag_findings_add(
-				out, AG_SEV_WARNING, "docstring-mismatch", sc->revision, sc->path,
-				sc->doc_revision_line,
+				out, known ? AG_SEV_INFO : AG_SEV_WARNING, "docstring-mismatch",
+				sc->revision, sc->path, sc->doc_revision_line,
 				"the docstring of %s says Revision ID: %s, but the code says revision = "
-				"'%s' (line %d); people and tools that read the header are misled",
-				sc->name, sc->doc_revision, sc->revision, sc->revision_line);
+				"'%s' (line %d)%s",
+				sc->name, sc->doc_revision, sc->revision, sc->revision_line,
+				known ? "; a stale header (Alembic never reads it)"
+				      : "; no file defines that id, so a database stamped with it "
+					"would not be found");
 			ag_finding_fix(f, "write `Revision ID: %s` in the docstring (if a database was "
 					  "ever stamped with %s, `alembic-guard check` gives the UPDATE "
 					  "that moves it)",
 				       sc->revision, sc->doc_revision);
 		}
-		if (sc->has_doc_revises && sc->down_known && !same_set(&sc->doc_revises, &sc->down)) {
-			char *doc = ag_strv_join(&sc->doc_revises, ", ");
+		if (!sc->has_doc_revises || !sc->down_known)
+			continue;
+		struct ag_strv ids = {0};
+		doc_ids(&sc->doc_revises, &ids);
+		if (!same_set(&ids, &sc->down)) {
+			const char *unknown = unknown_id(g, &ids);
+			char *doc = ag_strv_join(&ids, ", ");
 			char *code = sc->down.n ? ag_strv_join(&sc->down, ", ") : ag_strdup("None");
+			struct ag_buf why = {0};
+			if (unknown)
+				ag_buf_addf(&why, "; no file defines %s", unknown);
+			else
+				ag_buf_adds(&why, "; a stale header (Alembic never reads it)");
 			struct ag_finding *f = ag_findings_add(
-				out, AG_SEV_WARNING, "docstring-mismatch", sc->revision, sc->path,
-				sc->doc_revises_line,
+				out, unknown ? AG_SEV_WARNING : AG_SEV_INFO, "docstring-mismatch",
+				sc->revision, sc->path, sc->doc_revises_line,
 				"the docstring of %s says Revises: %s, but the code says down_revision = "
-				"%s (line %d)",
-				sc->name, *doc ? doc : "(nothing)", code, sc->down_line);
+				"%s (line %d)%s",
+				sc->name, *doc ? doc : "None", code, sc->down_line, why.p);
 			ag_finding_fix(f, "write `Revises: %s` in the docstring",
 				       sc->down.n ? code : "");
+			ag_buf_free(&why);
 			free(doc);
 			free(code);
 		}
+		ag_strv_free(&ids);
 	}
 }
 
@@ -250,6 +479,13 @@ static void on_key(void *arg, const struct ag_schema_key *k)
 		sev = AG_SEV_WARNING;
 	else
 		return;
+	/* A project's own type under a UUID type's name whose module could
+	 * not be read: what PostgreSQL gets is a guess, and a guess never
+	 * blocks a deploy. */
+	const struct ag_coltype *guess = l->type->unresolved ? l->type
+					 : r->type->unresolved ? r->type : NULL;
+	if (guess && sev == AG_SEV_ERROR)
+		sev = AG_SEV_WARNING;
 	/* The referencing column is the one to change (the referenced one is
 	 * usually a primary key that other keys use too); after an
 	 * alter_column, the column it changed. */
@@ -273,7 +509,13 @@ static void on_key(void *arg, const struct ag_schema_key *k)
 		    r->table, r->column, r->type->text ? r->type->text : "?", r->file,
 		    r->type->line ? r->type->line : r->line);
 	const char *pa = pg_name(l->type), *pb = pg_name(r->type);
-	if (sev == AG_SEV_ERROR && pa && pb)
+	if (guess)
+		ag_buf_addf(&msg, "; %s is the project's own type, and alembic-guard could not read "
+				  "the module that defines it (searched from the migration's directory "
+				  "up to the project root): if it is a native UUID on PostgreSQL, the key "
+				  "is refused (\"are of incompatible types\") and the upgrade stops there",
+			    guess->project);
+	else if (sev == AG_SEV_ERROR && pa && pb)
 		ag_buf_addf(&msg, "; PostgreSQL refuses the key (\"Key columns \"%s\" and \"%s\" are of "
 				  "incompatible types: %s and %s\") and the upgrade stops there",
 			    l->column, r->column, pa, pb);
@@ -283,10 +525,16 @@ static void on_key(void *arg, const struct ag_schema_key *k)
 	else
 		ag_buf_addf(&msg, "; wherever %s gives a native UUID (PostgreSQL) the key is refused "
 				  "(\"are of incompatible types: character varying and uuid\")",
-			    c->helper);
+			    a_help && l->type->project   ? l->type->project
+			    : b_help && r->type->project ? r->type->project
+							 : c->helper);
 	struct ag_finding *f = ag_findings_add(c->out, sev, "uuid-type-mismatch", rev, file, line,
 					       "%s", msg.p);
-	if (c->has_helper)
+	if (guess)
+		ag_finding_fix(f, "if %s is a string type (its impl), nothing to do; if it is a native "
+				  "UUID, declare %s.%s and %s.%s with the same type",
+			       guess->project, l->table, l->column, r->table, r->column);
+	else if (c->has_helper)
 		ag_finding_fix(f, "declare both %s.%s (%s:%d) and %s.%s (%s:%d) with %s", l->table,
 			       l->column, base_name(l->file), l->line, r->table, r->column,
 			       base_name(r->file), r->line, c->helper);
@@ -442,6 +690,29 @@ void ag_lint_heads(const struct ag_graph *g, const struct ag_lint_opts *o, struc
 	free(wanted);
 	free(merge);
 	free(have);
+}
+
+/* ---- no-migrations --------------------------------------------------- */
+
+void ag_lint_no_migrations(const struct ag_strv *locs, bool recursive, bool from_cli,
+			   const char *config_path, struct ag_findings *out)
+{
+	char *dirs = ag_strv_join(locs, ", ");
+	struct ag_finding *f = ag_findings_add(
+		out, AG_SEV_ERROR, "no-migrations", NULL, NULL, 0,
+		"no migration file found in %s%s (%s): a check of nothing passes whatever the "
+		"real migrations do",
+		*dirs ? dirs : "no directory", recursive ? " or its subdirectories" : "",
+		from_cli ? "from --versions" : "the version locations of the config");
+	if (from_cli)
+		ag_finding_fix(f, "pass --versions the directory that holds the migration .py files "
+				  "(usually <script_location>/versions)%s",
+			       recursive ? "" : ", or add --recursive if they are in subdirectories");
+	else
+		ag_finding_fix(f, "set script_location (or version_locations) in %s to the directory "
+				  "that holds the migration files, or pass --versions DIR",
+			       config_path ? config_path : "the config");
+	free(dirs);
 }
 
 /* ---- all of them ----------------------------------------------------- */

@@ -15,10 +15,27 @@
  *                         directly (postgresql.UUID) in a project that has
  *                         a helper for it: SQLite-based tests and other
  *                         databases get a different column.
- *   file-name-convention  (warning) a file name that does not follow the
- *                         config's file_template for its revision.
- *   docstring-mismatch    (warning) the docstring's Revision ID:/Revises:
- *                         header disagrees with revision/down_revision.
+ *   file-name-convention  (warning) a file name that does not contain its
+ *                         revision id (nobody finds the file of an id), or
+ *                         that breaks the project's own habit: its
+ *                         file_template when most files follow it, else
+ *                         the shape most names share (what precedes the
+ *                         id: "9_" numbered, "9_9_9_9-" dated, "" plain).
+ *                         Files older than the first of the habit keep the
+ *                         habit of their time (a file_template changed
+ *                         since); a date that is off its Create Date is
+ *                         the same shape. Renaming a whole history is the
+ *                         rename command's, on request.
+ *   docstring-mismatch    the docstring's Revision ID:/Revises: header
+ *                         disagrees with revision/down_revision ("None",
+ *                         "(none)", nothing and down_revision = None
+ *                         agree; a tuple is a set): info when the header
+ *                         names only ids the project defines (stale:
+ *                         Alembic never reads it), a warning when it names
+ *                         an id no file defines.
+ *   no-migrations         (error) no migration file in any version
+ *                         location (ag_lint_no_migrations, called by the
+ *                         loader when the graph is empty).
  *   unexpected-heads      (error) the heads are not the ones the settings'
  *                         expected_heads names.
  *
@@ -66,6 +83,13 @@ void ag_lint_docstrings(const struct ag_graph *g, struct ag_findings *out);
 void ag_lint_uuid(const struct ag_graph *g, const struct ag_schema_file *const *files,
 		  const struct ag_lint_opts *o, struct ag_findings *out);
 void ag_lint_heads(const struct ag_graph *g, const struct ag_lint_opts *o, struct ag_findings *out);
+
+/* no-migrations (error): the version locations hold no migration file,
+ * so every other rule would pass on nothing; the message names the
+ * directories searched (locs), and whether from --versions (from_cli) or
+ * the config at config_path (NULL: none). */
+void ag_lint_no_migrations(const struct ag_strv *locs, bool recursive, bool from_cli,
+			   const char *config_path, struct ag_findings *out);
 
 /* A file_template as Alembic formats it: pyproject.toml keeps Python's
  * "%%" escapes, which configparser removes from alembic.ini; "%%(" -> "%(".

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "pyscan.h"
 
@@ -33,11 +34,13 @@ static void coltype_copy(struct ag_coltype *dst, const struct ag_coltype *src)
 {
 	*dst = *src;
 	dst->text = src->text ? ag_strdup(src->text) : NULL;
+	dst->project = src->project ? ag_strdup(src->project) : NULL;
 }
 
 static void coltype_free(struct ag_coltype *t)
 {
 	free(t->text);
+	free(t->project);
 	memset(t, 0, sizeof *t);
 }
 
@@ -337,6 +340,26 @@ static char *resolve(const struct reader *r, const char *name)
 	return ag_strdup(name);
 }
 
+/* Packages whose types are SQLAlchemy's own or a library's, never the
+ * project's. */
+static const char *const library_roots[] = {"sqlalchemy", "sqlalchemy_utils", "sqlmodel",
+					    "alembic",    "geoalchemy2",      "sqlalchemy_json"};
+
+/* True when name came from an absolute import of a module that is not a
+ * library's: the project's own (from myapp.types import Uuid). */
+static bool project_path(const struct reader *r, const char *name, const char *path)
+{
+	const char *dot = strchr(name, '.');
+	size_t n = dot ? (size_t)(dot - name) : strlen(name);
+	bool imported = false;
+	for (size_t i = 0; i < r->alias_names.n && !imported; i++)
+		imported = strlen(r->alias_names.v[i]) == n && memcmp(r->alias_names.v[i], name, n) == 0;
+	if (!imported || path[0] == '.' || !strchr(path, '.'))
+		return false;
+	const char *pd = strchr(path, '.');
+	return !in_list(path, (size_t)(pd - path), library_roots, AG_ARRAY_LEN(library_roots));
+}
+
 static bool is_helper(const struct reader *r, const char *path)
 {
 	const char *last = last_part(path);
@@ -422,6 +445,12 @@ static void classify(struct reader *r, size_t a, size_t b, struct ag_coltype *ct
 		}
 		if (is_helper(r, path)) {
 			ct->family = AG_TYPE_HELPER;
+		} else if (in_list(last, ln, uuid_names, AG_ARRAY_LEN(uuid_names)) &&
+			   project_path(r, name.p, path)) {
+			/* The project's own type under a UUID type's name:
+			 * a UUID until its module says otherwise. */
+			ct->family = AG_TYPE_UUID;
+			ct->project = ag_strdup(path);
 		} else if (in_list(last, ln, uuid_names, AG_ARRAY_LEN(uuid_names))) {
 			ct->family = AG_TYPE_UUID;
 			ct->dialect = strcmp(last, "UNIQUEIDENTIFIER") == 0 || path_is_dialect(path);
@@ -1219,6 +1248,34 @@ static const char *const op_methods[] = {"create_table", "add_column", "alter_co
 					 "drop_column",  "drop_table", "rename_table",
 					 "create_foreign_key", "execute"};
 
+/* Every token of buf into r->t, brackets matched; false (nothing kept)
+ * when pyscan cannot read it. */
+static bool tokenize(struct reader *r, const char *buf, size_t len)
+{
+	struct ag_pyscan s;
+	ag_pyscan_init(&s, buf, len);
+	/* Migrations run to about one token per five bytes: one allocation
+	 * for most files. */
+	size_t cap = len / 4 + 64;
+	r->t = ag_malloc(cap * sizeof *r->t);
+	r->n = 0;
+	for (;;) {
+		ag_grow((void **)&r->t, &cap, r->n + 1, sizeof *r->t);
+		enum ag_tok_kind k = ag_pyscan_next(&s, &r->t[r->n]);
+		if (k == AG_TOK_ERROR) {
+			free(r->t);
+			r->t = NULL;
+			r->n = 0;
+			return false;
+		}
+		r->n++;
+		if (k == AG_TOK_EOF)
+			break;
+	}
+	match_brackets(r);
+	return true;
+}
+
 void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 		    const struct ag_strv *helpers)
 {
@@ -1226,25 +1283,9 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 	memset(&r, 0, sizeof r);
 	r.out = out;
 	r.helpers = helpers;
-	struct ag_pyscan s;
-	ag_pyscan_init(&s, buf, len);
-	/* Migrations run to about one token per five bytes: one allocation
-	 * for most files. */
-	size_t cap = len / 4 + 64;
-	r.t = ag_malloc(cap * sizeof *r.t);
-	for (;;) {
-		ag_grow((void **)&r.t, &cap, r.n + 1, sizeof *r.t);
-		enum ag_tok_kind k = ag_pyscan_next(&s, &r.t[r.n]);
-		if (k == AG_TOK_ERROR) {
-			free(r.t);
-			return; /* script.c reports the parse-error */
-		}
-		r.n++;
-		if (k == AG_TOK_EOF)
-			break;
-	}
+	if (!tokenize(&r, buf, len))
+		return; /* script.c reports the parse-error */
 	out->tokenized = true;
-	match_brackets(&r);
 	struct ag_buf name = {0};
 	bool first_stmt = true;
 	for (size_t i = 0; i + 1 < r.n; i++) {
@@ -1341,6 +1382,12 @@ struct slot {
 	size_t table; /* NONE: the name was dropped or renamed away */
 };
 
+struct ptype {
+	char *path; /* the import path (myapp.types.Uuid) */
+	enum ag_type_family family;
+	bool resolved;
+};
+
 struct ag_schema {
 	struct table *tables;
 	size_t ntables, captables;
@@ -1348,6 +1395,8 @@ struct ag_schema {
 	size_t nkeys, capkeys;
 	struct slot *slots; /* open addressing: name -> table */
 	size_t nslots, used;
+	struct ptype *ptypes; /* the project's own types read so far */
+	size_t nptypes, capptypes;
 };
 
 static uint64_t hash_str(const char *s)
@@ -1434,6 +1483,9 @@ void ag_schema_free(struct ag_schema *s)
 	for (size_t i = 0; i < s->nslots; i++)
 		free(s->slots[i].name);
 	free(s->slots);
+	for (size_t i = 0; i < s->nptypes; i++)
+		free(s->ptypes[i].path);
+	free(s->ptypes);
 	free(s);
 }
 
@@ -1555,6 +1607,208 @@ static void apply_fk(struct ag_schema *s, const struct ag_schema_op *op, const c
 	}
 }
 
+/* ---- the project's own types ------------------------------------------ */
+
+#define MODULE_MAX ((size_t)4 << 20) /* a module larger than this is not read */
+#define ROOT_LEVELS 12               /* ancestors searched for a module */
+#define REEXPORT_DEPTH 4             /* `from a import X` followed this often */
+
+/* The family SQLAlchemy's type of this name has (by its last part). */
+static enum ag_type_family family_of_name(const char *path)
+{
+	const char *last = last_part(path);
+	size_t ln = strlen(last);
+	if (in_list(last, ln, uuid_names, AG_ARRAY_LEN(uuid_names)))
+		return AG_TYPE_UUID;
+	if (in_list(last, ln, string_names, AG_ARRAY_LEN(string_names)))
+		return AG_TYPE_STRING;
+	if (in_list(last, ln, integer_names, AG_ARRAY_LEN(integer_names)))
+		return AG_TYPE_INTEGER;
+	if (in_list(last, ln, other_names, AG_ARRAY_LEN(other_names)))
+		return AG_TYPE_OTHER;
+	return AG_TYPE_UNKNOWN;
+}
+
+static bool exists(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/* The file of module mod ("myapp/types", slashes for dots) in dir or one
+ * of its ancestors, up to a project root. New, or NULL. */
+static char *find_module(const char *dir, const char *mod)
+{
+	char *d = realpath(dir, NULL);
+	for (int level = 0; d && level < ROOT_LEVELS; level++) {
+		char *a = ag_printf("%s/%s.py", d, mod);
+		if (exists(a)) {
+			free(d);
+			return a;
+		}
+		free(a);
+		a = ag_printf("%s/%s/__init__.py", d, mod);
+		if (exists(a)) {
+			free(d);
+			return a;
+		}
+		free(a);
+		static const char *const roots[] = {".git", "pyproject.toml", "setup.py", "setup.cfg"};
+		bool root = false;
+		for (size_t i = 0; i < AG_ARRAY_LEN(roots) && !root; i++) {
+			char *m = ag_printf("%s/%s", d, roots[i]);
+			root = access(m, F_OK) == 0;
+			free(m);
+		}
+		char *slash = strrchr(d, '/');
+		if (root || !slash || slash == d)
+			break;
+		*slash = '\0';
+	}
+	free(d);
+	return NULL;
+}
+
+static void reader_free(struct reader *r)
+{
+	for (size_t i = 0; i < r->nvars; i++) {
+		free(r->vars[i].name);
+		coltype_free(&r->vars[i].type);
+	}
+	free(r->vars);
+	ag_strv_free(&r->alias_names);
+	ag_strv_free(&r->alias_paths);
+	ag_strv_free(&r->batch_names);
+	ag_strv_free(&r->batch_tables);
+	free(r->match);
+	free(r->t);
+}
+
+static bool class_family(const char *dir, const char *path, int depth, enum ag_type_family *fam);
+
+/* The family of class cls as module file mfile defines it: its `impl`,
+ * or the helper family when load_dialect_impl picks a type by dialect;
+ * through a re-export (`from x import cls`) when it only imports it. */
+static bool module_family(const char *dir, const char *mfile, const char *cls, int depth,
+			  enum ag_type_family *fam)
+{
+	size_t len = 0;
+	char *buf = ag_read_file(mfile, &len);
+	if (!buf || len > MODULE_MAX) {
+		free(buf);
+		return false;
+	}
+	struct reader r;
+	memset(&r, 0, sizeof r);
+	struct ag_schema_file scratch = {0};
+	r.out = &scratch;
+	bool ok = false;
+	if (!tokenize(&r, buf, len))
+		goto out;
+	size_t body = NONE;
+	for (size_t i = 0; i + 1 < r.n; i++) {
+		const struct ag_tok *t = &r.t[i];
+		if (!(t->flags & AG_TOK_STMT))
+			continue;
+		if (is_name(t, "import") || is_name(t, "from")) {
+			size_t k = read_import(&r, i);
+			i = k > i ? k - 1 : i;
+		} else if (t->indent == 0 && is_name(t, "class") && tok_eq(&r.t[i + 1], cls, strlen(cls))) {
+			body = i;
+		}
+	}
+	if (body != NONE) {
+		bool by_dialect = false;
+		struct ag_coltype ct = {0};
+		for (size_t i = body + 1; i + 1 < r.n; i++) {
+			const struct ag_tok *t = &r.t[i];
+			if ((t->flags & AG_TOK_STMT) && t->indent == 0)
+				break;
+			if (is_name(t, "load_dialect_impl"))
+				by_dialect = true;
+			if ((t->flags & AG_TOK_STMT) && is_name(t, "impl") && is_op(&r.t[i + 1], "=") &&
+			    !ct.line) {
+				size_t e = i + 2;
+				while (e < r.n && r.t[e].kind != AG_TOK_NEWLINE && r.t[e].kind != AG_TOK_EOF)
+					e++;
+				coltype_free(&ct);
+				classify(&r, i + 2, e, &ct);
+			}
+		}
+		if (by_dialect) {
+			*fam = AG_TYPE_HELPER;
+			ok = true;
+		} else if (ct.project) {
+			ok = depth < REEXPORT_DEPTH && class_family(dir, ct.project, depth + 1, fam);
+		} else if (ct.family != AG_TYPE_UNKNOWN) {
+			*fam = ct.family;
+			ok = true;
+		}
+		coltype_free(&ct);
+	} else {
+		for (size_t i = r.alias_names.n; i-- > 0;) {
+			if (strcmp(r.alias_names.v[i], cls) != 0)
+				continue;
+			const char *p = r.alias_paths.v[i];
+			const char *pd = strchr(p, '.');
+			if (pd && in_list(p, (size_t)(pd - p), library_roots, AG_ARRAY_LEN(library_roots))) {
+				*fam = family_of_name(p);
+				ok = *fam != AG_TYPE_UNKNOWN;
+			} else if (p[0] != '.' && depth < REEXPORT_DEPTH) {
+				ok = class_family(dir, p, depth + 1, fam);
+			}
+			break;
+		}
+	}
+out:
+	reader_free(&r);
+	ag_schema_file_free(&scratch);
+	free(buf);
+	return ok;
+}
+
+/* The family of the project's class at import path (a.b.Cls), looked
+ * for from dir up. */
+static bool class_family(const char *dir, const char *path, int depth, enum ag_type_family *fam)
+{
+	const char *dot = strrchr(path, '.');
+	if (!dot || dot == path)
+		return false;
+	char *mod = ag_strndup(path, (size_t)(dot - path));
+	for (char *c = mod; *c; c++)
+		if (*c == '.')
+			*c = '/';
+	char *mfile = find_module(dir, mod);
+	bool ok = mfile && module_family(dir, mfile, dot + 1, depth, fam);
+	free(mfile);
+	free(mod);
+	return ok;
+}
+
+/* Gives t (the model's copy) the family its module defines, or marks it
+ * unresolved. file is the migration that wrote it: the search starts in
+ * its directory. Each path is read once per model. */
+static void resolve_project(struct ag_schema *s, struct ag_coltype *t, const char *file)
+{
+	struct ptype *pt = NULL;
+	for (size_t i = 0; i < s->nptypes && !pt; i++)
+		if (strcmp(s->ptypes[i].path, t->project) == 0)
+			pt = &s->ptypes[i];
+	if (!pt) {
+		ag_grow((void **)&s->ptypes, &s->capptypes, s->nptypes + 1, sizeof *s->ptypes);
+		pt = &s->ptypes[s->nptypes++];
+		memset(pt, 0, sizeof *pt);
+		pt->path = ag_strdup(t->project);
+		const char *slash = file ? strrchr(file, '/') : NULL;
+		char *dir = slash ? ag_strndup(file, (size_t)(slash - file)) : ag_strdup(".");
+		pt->resolved = class_family(dir, t->project, 0, &pt->family);
+		free(dir);
+	}
+	if (pt->resolved)
+		t->family = pt->family;
+	else
+		t->unresolved = true;
+}
+
 void ag_schema_apply(struct ag_schema *s, const struct ag_schema_file *f, const char *file,
 		     const char *revision, ag_schema_key_fn fn, void *arg)
 {
@@ -1579,6 +1833,8 @@ void ag_schema_apply(struct ag_schema *s, const struct ag_schema_file *f, const 
 			memset(c, 0, sizeof *c);
 			c->name = ag_strdup(op->column);
 			coltype_copy(&c->type, &op->type);
+			if (c->type.project)
+				resolve_project(s, &c->type, file);
 			c->file = file;
 			c->rev = revision;
 			c->line = op->line;
@@ -1598,6 +1854,8 @@ void ag_schema_apply(struct ag_schema *s, const struct ag_schema_file *f, const 
 			if (op->type.line) {
 				coltype_free(&cl->type);
 				coltype_copy(&cl->type, &op->type);
+				if (cl->type.project)
+					resolve_project(s, &cl->type, file);
 				cl->file = file;
 				cl->rev = revision;
 				cl->line = op->line;

@@ -28,8 +28,15 @@
  * names bound to a type earlier in the file (`uuid_t = postgresql.UUID()`),
  * and `X.with_variant(Y, "postgresql")` (Y is what PostgreSQL gets). A call
  * of the project's UUID helper (default get_uuid_type()) has its own family.
- * Anything else (a custom TypeDecorator, an expression) is unknown, and a
- * key with an unknown side is never judged.
+ * A type the project imports from its own package under a UUID type's name
+ * (`from myapp.types import Uuid`) is resolved when the model replays it:
+ * ag_schema_apply looks for the module (myapp/types.py or
+ * myapp/types/__init__.py) in the migration's directory and each of its
+ * ancestors, up to the first that looks like a project root (.git,
+ * pyproject.toml, setup.py, setup.cfg) or 12 levels, and reads the class's
+ * `impl` (a class with load_dialect_impl is a UUID or a string by dialect:
+ * the helper family). Anything else (another custom TypeDecorator, an
+ * expression) is unknown, and a key with an unknown side is never judged.
  *
  * Ownership: struct ag_schema_file owns its operations and strings
  * (ag_schema_file_free accepts a zeroed struct). ag_schema_new returns a
@@ -62,6 +69,13 @@ struct ag_coltype {
 	char *text;   /* NULL or malloced: the type as written, on one line, shortened */
 	bool dialect; /* a dialect module's UUID type (postgresql.UUID, mssql.UNIQUEIDENTIFIER) */
 	int line;     /* where the type is written; 0 when it is not */
+	/* NULL or malloced: the import path of the project's own type named
+	 * like a UUID type (myapp.types.Uuid after `from myapp.types import
+	 * Uuid`). ag_schema_read gives it family UUID, a guess; ag_schema_apply
+	 * reads the module that defines it and takes the family of its impl
+	 * (String(36): a string), or sets unresolved when it cannot. */
+	char *project;
+	bool unresolved; /* project's module or class could not be read: the family is a guess */
 };
 
 enum ag_schema_op_kind {
@@ -145,7 +159,9 @@ struct ag_schema *ag_schema_new(void);
 void ag_schema_free(struct ag_schema *s);
 /*
  * Replays f's operations on the model. file and revision name f in what
- * the callback receives (borrowed: they must outlive the model). Keys whose
+ * the callback receives (borrowed: they must outlive the model). Reads
+ * the modules that define the project's own types (above), each once per
+ * model; a module that cannot be read leaves the type unresolved. Keys whose
  * tables or columns the model does not know (created by op.execute, say)
  * are remembered but never judged.
  */

@@ -173,6 +173,19 @@ static void unknown_row(struct ag_verdict *v, const struct index *ix, const char
 {
 	const struct ag_graph *g = ix->g;
 	ag_strv_push(&v->unknown, row);
+	/* With no file at all the repository is what is wrong (no-migrations
+	 * says where it looked), not the database. */
+	if (g->n == 0) {
+		struct ag_finding *f = ag_findings_add(
+			&v->findings, AG_SEV_ERROR, "unknown-db-revision", row, NULL, 0,
+			"the database is at '%s', but the repository has no migration file at all: "
+			"the versions directory is wrong or empty, not the database",
+			row);
+		ag_finding_cause(f, "no-migrations");
+		ag_finding_fix(f, "point the guard (--versions or the config) at the directory "
+				  "with the migration files, then run it again");
+		return;
+	}
 	/* A squashed history the settings know about. */
 	for (size_t i = 0; o && o->replaces_old && i < o->replaces_old->n; i++) {
 		if (strcmp(o->replaces_old->v[i], row) != 0)

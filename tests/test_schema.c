@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/schema.h"
 #include "tests/suites.h"
@@ -579,6 +581,111 @@ START_TEST(test_raw_sql_forgets_types)
 }
 END_TEST
 
+/* ---- the project's own types ------------------------------------------ */
+
+/* The import path of the project type of `Column('c', <TYPE>)`, or NULL. New. */
+static char *project_of(const char *prelude, const char *type)
+{
+	char src[2048];
+	snprintf(src, sizeof src,
+		 "%s\ndef upgrade():\n    op.create_table('t', sa.Column('c', %s))\n", prelude, type);
+	struct ag_schema_file f;
+	read_src(&f, src);
+	const struct ag_schema_op *op = column(&f, "t", "c");
+	ck_assert_ptr_nonnull(op);
+	char *p = op->type.project ? ag_strdup(op->type.project) : NULL;
+	ag_schema_file_free(&f);
+	return p;
+}
+
+START_TEST(test_project_type_read)
+{
+	/* Imported from the project's package: a guess to resolve. */
+	char *p = project_of("from myapp.types import Uuid", "Uuid(length=36)");
+	ck_assert_str_eq(p, "myapp.types.Uuid");
+	free(p);
+	p = project_of("from tacker.db import types", "types.Uuid(length=36)");
+	ck_assert_str_eq(p, "tacker.db.types.Uuid");
+	free(p);
+	/* SQLAlchemy's and a library's own, a relative import, no import:
+	 * what they are is known (or nothing is). */
+	ck_assert_ptr_null(project_of("from sqlalchemy import Uuid", "Uuid()"));
+	ck_assert_ptr_null(project_of("import sqlalchemy as sa", "sa.Uuid()"));
+	ck_assert_ptr_null(project_of("from sqlalchemy.dialects.postgresql import UUID", "UUID()"));
+	ck_assert_ptr_null(project_of("from sqlalchemy_utils import UUIDType", "UUIDType()"));
+	ck_assert_ptr_null(project_of("from .types import Uuid", "Uuid()"));
+	ck_assert_ptr_null(project_of("", "UUID()"));
+	/* Only UUID names are guesses; other project types stay unknown. */
+	ck_assert_ptr_null(project_of("from myapp.types import GUID", "GUID()"));
+	ck_assert_int_eq(family_of("from myapp.types import Uuid", "Uuid()", NULL), AG_TYPE_UUID);
+}
+END_TEST
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char *path = ag_printf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+START_TEST(test_project_type_resolved)
+{
+	char root[] = "/tmp/ag-schema.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	char *d;
+	const char *sub[] = {"myapp", "myapp/migrations", "myapp/migrations/versions", "bad"};
+	for (size_t i = 0; i < 4; i++) {
+		d = ag_printf("%s/%s", root, sub[i]);
+		ck_assert_int_eq(mkdir(d, 0700), 0);
+		free(d);
+	}
+	put_file(root, "pyproject.toml", "");
+	put_file(root, "myapp/types.py",
+		 "from sqlalchemy import types, String\n"
+		 "class Other(types.TypeDecorator):\n    impl = types.Integer\n"
+		 "class Uuid(types.TypeDecorator):\n    \"\"\"text\"\"\"\n    impl = String(36)\n"
+		 "    cache_ok = True\n");
+	put_file(root, "bad/types.py", "class Uuid(\n    \"unterminated\n");
+	char *file = ag_printf("%s/myapp/migrations/versions/a1.py", root);
+	struct ag_schema *m = ag_schema_new();
+	struct seen s = {0};
+	apply_src(m,
+		  "import sqlalchemy as sa\nfrom myapp.types import Uuid\nfrom bad.types import Uuid as B\n"
+		  "from gone.types import UUID as G\n"
+		  "def upgrade():\n"
+		  "    op.create_table('a', sa.Column('id', Uuid(), primary_key=True))\n"
+		  "    op.create_table('b', sa.Column('id', B(), primary_key=True))\n"
+		  "    op.create_table('c', sa.Column('id', G(), primary_key=True))\n",
+		  file, &s);
+	const struct ag_coltype *a = ag_schema_column_type(m, "a", "id");
+	ck_assert_int_eq(a->family, AG_TYPE_STRING); /* its impl */
+	ck_assert(!a->unresolved);
+	const struct ag_coltype *b = ag_schema_column_type(m, "b", "id");
+	ck_assert_int_eq(b->family, AG_TYPE_UUID); /* a module pyscan cannot read */
+	ck_assert(b->unresolved);
+	const struct ag_coltype *c = ag_schema_column_type(m, "c", "id");
+	ck_assert(c->unresolved); /* no module at all */
+	ck_assert_str_eq(c->project, "gone.types.UUID");
+	ag_schema_free(m);
+	free(file);
+	const char *rm[] = {"pyproject.toml", "myapp/types.py", "bad/types.py"};
+	for (size_t i = 0; i < 3; i++) {
+		d = ag_printf("%s/%s", root, rm[i]);
+		ck_assert_int_eq(unlink(d), 0);
+		free(d);
+	}
+	for (size_t i = 4; i-- > 0;) {
+		d = ag_printf("%s/%s", root, sub[i]);
+		ck_assert_int_eq(rmdir(d), 0);
+		free(d);
+	}
+	ck_assert_int_eq(rmdir(root), 0);
+}
+END_TEST
+
 static void teardown(void)
 {
 	ag_strv_free(&helpers);
@@ -610,6 +717,8 @@ Suite *schema_suite(void)
 	tc = tcase_create("model");
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_model_keys);
+	tcase_add_test(tc, test_project_type_read);
+	tcase_add_test(tc, test_project_type_resolved);
 	tcase_add_test(tc, test_model_self_key_and_rename_column);
 	tcase_add_test(tc, test_model_many_tables);
 	tcase_add_test(tc, test_raw_sql_forgets_types);

@@ -407,6 +407,30 @@ class TestUuidAgainstPostgres(unittest.TestCase):
                 self.assertIn("incompatible types", res["error"] or "", name)
                 self.assertEqual(res["at"], ["a1" if fails_at == "b2" else "b2"], name)
 
+    def test_project_types(self):
+        """tests/fixtures/uuid/project: a key from String(36) to the
+        project's Uuid (impl = String(36)) is accepted by PostgreSQL, and
+        lint says nothing of it; one to the project's UUID (impl =
+        postgresql.UUID) is refused where lint says so (c3)."""
+        src = os.path.join(FIXTURES, "project")
+        found = self.lint(os.path.join(src, "myapp", "migrations", "versions"))
+        errors = sorted(f["revision"] for f in found if f["severity"] == "error")
+        self.assertEqual(errors, ["c3", "f6"])
+        self.assertNotIn("b2", {f["revision"] for f in found})
+        # Alembic imports every script first: the ones up to c3 only (e5
+        # imports a module that is nowhere, on purpose).
+        shutil.copytree(os.path.join(src, "myapp"), os.path.join(self.helpers, "myapp"),
+                        ignore=shutil.ignore_patterns("migrations"))
+        d, _ = fixture_project(self.tmp, "project")
+        versions = os.path.join(d, "versions")
+        os.makedirs(versions)
+        for name in ("a1_users.py", "b2_posts.py", "c3_native.py"):
+            shutil.copy(os.path.join(src, "myapp", "migrations", "versions", name), versions)
+        res = self.run_alembic([{"dir": d, "versions": versions, "url": self.url,
+                                 "schema": "fx_project"}])[0]
+        self.assertIn("incompatible types", res["error"] or "", res)
+        self.assertEqual(res["at"], ["b2"], res)
+
 
 if __name__ == "__main__":
     unittest.main()
