@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "gate.h"
-#include "lib/repair.h"
+#include "lib/backfill.h"
 
 enum { OPT_AFTER = 2000, OPT_REPOINT, OPT_DIR, OPT_WRITE, OPT_TARGET };
 
@@ -148,7 +148,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 		    .dir = st.dir,
 		    .db_rows = rows,
 		};
-		if (ag_repair_backfill(&plan, &ctx->scripts, &ro, &bo, &err) < 0) {
+		if (ag_backfill_plan(&plan, &ctx->scripts, &ro, &bo, &err) < 0) {
 			rc = ag_gate_refuse_repair(ctx, "backfill", &gate, &err);
 			goto out;
 		}
@@ -165,12 +165,8 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	}
 	bool written = false;
 	if (st.write) {
+		/* All or nothing: the message says what state the files are in. */
 		if (ag_repair_apply(&plan, &err) < 0) {
-			for (size_t k = 0; k < plan.n; k++)
-				if (plan.v[k].done)
-					ag_cmd_warn("backfill: %s was written before the failure",
-					            plan.v[k].new_path ? plan.v[k].new_path
-					                               : plan.v[k].path);
 			rc = ag_cmd_fail(ctx, "backfill", &err);
 			goto out;
 		}

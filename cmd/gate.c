@@ -124,10 +124,16 @@ void ag_gate_emit_repair(struct ag_ctx *ctx, struct ag_report *r, const struct a
 			 const char *table, bool written, bool applied, long rows)
 {
 	struct ag_buf rep = {0}, out = {0};
+	/* SHIM until lib/report builds the report as a json_t (another
+	 * change adds that function): render the report once and parse it
+	 * back, here only, so lib/repair's API already takes the json_t.
+	 * Replace these four lines with that call. */
 	ag_report_render(r, AG_FORMAT_JSON, AG_STYLE_LIST, &rep);
-	ag_repair_render_json(plan, table, rep.p, written, applied, rows, &out);
-	fwrite(out.p, 1, out.len, ctx->out);
+	json_t *report = rep.p ? json_loads(rep.p, 0, NULL) : NULL;
 	ag_buf_free(&rep);
+	ag_repair_render_json(plan, table, report, written, applied, rows, &out);
+	json_decref(report);
+	fwrite(out.p, 1, out.len, ctx->out);
 	ag_buf_free(&out);
 }
 

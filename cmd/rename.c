@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "gate.h"
-#include "lib/repair.h"
+#include "lib/rename.h"
 
 enum { OPT_ID = 2000, OPT_ONLY, OPT_WRITE, OPT_APPLY, OPT_TARGET };
 
@@ -40,61 +40,26 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 }
 
 /*
- * Runs the plan's UPDATEs, each in its own transaction that checks the
- * row first. A row that is not there is a finding, not success. Returns 0,
- * or -1 with err when the database failed.
+ * The command to run after a failed --write/--apply: the same one again,
+ * after `check` when the database's state is unknown. New.
  */
-static int apply_sql(struct ag_ctx *ctx, struct ag_gate *gate, const struct ag_repair *plan,
-                     struct ag_findings *fs, long *updated, struct ag_err *err)
+static char *next_command(const struct state *st, const char *new_id, bool db_unknown)
 {
-	const char *table = ag_gate_table(ctx);
-	for (size_t i = 0; i < plan->sql_old.n; i++) {
-		const char *old = plan->sql_old.v[i], *nw = plan->sql_new.v[i];
-		bool has_old = ag_strv_has(&gate->rows, old),
-		     has_new = ag_strv_has(&gate->rows, nw);
-		if (has_old && has_new) {
-			struct ag_finding *f =
-			    ag_findings_add(fs, AG_SEV_ERROR, "version-row-conflict", old, NULL, 0,
-			                    "the version table holds both %s and %s; renaming the "
-			                    "row would leave two "
-			                    "rows for one revision, so nothing was updated",
-			                    old, nw);
-			ag_finding_fix(
-			    f,
-			    "DELETE FROM %s WHERE version_num = '%s'; (after checking which "
-			    "one the schema is at)",
-			    gate->table, old);
-			continue;
-		}
-		long changed = 0;
-		if (has_old && ag_db_rename_revision(gate->db, ctx->version_table_schema, table,
-		                                     old, nw, &changed, err) < 0)
-			return -1;
-		*updated += changed;
-		if (changed)
-			continue;
-		if (has_new) {
-			ag_findings_add(
-			    fs, AG_SEV_INFO, "version-row-missing", old, NULL, 0,
-			    "the version table holds no row '%s' but already holds '%s': the "
-			    "UPDATE ran before, so 0 rows were updated",
-			    old, nw);
-		} else {
-			char *all = ag_strv_join(&gate->rows, ", ");
-			struct ag_finding *f =
-			    ag_findings_add(fs, AG_SEV_ERROR, "version-row-missing", old, NULL, 0,
-			                    "the version table holds no row '%s' (it holds: %s): 0 "
-			                    "rows were updated",
-			                    old, gate->rows.n ? all : "nothing");
-			ag_finding_fix(
-			    f,
-			    "check the database URL and --version-table; if the database "
-			    "never ran %s, no UPDATE is needed",
-			    old);
-			free(all);
-		}
-	}
-	return 0;
+	struct ag_buf b = {0};
+	ag_buf_adds(&b, "");
+	if (db_unknown)
+		ag_buf_adds(&b, "run `alembic-guard check` to see which rows the version table "
+		                "holds now, then ");
+	ag_buf_adds(&b, "run again: alembic-guard rename");
+	if (st->old_id)
+		ag_buf_addf(&b, " --id %s %s", st->old_id, new_id);
+	if (st->only)
+		ag_buf_addf(&b, " --only %s", st->only);
+	if (st->write)
+		ag_buf_adds(&b, " --write");
+	if (st->apply)
+		ag_buf_adds(&b, " --apply");
+	return ag_buf_take(&b);
 }
 
 static int exec(struct ag_ctx *ctx, int argc, char **argv)
@@ -160,7 +125,7 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 	ag_cmd_now(&ro.now, &ro.now_usec);
 	struct ag_rename_opts rn = {
 	    .old_id = st.old_id, .new_id = new_id, .only = st.only, .db_rows = rows};
-	if (ag_repair_rename(&plan, &ctx->scripts, &ro, &rn, &err) < 0) {
+	if (ag_rename_plan(&plan, &ctx->scripts, &ro, &rn, &err) < 0) {
 		rc = ag_gate_refuse_repair(ctx, "rename", &gate, &err);
 		goto out;
 	}
@@ -194,44 +159,46 @@ static int exec(struct ag_ctx *ctx, int argc, char **argv)
 		ag_buf_free(&b);
 		fflush(ctx->out);
 	}
-	if (st.write && file_actions) {
-		if (ag_repair_apply(&plan, &err) < 0) {
-			for (size_t k = 0; k < plan.n; k++)
-				if (plan.v[k].done)
-					ag_cmd_warn("rename: %s was changed before the failure",
-					            plan.v[k].path);
-			rc = ag_cmd_fail(ctx, "rename", &err);
-			goto out;
-		}
-		written = true;
-		if (ctx->format != AG_FORMAT_JSON)
-			for (size_t k = 0; k < plan.n; k++) {
-				const struct ag_repair_action *a = &plan.v[k];
-				if (a->kind == AG_REPAIR_RENAME)
-					fprintf(ctx->out, "renamed %s -> %s\n", a->path,
-					        a->new_path);
-				else if (a->kind == AG_REPAIR_EDIT)
-					fprintf(ctx->out, "edited %s\n", a->path);
-				else if (a->kind == AG_REPAIR_DELETE)
-					fprintf(ctx->out, "deleted %s\n", a->path);
-			}
+	/* The files and the database change together or not at all
+	 * (lib/rename): the UPDATEs run in one transaction, the files are
+	 * written just before its COMMIT and put back when it fails. */
+	struct ag_rename_apply_opts ao = {
+	    .write = st.write && file_actions,
+	    .db_fn = st.apply && plan.sql_old.n ? ag_db_rename_revisions : NULL,
+	    .db = gate.db,
+	    .schema = ctx->version_table_schema,
+	    .table = ag_gate_table(ctx),
+	    .table_shown = gate.table,
+	    .rows = &gate.rows,
+	};
+	struct ag_rename_outcome oc = {0};
+	int arc = ag_rename_apply(&plan, &ao, &oc, &err);
+	ag_findings_copy(&dbf, &oc.findings);
+	written = oc.written;
+	applied = oc.applied;
+	updated = oc.updated;
+	bool db_unknown = oc.db_unknown;
+	ag_rename_outcome_free(&oc);
+	if (arc < 0) {
+		char *next = next_command(&st, new_id, db_unknown);
+		rc = ag_cmd_fail(ctx, "rename", &err);
+		ag_cmd_warn("rename: %s", next);
+		free(next);
+		goto out;
 	}
-	if (st.apply && plan.sql_old.n) {
-		updated = 0;
-		if (apply_sql(ctx, &gate, &plan, &dbf, &updated, &err) < 0) {
-			if (written)
-				ag_cmd_warn(
-				    "rename: the files were written, but the database still holds "
-				    "the old id; run: alembic-guard rename --id %s %s --apply",
-				    plan.sql_old.v[0], plan.sql_new.v[0]);
-			rc = ag_cmd_fail(ctx, "rename", &err);
-			goto out;
+	if (written && ctx->format != AG_FORMAT_JSON)
+		for (size_t k = 0; k < plan.n; k++) {
+			const struct ag_repair_action *a = &plan.v[k];
+			if (a->kind == AG_REPAIR_RENAME)
+				fprintf(ctx->out, "renamed %s -> %s\n", a->path, a->new_path);
+			else if (a->kind == AG_REPAIR_EDIT)
+				fprintf(ctx->out, "edited %s\n", a->path);
+			else if (a->kind == AG_REPAIR_DELETE)
+				fprintf(ctx->out, "deleted %s\n", a->path);
 		}
-		applied = true;
-		if (ctx->format != AG_FORMAT_JSON)
-			fprintf(ctx->out, "updated %ld row%s of %s\n", updated,
-			        updated == 1 ? "" : "s", gate.table);
-	}
+	if (applied && ctx->format != AG_FORMAT_JSON)
+		fprintf(ctx->out, "updated %ld row%s of %s\n", updated, updated == 1 ? "" : "s",
+		        gate.table);
 	if (ctx->format != AG_FORMAT_JSON && (plan.n || plan.sql_old.n)) {
 		if (!written && file_actions)
 			fprintf(ctx->out, "dry run: no file was changed; run again with --write to "

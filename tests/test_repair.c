@@ -6,7 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/atomic.h"
+#include "lib/backfill.h"
+#include "lib/diff.h"
+#include "lib/rename.h"
 #include "lib/repair.h"
+#include "lib/template.h"
 #include "tests/suites.h"
 
 /* ---- fixtures: a version directory in a temp dir ------------------------ */
@@ -108,7 +113,7 @@ static int fx_backfill(struct fx *f, const char *rev, const char *after, const c
 	if (after)
 		ag_strv_push(&a, after);
 	struct ag_backfill_opts o = {.rev = rev, .after = &a, .repoint = repoint, .db_rows = rows};
-	int r = ag_repair_backfill(&f->plan, &f->ss, &f->ro, &o, err);
+	int r = ag_backfill_plan(&f->plan, &f->ss, &f->ro, &o, err);
 	ag_strv_free(&a);
 	return r;
 }
@@ -162,12 +167,12 @@ START_TEST(test_slug)
 	    {"add_column user.email", "add_column_user_email"},
 	};
 	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
-		char *s = ag_repair_slug(cases[i][0], 0);
+		char *s = ag_template_slug(cases[i][0], 0);
 		ck_assert_msg(strcmp(s, cases[i][1]) == 0, "slug(%s) = %s, want %s", cases[i][0], s,
 		              cases[i][1]);
 		free(s);
 	}
-	char *s = ag_repair_slug("one two three", 7);
+	char *s = ag_template_slug("one two three", 7);
 	ck_assert_str_eq(s, "one_");
 	free(s);
 }
@@ -179,47 +184,47 @@ START_TEST(test_file_name)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	time_t t = 1790000000; /* 2026-09-21 14:13:20 UTC */
-	char *n = ag_repair_file_name(NULL, "abc", "add_votes", t, &err);
+	char *n = ag_template_file_name(NULL, "abc", "add_votes", t, &err);
 	ck_assert_str_eq(n, "abc_add_votes.py");
 	free(n);
-	n = ag_repair_file_name(
+	n = ag_template_file_name(
 	    "%(year)d_%(month).2d_%(day).2d_%(hour).2d%(minute).2d-%(rev)s_%(slug)s", "abc", "x", t,
 	    &err);
 	ck_assert_str_eq(n, "2026_09_21_1413-abc_x.py");
 	free(n);
-	n = ag_repair_file_name("%(epoch)s_%(rev)s", "r1", "", t, &err);
+	n = ag_template_file_name("%(epoch)s_%(rev)s", "r1", "", t, &err);
 	ck_assert_str_eq(n, "1790000000_r1.py");
 	free(n);
-	n = ag_repair_file_name("%(rev)5s|%(rev)-5s|%(slug).2s|%%|%(day)03d", "ab", "xyz", t, &err);
+	n = ag_template_file_name("%(rev)5s|%(rev)-5s|%(slug).2s|%%|%(day)03d", "ab", "xyz", t, &err);
 	ck_assert_str_eq(n, "   ab|ab   |xy|%|021.py");
 	free(n);
 	/* Templates Alembic could not expand either. */
-	ck_assert_ptr_null(ag_repair_file_name("%(nope)s", "a", "b", t, &err));
+	ck_assert_ptr_null(ag_template_file_name("%(nope)s", "a", "b", t, &err));
 	ck_assert_int_eq(err.kind, AG_ERR_CONFIG);
 	ck_assert_ptr_nonnull(strstr(err.msg, "nope"));
-	ck_assert_ptr_null(ag_repair_file_name("%s_%(rev)s", "a", "b", t, &err));
-	ck_assert_ptr_null(ag_repair_file_name("%(rev)d", "a", "b", t, &err));
-	ck_assert_ptr_null(ag_repair_file_name("%(rev", "a", "b", t, &err));
-	ck_assert_ptr_null(ag_repair_file_name("%(rev)q", "a", "b", t, &err));
+	ck_assert_ptr_null(ag_template_file_name("%s_%(rev)s", "a", "b", t, &err));
+	ck_assert_ptr_null(ag_template_file_name("%(rev)d", "a", "b", t, &err));
+	ck_assert_ptr_null(ag_template_file_name("%(rev", "a", "b", t, &err));
+	ck_assert_ptr_null(ag_template_file_name("%(rev)q", "a", "b", t, &err));
 }
 END_TEST
 
 START_TEST(test_name_conforms)
 {
-	ck_assert(ag_repair_name_conforms(NULL, "abc_add_votes.py", "abc", false, 0));
-	ck_assert(ag_repair_name_conforms(NULL, "abc_.py", "abc", false, 0));
-	ck_assert(!ag_repair_name_conforms(NULL, "add_votes.py", "abc", false, 0));
-	ck_assert(!ag_repair_name_conforms(NULL, "abcd_add.py", "abc", false, 0));
-	ck_assert(!ag_repair_name_conforms(NULL, "abc_Add-Votes.py", "abc", false, 0));
-	ck_assert(!ag_repair_name_conforms(NULL, "abc_add.txt", "abc", false, 0));
+	ck_assert(ag_template_name_conforms(NULL, "abc_add_votes.py", "abc", false, 0));
+	ck_assert(ag_template_name_conforms(NULL, "abc_.py", "abc", false, 0));
+	ck_assert(!ag_template_name_conforms(NULL, "add_votes.py", "abc", false, 0));
+	ck_assert(!ag_template_name_conforms(NULL, "abcd_add.py", "abc", false, 0));
+	ck_assert(!ag_template_name_conforms(NULL, "abc_Add-Votes.py", "abc", false, 0));
+	ck_assert(!ag_template_name_conforms(NULL, "abc_add.txt", "abc", false, 0));
 	const char *tmpl = "%(year)d_%(month).2d_%(day).2d-%(rev)s_%(slug)s";
 	setenv("TZ", "UTC", 1);
 	tzset();
-	ck_assert(ag_repair_name_conforms(tmpl, "2026_09_21-r1_x.py", "r1", true, 1790000000));
-	ck_assert(!ag_repair_name_conforms(tmpl, "2026_09_22-r1_x.py", "r1", true, 1790000000));
+	ck_assert(ag_template_name_conforms(tmpl, "2026_09_21-r1_x.py", "r1", true, 1790000000));
+	ck_assert(!ag_template_name_conforms(tmpl, "2026_09_22-r1_x.py", "r1", true, 1790000000));
 	/* Without a known date, any digits do. */
-	ck_assert(ag_repair_name_conforms(tmpl, "2026_09_22-r1_x.py", "r1", false, 0));
-	ck_assert(!ag_repair_name_conforms(tmpl, "r1_x.py", "r1", false, 0));
+	ck_assert(ag_template_name_conforms(tmpl, "2026_09_22-r1_x.py", "r1", false, 0));
+	ck_assert(!ag_template_name_conforms(tmpl, "r1_x.py", "r1", false, 0));
 }
 END_TEST
 
@@ -241,17 +246,17 @@ END_TEST
 START_TEST(test_diff)
 {
 	struct ag_buf b = {0};
-	ag_repair_diff("a", "x\n", 2, "b", "x\n", 2, &b);
+	ag_diff_unified("a", "x\n", 2, "b", "x\n", 2, &b);
 	ck_assert_uint_eq(b.len, 0);
 	const char *a = "1\n2\n3\n4\n5\n6\n7\n8\n9\n";
 	const char *c = "1\n2\n3\n4\nFIVE\n6\n7\n8\n9\n";
-	ag_repair_diff("f", a, strlen(a), "f", c, strlen(c), &b);
+	ag_diff_unified("f", a, strlen(a), "f", c, strlen(c), &b);
 	ck_assert_str_eq(b.p, "--- f\n+++ f\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+FIVE\n 6\n 7\n 8\n");
 	ag_buf_free(&b);
-	ag_repair_diff(NULL, "", 0, "new.py", "a\nb\n", 4, &b);
+	ag_diff_unified(NULL, "", 0, "new.py", "a\nb\n", 4, &b);
 	ck_assert_str_eq(b.p, "--- /dev/null\n+++ new.py\n@@ -0,0 +1,2 @@\n+a\n+b\n");
 	ag_buf_free(&b);
-	ag_repair_diff("x", "a\nb", 3, "x", "a\nb\n", 4, &b);
+	ag_diff_unified("x", "a\nb", 3, "x", "a\nb\n", 4, &b);
 	ck_assert_str_eq(b.p, "--- x\n+++ x\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of "
 	                      "file\n+b\n");
 	ag_buf_free(&b);
@@ -261,7 +266,7 @@ START_TEST(test_diff)
 		ag_buf_addf(&x, "%d\n", i);
 		ag_buf_addf(&y, "%d\n", i == 3 ? 333 : i == 30 ? 3030 : i);
 	}
-	ag_repair_diff("f", x.p, x.len, "f", y.p, y.len, &b);
+	ag_diff_unified("f", x.p, x.len, "f", y.p, y.len, &b);
 	ck_assert_ptr_nonnull(strstr(b.p, "@@ -1,7 +1,7 @@\n"));
 	ck_assert_ptr_nonnull(strstr(b.p, "@@ -28,7 +28,7 @@\n"));
 	ck_assert_ptr_nonnull(strstr(b.p, "-30\n+3030\n"));
@@ -535,15 +540,15 @@ START_TEST(test_backfill_two_candidates)
 	struct ag_strv a = {0};
 	ag_strv_push(&a, "b2");
 	struct ag_backfill_opts o = {.rev = "miss", .after = &a, .dir = "/tmp"};
-	ck_assert_int_eq(ag_repair_backfill(&f.plan, &f.ss, &f.ro, &o, &err), -1);
+	ck_assert_int_eq(ag_backfill_plan(&f.plan, &f.ss, &f.ro, &o, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not one of the version locations"));
 	/* --after b2 with c3 still a head: two heads. */
 	o.dir = NULL;
-	ck_assert_int_eq(ag_repair_backfill(&f.plan, &f.ss, &f.ro, &o, &err), -1);
+	ck_assert_int_eq(ag_backfill_plan(&f.plan, &f.ss, &f.ro, &o, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "2 heads"));
 	/* With --target heads semantics, it does not add a head: accepted. */
 	f.ro.graph.heads_ok = true;
-	ck_assert_int_eq(ag_repair_backfill(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_backfill_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	ag_strv_free(&a);
 	fx_free(&f);
 }
@@ -583,7 +588,7 @@ START_TEST(test_backfill_merge_crlf)
 	ag_strv_push(&after, "b2");
 	ag_strv_push(&after, "c3");
 	struct ag_backfill_opts o = {.rev = "m9", .after = &after};
-	ck_assert_int_eq(ag_repair_backfill(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_backfill_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	const char *t = f.plan.v[0].new_text;
 	ck_assert_ptr_nonnull(strstr(t, "down_revision = ('b2', 'c3')\r\n"));
 	ck_assert_ptr_nonnull(strstr(t, "Revises: b2, c3\r\n"));
@@ -600,7 +605,7 @@ START_TEST(test_backfill_merge_crlf)
 	/* --after twice the same */
 	ag_repair_free(&f.plan);
 	ag_strv_push(&after, "b2");
-	ck_assert_int_eq(ag_repair_backfill(&f.plan, &f.ss, &f.ro, &o, &err), -1);
+	ck_assert_int_eq(ag_backfill_plan(&f.plan, &f.ss, &f.ro, &o, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "given twice"));
 	ag_strv_free(&after);
 	fx_free(&f);
@@ -616,7 +621,7 @@ START_TEST(test_render_text)
 	fx_load(&f);
 	struct ag_err err = {0};
 	struct ag_rename_opts o = {.old_id = "b2", .new_id = "b3"};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	struct ag_buf b = {0};
 	ag_repair_render_text(&f.plan, "app.versions", true, &b);
 	ck_assert_ptr_nonnull(strstr(b.p, "rename "));
@@ -676,7 +681,7 @@ START_TEST(test_rename_duplicate_old)
 	fx_load(&f);
 	struct ag_err err = {0};
 	struct ag_rename_opts o = {.old_id = "b2", .new_id = "b3"};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), -1);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "settle the duplicates first"));
 	ck_assert_uint_eq(f.plan.n, 0);
 	fx_free(&f);
@@ -702,7 +707,7 @@ START_TEST(test_rename_id_everywhere)
 	fx_load(&f);
 	struct ag_err err = {0};
 	struct ag_rename_opts o = {.old_id = "oldb2", .new_id = "b2"};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	ck_assert_uint_eq(f.plan.sql_old.n, 1);
 	ck_assert_str_eq(f.plan.sql_old.v[0], "oldb2");
 	ck_assert_str_eq(f.plan.sql_new.v[0], "b2");
@@ -746,7 +751,7 @@ START_TEST(test_rename_finish_half_done)
 	struct ag_strv rows = {0};
 	ag_strv_push(&rows, "oldb2");
 	struct ag_rename_opts o = {.db_rows = &rows};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	ck_assert_uint_eq(f.plan.sql_old.n, 1);
 	ck_assert_str_eq(f.plan.sql_old.v[0], "oldb2");
 	ck_assert_str_eq(f.plan.sql_new.v[0], "b2");
@@ -758,7 +763,7 @@ START_TEST(test_rename_finish_half_done)
 	ag_repair_free(&f.plan);
 	/* The same with --id. */
 	struct ag_rename_opts o2 = {.old_id = "oldb2", .new_id = "b2"};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o2, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o2, &err), 0);
 	ck_assert_uint_eq(f.plan.sql_old.n, 1);
 	ck_assert_ptr_nonnull(find_action(&f.plan, AG_REPAIR_RENAME, "oldb2_x.py"));
 	ag_strv_free(&rows);
@@ -791,7 +796,7 @@ START_TEST(test_rename_refusals)
 	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
 		struct ag_rename_opts o = {.old_id = cases[i].old, .new_id = cases[i].nw};
 		memset(&err, 0, sizeof err);
-		ck_assert_msg(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err) == -1, "case %zu",
+		ck_assert_msg(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err) == -1, "case %zu",
 		              i);
 		ck_assert_int_eq(err.kind, AG_ERR_USAGE);
 		ck_assert_msg(strstr(err.msg, cases[i].want), "case %zu: %s", i, err.msg);
@@ -803,10 +808,10 @@ START_TEST(test_rename_refusals)
 	fx_write(&f, "d4_x.py", "# something else\n");
 	fx_load(&f);
 	struct ag_rename_opts o = {.only = "odd_name.py"};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), -1);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "never overwrites"));
 	struct ag_rename_opts o2 = {.only = "nonexistent.py"};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o2, &err), -1);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o2, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "no migration file"));
 	fx_free(&f);
 }
@@ -823,7 +828,7 @@ START_TEST(test_rename_names)
 	fx_load(&f);
 	struct ag_err err = {0};
 	struct ag_rename_opts o = {0};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	const struct ag_repair_action *a = find_action(&f.plan, AG_REPAIR_RENAME, "/votes.py");
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(strstr(a->new_path, "/b2_msg_b2.py"));
@@ -840,14 +845,14 @@ START_TEST(test_rename_names)
 	/* Run again: nothing left to do. */
 	ag_repair_free(&f.plan);
 	fx_load(&f);
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	ck_assert_uint_eq(f.plan.n, 0);
 	/* --only one file */
 	fx_mig(&f, "e5.py", "e5", "deadbeef");
 	fx_mig(&f, "f6.py", "f6", "e5");
 	fx_load(&f);
 	struct ag_rename_opts o2 = {.only = "e5.py"};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o2, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o2, &err), 0);
 	ck_assert_uint_eq(f.plan.n, 1);
 	ck_assert_ptr_nonnull(find_action(&f.plan, AG_REPAIR_RENAME, "/e5.py"));
 	fx_free(&f);
@@ -866,7 +871,7 @@ START_TEST(test_rename_date_template)
 	fx_load(&f);
 	struct ag_err err = {0};
 	struct ag_rename_opts o = {0};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	const struct ag_repair_action *a = find_action(&f.plan, AG_REPAIR_RENAME, "/a1_x.py");
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(strstr(a->new_path, "/2026_01_02-a1_msg_a1.py"));
@@ -898,7 +903,7 @@ START_TEST(test_rename_duplicates)
 	ck_assert(ag_findings_has(&f.g->findings, "duplicate-revision"));
 	struct ag_err err = {0};
 	struct ag_rename_opts o = {0};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	const struct ag_repair_action *del =
 	    find_action(&f.plan, AG_REPAIR_DELETE, "/old_votes.py");
 	ck_assert_ptr_nonnull(del);
@@ -933,31 +938,31 @@ START_TEST(test_writer_never_overwrites)
 	fx_write(&f, "x.py", "mine\n");
 	char *p = fx_path(&f, "x.py"), *q = fx_path(&f, "y.py");
 	struct ag_err err = {0};
-	ck_assert_int_eq(ag_repair_write_new(p, "theirs\n", 7, &err), -1);
+	ck_assert_int_eq(ag_atomic_write_new(p, "theirs\n", 7, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not overwritten"));
 	char *t = fx_read(&f, "x.py");
 	ck_assert_str_eq(t, "mine\n");
 	free(t);
-	ck_assert_int_eq(ag_repair_write_new(q, "new\n", 4, &err), 0);
+	ck_assert_int_eq(ag_atomic_write_new(q, "new\n", 4, &err), 0);
 	t = fx_read(&f, "y.py");
 	ck_assert_str_eq(t, "new\n");
 	free(t);
 	/* replace only while the text is what the plan saw */
-	ck_assert_int_eq(ag_repair_replace(p, "other\n", 6, "z\n", 2, &err), -1);
+	ck_assert_int_eq(ag_atomic_replace(p, "other\n", 6, "z\n", 2, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "changed after the plan"));
 	chmod(p, 0640);
-	ck_assert_int_eq(ag_repair_replace(p, "mine\n", 5, "z\n", 2, &err), 0);
+	ck_assert_int_eq(ag_atomic_replace(p, "mine\n", 5, "z\n", 2, &err), 0);
 	struct stat st;
 	ck_assert_int_eq(stat(p, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0640);
 	/* move never onto an existing name */
-	ck_assert_int_eq(ag_repair_move(p, q, "z\n", 2, NULL, 0, &err), -1);
+	ck_assert_int_eq(ag_atomic_move(p, q, "z\n", 2, NULL, 0, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not overwritten"));
 	t = fx_read(&f, "y.py");
 	ck_assert_str_eq(t, "new\n");
 	free(t);
 	char *r = fx_path(&f, "r.py");
-	ck_assert_int_eq(ag_repair_move(p, r, "z\n", 2, "edited\n", 7, &err), 0);
+	ck_assert_int_eq(ag_atomic_move(p, r, "z\n", 2, "edited\n", 7, &err), 0);
 	ck_assert(!fx_exists(&f, "x.py"));
 	t = fx_read(&f, "r.py");
 	ck_assert_str_eq(t, "edited\n");
@@ -983,7 +988,7 @@ START_TEST(test_apply_stale_plan)
 	fx_load(&f);
 	struct ag_err err = {0};
 	struct ag_rename_opts o = {.old_id = "a1", .new_id = "a0"};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	fx_write(&f, "b2_x.py", "# changed meanwhile\n");
 	ck_assert_int_eq(ag_repair_apply(&f.plan, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "changed after the plan"));
@@ -1006,16 +1011,24 @@ START_TEST(test_render_json)
 	struct ag_err err = {0};
 	ck_assert_int_eq(fx_backfill(&f, "m1", NULL, NULL, NULL, &err), 0);
 	struct ag_buf b = {0};
-	ag_repair_render_json(&f.plan, "alembic_version", "{\"command\": \"backfill\"}", false,
-	                      false, -1, &b);
+	json_t *rep = json_pack("{s:s}", "command", "backfill");
+	ag_repair_render_json(&f.plan, "alembic_version", rep, false, false, -1, &b);
+	/* The caller's report is borrowed, not changed. */
+	ck_assert_ptr_null(json_object_get(rep, "repair"));
+	json_decref(rep);
 	ck_assert_ptr_nonnull(strstr(b.p, "\"command\": \"backfill\""));
 	ck_assert_ptr_nonnull(strstr(b.p, "\"repair\": {"));
 	ck_assert_ptr_nonnull(strstr(b.p, "\"action\": \"create\""));
 	ck_assert_ptr_nonnull(strstr(b.p, "\"rows_updated\": null"));
 	ck_assert_ptr_nonnull(strstr(b.p, "+revision = 'm1'\\n"));
 	ag_buf_free(&b);
-	/* Not JSON in: still one object out. */
-	ag_repair_render_json(&f.plan, NULL, "not json", true, false, 3, &b);
+	/* Not an object in: still one object out. */
+	json_t *arr = json_array();
+	ag_repair_render_json(&f.plan, NULL, arr, true, false, 3, &b);
+	json_decref(arr);
+	ck_assert_int_eq(b.p[0], '{');
+	ag_buf_free(&b);
+	ag_repair_render_json(&f.plan, NULL, NULL, true, false, 3, &b);
 	ck_assert_int_eq(b.p[0], '{');
 	ck_assert_ptr_nonnull(strstr(b.p, "\"rows_updated\": 3"));
 	ag_buf_free(&b);
@@ -1038,7 +1051,7 @@ START_TEST(test_malformed_files)
 	fx_load(&f);
 	struct ag_err err = {0};
 	struct ag_rename_opts o = {.old_id = "a1", .new_id = "a0"};
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
 	const struct ag_repair_action *e = find_action(&f.plan, AG_REPAIR_EDIT, "b2_x.py");
 	ck_assert_ptr_nonnull(e);
 	ck_assert_str_eq(e->new_text,
@@ -1050,7 +1063,7 @@ START_TEST(test_malformed_files)
 	/* A value that names a variable: refused, not guessed. */
 	fx_write(&f, "d4_x.py", "PARENT = 'a1'\nrevision = 'd4'\ndown_revision = PARENT\n");
 	fx_load(&f);
-	ck_assert_int_eq(ag_repair_rename(&f.plan, &f.ss, &f.ro, &o, &err), -1);
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "cannot edit"));
 	ck_assert_uint_eq(f.plan.n, 0);
 	/* Backfill: a new head is refused even when the graph has errors already. */
