@@ -643,6 +643,7 @@ int ag_rename_apply(struct ag_repair *plan, const struct ag_rename_apply_opts *o
 	if (conflicts) {
 		/* Together or not at all: a row that cannot be renamed keeps
 		 * the files as they are too. */
+		out->updated = 0;
 		goto done;
 	}
 	if (!o->db_fn || !run_old.n) {
