@@ -345,127 +345,141 @@ static const char *first_location(const struct ag_repair_opts *ro)
 	return NULL;
 }
 
-int ag_backfill_plan(struct ag_repair *plan, const struct ag_scripts *base,
-                       const struct ag_repair_opts *ro, const struct ag_backfill_opts *o,
-                       struct ag_err *err)
+/* What planning one placeholder works on, step by step. */
+struct bf {
+	struct ag_repair *plan;
+	const struct ag_scripts *base;
+	const struct ag_repair_opts *ro;
+	const struct ag_backfill_opts *o;
+	const char *rev;
+	struct ag_repair_result cur;   /* the repository as the plan so far leaves it */
+	const struct ag_graph *g;      /* cur's graph */
+	size_t *kids, nk;              /* the files that name rev as down_revision */
+	bool in_db;                    /* the version table holds rev */
+	size_t rp;                     /* --repoint's node, or AG_NONE */
+	const char *rp_old;            /* its down_revision before, or NULL */
+	struct ag_strv parents;        /* the placeholder's down_revision */
+	char *how;                     /* where it goes, for the notes; malloced */
+	char *kidlist;                 /* NULL or malloced: kids, for messages */
+	char *path;                    /* the file to create; malloced */
+	char *renamed;                 /* NULL or malloced: why path is not the template's name */
+	struct style st;
+};
+
+static void bf_free(struct bf *b)
 {
-	const char *rev = o->rev;
-	const char *bad = ag_repair_bad_id(rev);
-	if (bad)
-		return ag_err_set(err, AG_ERR_USAGE, "cannot backfill '%s': %s", rev ? rev : "",
-		                  bad);
-	size_t n0 = plan->n, notes0 = plan->notes.n;
-	struct ag_repair_result cur = {0}, after = {0};
-	struct ag_strv parents = {0}, cands = {0};
-	struct ag_pyedit_files w = {0};
-	struct style st = {0};
-	size_t *kids = NULL, nk = 0;
-	char *name = NULL, *path = NULL, *text = NULL, *reason = NULL, *kidlist = NULL;
-	char *how = NULL;
-	int rc = -1;
-	if (ag_repair_simulate(plan, base, ro, &cur, err) < 0)
-		goto out;
-	const struct ag_graph *g = cur.graph;
-	for (size_t i = 0; i < cur.scripts.n; i++) {
-		if (streq(cur.scripts.v[i].revision, rev)) {
-			ag_err_set(err, AG_ERR_USAGE,
-			           "cannot backfill %s: %s already defines it; backfill writes "
-			           "placeholders only for ids that no file defines",
-			           rev, cur.scripts.v[i].path);
-			goto out;
-		}
-	}
-	if (ag_graph_find_label(g, rev) != AG_NONE) {
-		ag_err_set(
+	ag_repair_result_free(&b->cur);
+	free(b->kids);
+	ag_strv_free(&b->parents);
+	free(b->how);
+	free(b->kidlist);
+	free(b->path);
+	free(b->renamed);
+	style_free(&b->st);
+}
+
+/* rev must be new, not a label, and wanted by the database or a file. */
+static int check_rev(struct bf *b, struct ag_err *err)
+{
+	const char *rev = b->rev;
+	for (size_t i = 0; i < b->cur.scripts.n; i++)
+		if (streq(b->cur.scripts.v[i].revision, rev))
+			return ag_err_set(err, AG_ERR_USAGE,
+			                  "cannot backfill %s: %s already defines it; backfill writes "
+			                  "placeholders only for ids that no file defines",
+			                  rev, b->cur.scripts.v[i].path);
+	size_t lab = ag_graph_find_label(b->g, rev);
+	if (lab != AG_NONE)
+		return ag_err_set(
 		    err, AG_ERR_USAGE,
 		    "cannot backfill %s: it is a branch label of %s, and a revision id equal to "
 		    "a label makes Alembic stop",
-		    rev, g->v[ag_graph_find_label(g, rev)].id);
-		goto out;
-	}
-	kids = ag_graph_children_naming(g, rev, &nk);
-	bool in_db = o->db_rows && ag_strv_has(o->db_rows, rev);
-	if (o->db_rows && !in_db && !nk) {
-		char *rows = ag_strv_join(o->db_rows, ", ");
+		    rev, b->g->v[lab].id);
+	b->kids = ag_graph_children_naming(b->g, rev, &b->nk);
+	b->in_db = b->o->db_rows && ag_strv_has(b->o->db_rows, rev);
+	if (b->o->db_rows && !b->in_db && !b->nk) {
+		char *rows = ag_strv_join(b->o->db_rows, ", ");
 		ag_err_set(
 		    err, AG_ERR_USAGE,
 		    "cannot backfill %s: the database's version table does not hold it (it "
 		    "holds: %s) and no migration names it, so a placeholder would change nothing",
-		    rev, o->db_rows->n ? rows : "no rows");
+		    rev, b->o->db_rows->n ? rows : "no rows");
 		free(rows);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
-	/* --repoint CHILD */
-	size_t rp = AG_NONE;
-	const char *rp_old = NULL;
-	if (o->repoint) {
-		rp = ag_graph_find(g, o->repoint);
-		if (rp == AG_NONE) {
-			ag_err_set(err, AG_ERR_USAGE, "--repoint %s: no file defines revision %s",
-			           o->repoint, o->repoint);
-			goto out;
-		}
-		const struct ag_script *sc = g->v[rp].script;
-		if (ag_strv_has(&sc->down, rev)) {
-			ag_repair_note(plan, "%s already names %s as its down_revision: nothing to re-point",
-			     o->repoint, rev);
-			rp = AG_NONE;
-		} else if (!sc->down_known) {
-			ag_err_set(
-			    err, AG_ERR_USAGE,
-			    "--repoint %s: its down_revision (%s:%d) is an expression; set it to "
-			    "'%s' by hand",
-			    o->repoint, sc->path, sc->down_line, rev);
-			goto out;
-		} else if (sc->down.n > 1) {
-			ag_err_set(
-			    err, AG_ERR_USAGE,
-			    "--repoint %s: it is a merge of %zu revisions; which parent the "
-			    "placeholder replaces is for a person to decide: edit %s:%d by hand",
-			    o->repoint, sc->down.n, sc->path, sc->down_line);
-			goto out;
-		} else {
-			rp_old = sc->down.n ? sc->down.v[0] : NULL;
-		}
+/* --repoint CHILD: a file whose single down_revision can move onto rev. */
+static int check_repoint(struct bf *b, struct ag_err *err)
+{
+	const char *child = b->o->repoint, *rev = b->rev;
+	b->rp = AG_NONE;
+	if (!child)
+		return 0;
+	size_t rp = ag_graph_find(b->g, child);
+	if (rp == AG_NONE)
+		return ag_err_set(err, AG_ERR_USAGE, "--repoint %s: no file defines revision %s",
+		                  child, child);
+	const struct ag_script *sc = b->g->v[rp].script;
+	if (ag_strv_has(&sc->down, rev)) {
+		ag_repair_note(b->plan, "%s already names %s as its down_revision: nothing to re-point",
+		               child, rev);
+		return 0;
 	}
+	if (!sc->down_known)
+		return ag_err_set(err, AG_ERR_USAGE,
+		                  "--repoint %s: its down_revision (%s:%d) is an expression; set it "
+		                  "to '%s' by hand",
+		                  child, sc->path, sc->down_line, rev);
+	if (sc->down.n > 1)
+		return ag_err_set(err, AG_ERR_USAGE,
+		                  "--repoint %s: it is a merge of %zu revisions; which parent the "
+		                  "placeholder replaces is for a person to decide: edit %s:%d by "
+		                  "hand",
+		                  child, sc->down.n, sc->path, sc->down_line);
+	b->rp = rp;
+	b->rp_old = sc->down.n ? sc->down.v[0] : NULL;
+	return 0;
+}
 
-	/* Where it goes. */
-	if (o->after && o->after->n) {
-		if (o->after->n == 1 && strcmp(o->after->v[0], "base") == 0) {
-			how = ag_printf("as a base (--after base)");
-		} else {
-			for (size_t i = 0; i < o->after->n; i++) {
-				const char *a = o->after->v[i];
-				size_t k = ag_graph_find(g, a);
-				if (k == AG_NONE) {
-					size_t lab = ag_graph_find_label(g, a);
-					if (lab != AG_NONE)
-						ag_err_set(err, AG_ERR_USAGE,
-						           "--after %s: that is a branch label; a "
-						           "down_revision "
-						           "must name a revision id (here %s)",
-						           a, g->v[lab].id);
-					else
-						ag_err_set(
-						    err, AG_ERR_USAGE,
-						    "--after %s: no file defines revision %s", a,
-						    a);
-					goto out;
-				}
-				if (ag_strv_has(&parents, a)) {
-					ag_err_set(err, AG_ERR_USAGE, "--after %s is given twice",
-					           a);
-					goto out;
-				}
-				ag_strv_push(&parents, a);
-			}
-			char *l = ag_strv_join(&parents, ", ");
-			how = ag_printf("after %s, as --after says", l);
-			free(l);
+/* The parents --after names: revision ids, each once. */
+static int parents_from_after(struct bf *b, struct ag_err *err)
+{
+	const struct ag_strv *after = b->o->after;
+	if (after->n == 1 && strcmp(after->v[0], "base") == 0) {
+		b->how = ag_printf("as a base (--after base)");
+		return 0;
+	}
+	for (size_t i = 0; i < after->n; i++) {
+		const char *a = after->v[i];
+		if (ag_graph_find(b->g, a) == AG_NONE) {
+			size_t lab = ag_graph_find_label(b->g, a);
+			if (lab != AG_NONE)
+				return ag_err_set(err, AG_ERR_USAGE,
+				                  "--after %s: that is a branch label; a down_revision "
+				                  "must name a revision id (here %s)",
+				                  a, b->g->v[lab].id);
+			return ag_err_set(err, AG_ERR_USAGE, "--after %s: no file defines revision %s",
+			                  a, a);
 		}
-	} else if (!nk && rp == AG_NONE) {
-		ag_err_set(
+		if (ag_strv_has(&b->parents, a))
+			return ag_err_set(err, AG_ERR_USAGE, "--after %s is given twice", a);
+		ag_strv_push(&b->parents, a);
+	}
+	char *l = ag_strv_join(&b->parents, ", ");
+	b->how = ag_printf("after %s, as --after says", l);
+	free(l);
+	return 0;
+}
+
+/* The parents the graph leaves: the head of the rest of the graph once
+ * the children (and the re-pointed file) are taken away. */
+static int parents_from_graph(struct bf *b, struct ag_err *err)
+{
+	const char *rev = b->rev;
+	if (!b->nk && b->rp == AG_NONE)
+		return ag_err_set(
 		    err, AG_ERR_USAGE,
 		    "cannot place %s: no file names it as its down_revision, so the graph "
 		    "cannot say where it belongs. Pass --after REVISION: the revision production "
@@ -474,198 +488,249 @@ int ag_backfill_plan(struct ag_repair *plan, const struct ag_scripts *base,
 		    "migrations exist that production has not run, also pass --repoint with the "
 		    "first of them, so it runs after the placeholder",
 		    rev, rev, rev);
-		goto out;
-	} else {
-		size_t *all = ag_malloc((nk + 1) * sizeof *all);
-		if (nk)
-			memcpy(all, kids, nk * sizeof *kids);
-		size_t na = nk;
-		if (rp != AG_NONE)
-			all[na++] = rp;
-		rest_heads(g, all, na, &cands);
-		free(all);
-		if (cands.n > 1) {
-			char *l = ag_strv_join(&cands, ", ");
-			ag_err_set(
-			    err, AG_ERR_USAGE,
-			    "cannot place %s: the graph leaves %zu candidates for its parent (%s). "
-			    "Pass --after REVISION: the one production ran just before %s. Choose "
-			    "with care: placing %s after a revision the database never ran makes "
-			    "Alembic skip that revision forever",
-			    rev, cands.n, l, rev, rev);
-			free(l);
-			goto out;
-		}
-		kidlist = list_nodes(g, kids, nk);
-		if (cands.n == 1) {
-			ag_strv_push(&parents, cands.v[0]);
-			how =
-			    nk ? ag_printf("after %s, the head of the rest of the graph, where the "
-			                   "line of %s broke off",
-			                   cands.v[0], kidlist)
-			       : ag_printf("after %s, the head of the rest of the graph, where %s "
-			                   "is re-pointed",
-			                   cands.v[0], o->repoint);
-		} else {
-			how = ag_printf("as a base: every revision descends from %s",
-			                nk ? kidlist : o->repoint);
-		}
-	}
-
-	/* Which file. */
-	const char *dir = o->dir ? o->dir : first_location(ro);
-	if (!dir) {
-		ag_err_set(err, AG_ERR_CONFIG, "no version location exists to write %s into", rev);
-		goto out;
-	}
-	if (o->dir && !is_location(ro, o->dir)) {
+	size_t *all = ag_malloc((b->nk + 1) * sizeof *all);
+	if (b->nk)
+		memcpy(all, b->kids, b->nk * sizeof *b->kids);
+	size_t na = b->nk;
+	if (b->rp != AG_NONE)
+		all[na++] = b->rp;
+	struct ag_strv cands = {0};
+	rest_heads(b->g, all, na, &cands);
+	free(all);
+	if (cands.n > 1) {
+		char *l = ag_strv_join(&cands, ", ");
 		ag_err_set(err, AG_ERR_USAGE,
-		           "--dir %s is not one of the version locations%s, so Alembic would never "
-		           "load a file written there",
-		           o->dir, ro->recursive ? " or a folder inside one" : "");
-		goto out;
+		           "cannot place %s: the graph leaves %zu candidates for its parent (%s). "
+		           "Pass --after REVISION: the one production ran just before %s. Choose "
+		           "with care: placing %s after a revision the database never ran makes "
+		           "Alembic skip that revision forever",
+		           rev, cands.n, l, rev, rev);
+		free(l);
+		ag_strv_free(&cands);
+		return -1;
 	}
-	name = ag_template_file_name(ro->file_template, rev, PLACEHOLDER_MESSAGE, ro->now, err);
-	if (!name) {
-		goto out;
+	if (cands.n == 1) {
+		ag_strv_push(&b->parents, cands.v[0]);
+		b->how = b->nk ? ag_printf("after %s, the head of the rest of the graph, where the "
+		                           "line of %s broke off",
+		                           cands.v[0], b->kidlist)
+		               : ag_printf("after %s, the head of the rest of the graph, where %s "
+		                           "is re-pointed",
+		                           cands.v[0], b->o->repoint);
+	} else {
+		b->how = ag_printf("as a base: every revision descends from %s",
+		                   b->nk ? b->kidlist : b->o->repoint);
 	}
+	ag_strv_free(&cands);
+	return 0;
+}
+
+/*
+ * The placeholder's path: the name file_template gives, in --dir or the
+ * first version location. A name Alembic would skip (it starts with
+ * __init__ or .#) gets a "placeholder_" prefix instead, said in a note:
+ * a repair only ever writes a file Alembic loads.
+ */
+static int choose_path(struct bf *b, struct ag_err *err)
+{
+	const struct ag_repair_opts *ro = b->ro;
+	const char *dir = b->o->dir ? b->o->dir : first_location(ro);
+	if (!dir)
+		return ag_err_set(err, AG_ERR_CONFIG, "no version location exists to write %s into",
+		                  b->rev);
+	if (b->o->dir && !is_location(ro, b->o->dir))
+		return ag_err_set(err, AG_ERR_USAGE,
+		                  "--dir %s is not one of the version locations%s, so Alembic would "
+		                  "never load a file written there",
+		                  b->o->dir, ro->recursive ? " or a folder inside one" : "");
+	char *name = ag_template_file_name(ro->file_template, b->rev, PLACEHOLDER_MESSAGE, ro->now,
+	                                   err);
+	if (!name)
+		return -1;
 	if (strchr(name, '/')) {
 		ag_err_set(err, AG_ERR_USAGE,
 		           "file_template gives '%s', a name with a directory; write %s by hand",
-		           name, rev);
-		goto out;
+		           name, b->rev);
+		free(name);
+		return -1;
 	}
-	path = ag_repair_join_path(dir, name);
-	if (ag_repair_name_taken(plan, path)) {
-		ag_err_set(err, AG_ERR_USAGE, "%s exists; backfill never overwrites a file", path);
-		goto out;
+	const char *why = ag_template_unloadable(name);
+	if (why) {
+		char *alt = ag_printf("placeholder_%s", name);
+		if (ag_template_unloadable(alt)) {
+			ag_err_set(err, AG_ERR_USAGE,
+			           "file_template gives '%s', a name Alembic would not load (%s); "
+			           "write %s by hand under a name ending in .py",
+			           name, why, b->rev);
+			free(alt);
+			free(name);
+			return -1;
+		}
+		b->renamed = ag_printf("file_template gives %s, a name Alembic would not load "
+		                       "(%s), so the placeholder is %s",
+		                       name, why, alt);
+		free(name);
+		name = alt;
 	}
+	b->path = ag_repair_join_path(dir, name);
+	free(name);
 	/* A file of this name in another version location would be fine for
 	 * Alembic, but confusing; only the target path must be free. */
+	if (ag_repair_name_taken(b->plan, b->path))
+		return ag_err_set(err, AG_ERR_USAGE, "%s exists; backfill never overwrites a file",
+		                  b->path);
+	return 0;
+}
 
-	if (newest_style(plan, &cur, &st, err) < 0) {
-		goto out;
-	}
+/* The paragraph of the placeholder's docstring that says why it exists.
+ * New. */
+static char *reason_text(const struct bf *b)
+{
 	struct ag_buf why = {0};
-	if (in_db)
+	const char *rev = b->rev;
+	if (b->in_db)
 		ag_buf_adds(&why, "The database's version table holds this id");
-	if (nk)
-		ag_buf_addf(&why, "%s%s name%s it as down_revision", in_db ? " and " : "", kidlist,
-		            nk == 1 ? "s" : "");
-	if (!in_db && !nk)
+	if (b->nk)
+		ag_buf_addf(&why, "%s%s name%s it as down_revision", b->in_db ? " and " : "",
+		            b->kidlist, b->nk == 1 ? "s" : "");
+	if (!b->in_db && !b->nk)
 		ag_buf_adds(&why, "Production ran this revision");
-	if (in_db || !nk)
+	if (b->in_db || !b->nk)
 		ag_buf_addf(&why,
 		            ", but no migration file defined it, so Alembic stopped with \"Can't "
 		            "locate revision identified by '%s'\".",
 		            rev);
 	else
-		ag_buf_addf(
-		    &why,
-		    ", but no migration file defined it, so Alembic stopped with \"Revision "
-		    "%s referenced from %s is not present\".",
-		    rev, g->v[kids[0]].id);
-	reason = ag_buf_take(&why);
-	if (rp != AG_NONE) {
-		char *r2 = ag_printf("%s %s, which came after %s, now comes after it.", reason,
-		                     o->repoint, rp_old ? rp_old : "nothing (a base)");
-		free(reason);
-		reason = r2;
-	}
+		ag_buf_addf(&why,
+		            ", but no migration file defined it, so Alembic stopped with \"Revision "
+		            "%s referenced from %s is not present\".",
+		            rev, b->g->v[b->kids[0]].id);
+	if (b->rp != AG_NONE)
+		ag_buf_addf(&why, " %s, which came after %s, now comes after it.", b->o->repoint,
+		            b->rp_old ? b->rp_old : "nothing (a base)");
+	return ag_buf_take(&why);
+}
+
+static void add_placeholder(struct bf *b)
+{
 	char date[48];
-	ag_template_format_date(ro->now, ro->now_usec, date, sizeof date);
+	ag_template_format_date(b->ro->now, b->ro->now_usec, date, sizeof date);
+	char *reason = reason_text(b);
 	size_t tlen = 0;
-	text = placeholder_text(&st, rev, &parents, reason, date, &tlen);
-	struct ag_repair_action *a = ag_repair_add(plan, AG_REPAIR_CREATE, path);
-	a->revision = ag_strdup(rev);
+	char *text = placeholder_text(&b->st, b->rev, &b->parents, reason, date, &tlen);
+	free(reason);
+	struct ag_repair_action *a = ag_repair_add(b->plan, AG_REPAIR_CREATE, b->path);
+	a->revision = ag_strdup(b->rev);
 	a->new_text = text;
 	a->new_len = tlen;
-	text = NULL;
-	a->why = ag_printf("a no-op placeholder for %s, %s", rev, how);
-	ag_repair_note(plan, "%s goes %s%s%s", rev, how, st.from ? "; written in the style of " : "",
-	     st.from ? st.from : "");
+	a->why = ag_printf("a no-op placeholder for %s, %s", b->rev, b->how);
+	ag_repair_note(b->plan, "%s goes %s%s%s", b->rev, b->how,
+	               b->st.from ? "; written in the style of " : "", b->st.from ? b->st.from : "");
+	if (b->renamed)
+		ag_repair_note(b->plan, "%s", b->renamed);
+}
 
-	if (rp != AG_NONE) {
-		const struct ag_script *sc = g->v[rp].script;
-		struct ag_pyedit_file *f = ag_repair_file_get(&w, plan, sc->path, err);
-		if (!f)
-			goto out;
-		struct ag_pyedit_assign as;
-		ag_pyedit_find_assign(f->text, f->len, "down_revision", sc->down_line, &as);
-		if (!as.found || !(as.is_none || (as.natoms == 1 && as.plain))) {
-			ag_err_set(
-			    err, AG_ERR_USAGE,
-			    "--repoint %s: cannot find its down_revision in %s:%d as a plain "
-			    "string or None; set it to '%s' by hand",
-			    o->repoint, sc->path, sc->down_line, rev);
-			ag_pyedit_assign_free(&as);
-			goto out;
-		}
-		char q = as.natoms ? as.atoms[0].quote : st.quote;
-		char *lit = ag_pyedit_literal(rev, q);
-		ag_pyedit_edit(f, as.val_off, as.val_len, lit);
-		free(lit);
+/* --repoint: the child's down_revision (and Revises:) becomes rev. */
+static int repoint_child(struct bf *b, struct ag_err *err)
+{
+	const struct ag_script *sc = b->g->v[b->rp].script;
+	struct ag_pyedit_files w = {0};
+	int rc = -1;
+	struct ag_pyedit_file *f = ag_repair_file_get(&w, b->plan, sc->path, err);
+	if (!f)
+		goto out;
+	struct ag_pyedit_assign as;
+	ag_pyedit_find_assign(f->text, f->len, "down_revision", sc->down_line, &as);
+	if (!as.found || !(as.is_none || (as.natoms == 1 && as.plain))) {
+		ag_err_set(err, AG_ERR_USAGE,
+		           "--repoint %s: cannot find its down_revision in %s:%d as a plain "
+		           "string or None; set it to '%s' by hand",
+		           b->o->repoint, sc->path, sc->down_line, b->rev);
 		ag_pyedit_assign_free(&as);
-		if (sc->has_doc_revises) {
-			struct ag_pyedit_doc d;
-			ag_pyedit_read_doc(f->text, f->len, &d);
-			ag_pyedit_set_doc_line(f, &d, sc->doc_revises_line, "Revises:", rev);
-			ag_pyedit_doc_free(&d);
-		}
-		f->revision = ag_strdup(sc->revision);
-		char *why2 =
-		    ag_printf("re-point %s at the placeholder %s (its down_revision was %s)",
-		              o->repoint, rev, rp_old ? rp_old : "None");
-		ag_pyedit_why(f, why2);
-		free(why2);
-		ag_repair_commit_files(&w, plan);
+		goto out;
 	}
+	char *lit = ag_pyedit_literal(b->rev, as.natoms ? as.atoms[0].quote : b->st.quote);
+	ag_pyedit_edit(f, as.val_off, as.val_len, lit);
+	free(lit);
+	ag_pyedit_assign_free(&as);
+	if (sc->has_doc_revises) {
+		struct ag_pyedit_doc d;
+		ag_pyedit_read_doc(f->text, f->len, &d);
+		ag_pyedit_set_doc_line(f, &d, sc->doc_revises_line, "Revises:", b->rev);
+		ag_pyedit_doc_free(&d);
+	}
+	f->revision = ag_strdup(sc->revision);
+	char *why = ag_printf("re-point %s at the placeholder %s (its down_revision was %s)",
+	                      b->o->repoint, b->rev, b->rp_old ? b->rp_old : "None");
+	ag_pyedit_why(f, why);
+	free(why);
+	ag_repair_commit_files(&w, b->plan);
+	rc = 0;
+out:
+	ag_pyedit_files_free(&w);
+	return rc;
+}
 
-	/* The proof: the repository as it would be. */
-	if (ag_repair_simulate(plan, base, ro, &after, err) < 0)
-		goto out;
-	char *what = ag_printf("backfilling %s", rev);
-	int bad_rc = ag_repair_refuse_new_errors(g, after.graph, NULL, NULL, what, true, err);
+/* The proof: the repository as it would be has no new error and no more
+ * heads than it may have. */
+static int prove(struct bf *b, struct ag_err *err)
+{
+	struct ag_repair_result after = {0};
+	if (ag_repair_simulate(b->plan, b->base, b->ro, &after, err) < 0)
+		return -1;
+	char *what = ag_printf("backfilling %s", b->rev);
+	int rc = ag_repair_refuse_new_errors(b->g, after.graph, NULL, NULL, what, true, err);
 	free(what);
-	if (bad_rc < 0)
-		goto out;
 	struct ag_strv hb = {0}, ha = {0};
-	ag_repair_real_heads(g, &hb);
+	ag_repair_real_heads(b->g, &hb);
 	ag_repair_real_heads(after.graph, &ha);
-	bool too_many = ro->graph.heads_ok ? ha.n > hb.n : ha.n > 1;
-	if (too_many) {
+	bool too_many = b->ro->graph.heads_ok ? ha.n > hb.n : ha.n > 1;
+	if (rc == 0 && too_many) {
 		char *l = ag_strv_join(&ha, ", ");
-		ag_err_set(
+		rc = ag_err_set(
 		    err, AG_ERR_USAGE,
 		    "cannot backfill %s there: the result would have %zu heads (%s), and `alembic "
 		    "upgrade head` stops at \"Multiple head revisions are present\". Pass --after "
 		    "with the revision production ran just before %s%s",
-		    rev, ha.n, l, rev,
-		    nk ? ""
-		       : ", and --repoint with the first newer migration production has not run");
+		    b->rev, ha.n, l, b->rev,
+		    b->nk ? "" : ", and --repoint with the first newer migration production has not run");
 		free(l);
 	}
 	ag_strv_free(&hb);
 	ag_strv_free(&ha);
-	if (too_many)
-		goto out;
-	rc = 0;
-out:
-	if (rc < 0)
-		ag_repair_truncate(plan, n0, notes0, plan->sql_old.n);
-	ag_repair_result_free(&cur);
 	ag_repair_result_free(&after);
-	ag_strv_free(&parents);
-	ag_strv_free(&cands);
-	ag_pyedit_files_free(&w);
-	style_free(&st);
-	free(kids);
-	free(name);
-	free(path);
-	free(text);
-	free(reason);
-	free(kidlist);
-	free(how);
 	return rc;
 }
 
+int ag_backfill_plan(struct ag_repair *plan, const struct ag_scripts *base,
+                     const struct ag_repair_opts *ro, const struct ag_backfill_opts *o,
+                     struct ag_err *err)
+{
+	const char *bad = ag_repair_bad_id(o->rev);
+	if (bad)
+		return ag_err_set(err, AG_ERR_USAGE, "cannot backfill '%s': %s", o->rev ? o->rev : "",
+		                  bad);
+	size_t n0 = plan->n, notes0 = plan->notes.n, sql0 = plan->sql_old.n;
+	struct bf b = {.plan = plan, .base = base, .ro = ro, .o = o, .rev = o->rev, .rp = AG_NONE};
+	int rc = -1;
+	if (ag_repair_simulate(plan, base, ro, &b.cur, err) < 0)
+		goto out;
+	b.g = b.cur.graph;
+	if (check_rev(&b, err) < 0 || check_repoint(&b, err) < 0)
+		goto out;
+	b.kidlist = list_nodes(b.g, b.kids, b.nk);
+	if (o->after && o->after->n ? parents_from_after(&b, err) < 0
+	                            : parents_from_graph(&b, err) < 0)
+		goto out;
+	if (choose_path(&b, err) < 0 || newest_style(plan, &b.cur, &b.st, err) < 0)
+		goto out;
+	add_placeholder(&b);
+	if (b.rp != AG_NONE && repoint_child(&b, err) < 0)
+		goto out;
+	rc = prove(&b, err);
+out:
+	if (rc < 0)
+		ag_repair_truncate(plan, n0, notes0, sql0);
+	bf_free(&b);
+	return rc;
+}

@@ -133,6 +133,13 @@ static int plan_name(struct ag_repair *plan, struct ag_pyedit_files *w, struct a
 	} else if (strchr(target, '/')) {
 		ag_repair_note(plan, "file_template gives %s a name with a directory (%s): rename it by hand",
 		     f->path, target);
+	} else if (ag_template_unloadable(target)) {
+		/* A repair only ever writes a file Alembic loads: the file keeps
+		 * a name it loads. */
+		ag_repair_note(plan,
+		               "file_template gives %s the name %s, which Alembic would not load "
+		               "(%s): it keeps its name",
+		               f->path, target, ag_template_unloadable(target));
 	} else if (strcmp(target, name) != 0) {
 		char *dir = ag_repair_dir_of(f->path);
 		char *np = ag_repair_join_path(dir, target);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "lib/backfill.h"
+#include "lib/template.h"
 #include "tests/repair_fx.h"
 #include "tests/suites.h"
 
@@ -374,10 +375,52 @@ START_TEST(test_backfill_refusals_more)
 }
 END_TEST
 
+/* Alembic skips names starting with __init__ or .#: a placeholder gets a
+ * name it loads, and the guard's own loader finds it. */
+START_TEST(test_backfill_loadable_name)
+{
+	static const char *const cases[][3] = {
+	    /* template, rev, the name written */
+	    {NULL, "__init__x", "placeholder___init__x_placeholder.py"},
+	    {".#%(rev)s", "m1", "placeholder_.#m1.py"},
+	    {"__init__%(rev)s", "m1", "placeholder___init__m1.py"},
+	};
+	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
+		struct fx f;
+		fx_init(&f);
+		f.ro.file_template = cases[i][0];
+		const char *rev = cases[i][1];
+		fx_mig(&f, "a1_x.py", "a1", NULL);
+		fx_mig(&f, "c3_x.py", "c3", rev);
+		fx_load(&f);
+		struct ag_err err = {0};
+		struct ag_strv rows = {0};
+		ag_strv_push(&rows, rev);
+		ck_assert_msg(fx_backfill(&f, rev, NULL, NULL, &rows, &err) == 0, "%s", err.msg);
+		const struct ag_repair_action *a = find_action(&f.plan, AG_REPAIR_CREATE, ".py");
+		ck_assert_ptr_nonnull(a);
+		ck_assert_str_eq(ag_repair_base_of(a->path), cases[i][2]);
+		ck_assert_ptr_null(ag_template_unloadable(ag_repair_base_of(a->path)));
+		bool said = false;
+		for (size_t k = 0; k < f.plan.notes.n; k++)
+			said |= strstr(f.plan.notes.v[k], "would not load") != NULL;
+		ck_assert_msg(said, "no note says why the name differs");
+		ck_assert_int_eq(ag_repair_apply(&f.plan, &err), 0);
+		/* The guard's loader (Alembic's rule) now finds the revision. */
+		fx_load(&f);
+		ck_assert_uint_ne(ag_graph_find(f.g, rev), AG_NONE);
+		ck_assert_uint_eq(ag_findings_count(&f.g->findings, AG_SEV_ERROR), 0);
+		ag_strv_free(&rows);
+		fx_free(&f);
+	}
+}
+END_TEST
+
 Suite *backfill_suite(void)
 {
 	Suite *s = suite_create("backfill");
 	TCase *tc0 = tcase_create("core");
+	tcase_add_test(tc0, test_backfill_loadable_name);
 	tcase_add_test(tc0, test_backfill_incident);
 	tcase_add_test(tc0, test_backfill_matches_graph_parents);
 	tcase_add_test(tc0, test_backfill_style);

@@ -265,10 +265,260 @@ START_TEST(test_rename_refusals)
 }
 END_TEST
 
+/* A new id that would give a name Alembic skips: the file keeps its name. */
+START_TEST(test_rename_loadable_name)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_mig(&f, "a1_x.py", "a1", NULL);
+	fx_mig(&f, "b2_x.py", "b2", "a1");
+	fx_load(&f);
+	struct ag_err err = {0};
+	struct ag_rename_opts o = {.old_id = "b2", .new_id = "__init__b"};
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	ck_assert_ptr_null(find_action(&f.plan, AG_REPAIR_RENAME, "b2_x.py"));
+	ck_assert_ptr_nonnull(find_action(&f.plan, AG_REPAIR_EDIT, "b2_x.py"));
+	bool said = false;
+	for (size_t k = 0; k < f.plan.notes.n; k++)
+		said |= strstr(f.plan.notes.v[k], "would not load") != NULL;
+	ck_assert(said);
+	ck_assert_int_eq(ag_repair_apply(&f.plan, &err), 0);
+	fx_load(&f);
+	ck_assert_uint_ne(ag_graph_find(f.g, "__init__b"), AG_NONE);
+	fx_free(&f);
+}
+END_TEST
+
+/* ---- carrying it out, with faults injected ---------------------------- */
+
+/* A stand-in for ag_db_rename_revisions: records the UPDATEs, writes the
+ * files through before_commit, then commits or fails as told. */
+struct fake_db {
+	int fail;          /* 0: commit; 1: COMMIT fails; 2: the connection dies in COMMIT */
+	int calls;
+	bool saw_files_written; /* before_commit ran and succeeded */
+	struct ag_strv old_ids, new_ids;
+};
+
+static struct fake_db fake;
+
+static int fake_rename(struct ag_db *db, const char *schema, const char *table,
+                       const struct ag_strv *old_ids, const struct ag_strv *new_ids,
+                       int (*before_commit)(void *arg, struct ag_err *err), void *arg,
+                       long *updated, enum ag_db_tx *tx, struct ag_err *err)
+{
+	(void)db;
+	(void)schema;
+	(void)table;
+	fake.calls++;
+	ag_strv_copy(&fake.old_ids, old_ids);
+	ag_strv_copy(&fake.new_ids, new_ids);
+	*updated = 0;
+	*tx = AG_DB_TX_ROLLED_BACK;
+	if (before_commit && before_commit(arg, err) < 0)
+		return -1;
+	fake.saw_files_written = before_commit != NULL;
+	if (fake.fail == 1)
+		return ag_err_set(err, AG_ERR_DB, "the database did not commit: deadlock detected");
+	if (fake.fail == 2) {
+		*tx = AG_DB_TX_UNKNOWN;
+		return ag_err_set(err, AG_ERR_DB, "the database did not commit: server closed the "
+		                                  "connection unexpectedly");
+	}
+	*updated = (long)old_ids->n;
+	*tx = AG_DB_TX_COMMITTED;
+	return 0;
+}
+
+/* a1 <- oldb2 (file oldb2_x.py) <- c3: rename oldb2 -> b2. */
+static void fault_fx(struct fx *f, char **before)
+{
+	fx_init(f);
+	fx_mig(f, "a1_x.py", "a1", NULL);
+	fx_mig(f, "oldb2_x.py", "oldb2", "a1");
+	fx_mig(f, "c3_x.py", "c3", "oldb2");
+	fx_load(f);
+	before[0] = fx_read(f, "oldb2_x.py");
+	before[1] = fx_read(f, "c3_x.py");
+	struct ag_err err = {0};
+	struct ag_rename_opts o = {.old_id = "oldb2", .new_id = "b2"};
+	ck_assert_int_eq(ag_rename_plan(&f->plan, &f->ss, &f->ro, &o, &err), 0);
+	memset(&fake, 0, sizeof fake);
+}
+
+static void assert_untouched(struct fx *f, char **before)
+{
+	char *t = fx_read(f, "oldb2_x.py");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t, before[0]);
+	free(t);
+	t = fx_read(f, "c3_x.py");
+	ck_assert_str_eq(t, before[1]);
+	free(t);
+	ck_assert(!fx_exists(f, "b2_msg_oldb2.py"));
+	char *cmd = ag_printf("test -z \"$(ls -A '%s' | grep ag-)\"", f->dir);
+	ck_assert_int_eq(system(cmd), 0); /* no temporary file left */
+	free(cmd);
+}
+
+static void fault_free(struct fx *f, char **before, struct ag_rename_outcome *out)
+{
+	ag_rename_outcome_free(out);
+	ag_strv_free(&fake.old_ids);
+	ag_strv_free(&fake.new_ids);
+	free(before[0]);
+	free(before[1]);
+	fx_free(f);
+}
+
+START_TEST(test_apply_together)
+{
+	struct fx f;
+	char *before[2];
+	fault_fx(&f, before);
+	struct ag_strv rows = {0};
+	ag_strv_push(&rows, "oldb2");
+	struct ag_rename_apply_opts o = {.write = true, .db_fn = fake_rename, .table = "alembic_version", .rows = &rows};
+	struct ag_rename_outcome out;
+	struct ag_err err = {0};
+	ck_assert_int_eq(ag_rename_apply(&f.plan, &o, &out, &err), 0);
+	ck_assert(out.written && out.applied);
+	ck_assert_int_eq(out.updated, 1);
+	ck_assert_int_eq(fake.calls, 1);
+	ck_assert(fake.saw_files_written);
+	ck_assert_str_eq(fake.old_ids.v[0], "oldb2");
+	ck_assert_str_eq(fake.new_ids.v[0], "b2");
+	ck_assert(fx_exists(&f, "b2_msg_oldb2.py"));
+	ck_assert(!fx_exists(&f, "oldb2_x.py"));
+	ag_strv_free(&rows);
+	fault_free(&f, before, &out);
+}
+END_TEST
+
+/* The files are written, then COMMIT fails: the files are put back. */
+START_TEST(test_apply_commit_fails)
+{
+	struct fx f;
+	char *before[2];
+	fault_fx(&f, before);
+	fake.fail = 1;
+	struct ag_strv rows = {0};
+	ag_strv_push(&rows, "oldb2");
+	struct ag_rename_apply_opts o = {.write = true, .db_fn = fake_rename, .table = "alembic_version", .rows = &rows};
+	struct ag_rename_outcome out;
+	struct ag_err err = {0};
+	ck_assert_int_eq(ag_rename_apply(&f.plan, &o, &out, &err), -1);
+	ck_assert(fake.saw_files_written); /* they were written before the COMMIT */
+	ck_assert(!out.written && !out.applied && !out.db_unknown);
+	ck_assert_int_eq(err.kind, AG_ERR_DB);
+	ck_assert_ptr_nonnull(strstr(err.msg, "deadlock detected"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "the database was not changed"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "the files were put back as they were"));
+	ck_assert_uint_eq(out.left.n, 0);
+	assert_untouched(&f, before);
+	ag_strv_free(&rows);
+	fault_free(&f, before, &out);
+}
+END_TEST
+
+/* The second file's rename fails inside the transaction: the first file
+ * is put back, the transaction rolled back. */
+START_TEST(test_apply_second_file_fails)
+{
+	struct fx f;
+	char *before[2];
+	fault_fx(&f, before);
+	fx_write(&f, "b2_msg_oldb2.py", "# in the way\n");
+	struct ag_strv rows = {0};
+	ag_strv_push(&rows, "oldb2");
+	struct ag_rename_apply_opts o = {.write = true, .db_fn = fake_rename, .table = "alembic_version", .rows = &rows};
+	struct ag_rename_outcome out;
+	struct ag_err err = {0};
+	ck_assert_int_eq(ag_rename_apply(&f.plan, &o, &out, &err), -1);
+	ck_assert(!fake.saw_files_written);
+	ck_assert(!out.written && !out.applied);
+	ck_assert_int_eq(err.kind, AG_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not overwritten"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "put back"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "the database was not changed"));
+	char *t = fx_read(&f, "c3_x.py"); /* the edit that ran first */
+	ck_assert_str_eq(t, before[1]);
+	free(t);
+	t = fx_read(&f, "oldb2_x.py");
+	ck_assert_str_eq(t, before[0]);
+	free(t);
+	t = fx_read(&f, "b2_msg_oldb2.py");
+	ck_assert_str_eq(t, "# in the way\n");
+	free(t);
+	ag_strv_free(&rows);
+	fault_free(&f, before, &out);
+}
+END_TEST
+
+/* The connection dies during COMMIT: the state is unknown, and said so. */
+START_TEST(test_apply_commit_unknown)
+{
+	struct fx f;
+	char *before[2];
+	fault_fx(&f, before);
+	fake.fail = 2;
+	struct ag_strv rows = {0};
+	ag_strv_push(&rows, "oldb2");
+	struct ag_rename_apply_opts o = {.write = true, .db_fn = fake_rename, .table = "alembic_version", .rows = &rows};
+	struct ag_rename_outcome out;
+	struct ag_err err = {0};
+	ck_assert_int_eq(ag_rename_apply(&f.plan, &o, &out, &err), -1);
+	ck_assert(out.db_unknown);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "put back"));
+	assert_untouched(&f, before);
+	ag_strv_free(&rows);
+	fault_free(&f, before, &out);
+}
+END_TEST
+
+/* Both rows present: a conflict, and then nothing changes at all. */
+START_TEST(test_apply_conflict_changes_nothing)
+{
+	struct fx f;
+	char *before[2];
+	fault_fx(&f, before);
+	struct ag_strv rows = {0};
+	ag_strv_push(&rows, "oldb2");
+	ag_strv_push(&rows, "b2");
+	struct ag_rename_apply_opts o = {.write = true, .db_fn = fake_rename, .table = "alembic_version", .rows = &rows};
+	struct ag_rename_outcome out;
+	struct ag_err err = {0};
+	ck_assert_int_eq(ag_rename_apply(&f.plan, &o, &out, &err), 0);
+	ck_assert_int_eq(fake.calls, 0);
+	ck_assert(!out.written && !out.applied);
+	ck_assert_uint_eq(out.findings.n, 1);
+	ck_assert_str_eq(out.findings.v[0].code, "version-row-conflict");
+	assert_untouched(&f, before);
+	ag_rename_outcome_free(&out);
+	/* Neither row: the files are renamed, the missing row is a finding. */
+	ag_strv_free(&rows);
+	ag_strv_push(&rows, "a1");
+	ck_assert_int_eq(ag_rename_apply(&f.plan, &o, &out, &err), 0);
+	ck_assert_int_eq(fake.calls, 0);
+	ck_assert(out.written);
+	ck_assert_int_eq(out.updated, 0);
+	ck_assert_str_eq(out.findings.v[0].code, "version-row-missing");
+	ck_assert_int_eq(out.findings.v[0].severity, AG_SEV_ERROR);
+	ag_strv_free(&rows);
+	fault_free(&f, before, &out);
+}
+END_TEST
+
+
+
+
+
 Suite *rename_suite(void)
 {
 	Suite *s = suite_create("rename");
 	TCase *tc0 = tcase_create("core");
+	tcase_add_test(tc0, test_rename_loadable_name);
 	tcase_add_test(tc0, test_rename_id_everywhere);
 	tcase_add_test(tc0, test_rename_finish_half_done);
 	tcase_add_test(tc0, test_rename_names);
@@ -279,5 +529,12 @@ Suite *rename_suite(void)
 	TCase *tc1 = tcase_create("errors");
 	tcase_add_test(tc1, test_rename_refusals);
 	suite_add_tcase(s, tc1);
+	TCase *tc_apply = tcase_create("apply");
+	tcase_add_test(tc_apply, test_apply_conflict_changes_nothing);
+	tcase_add_test(tc_apply, test_apply_commit_unknown);
+	tcase_add_test(tc_apply, test_apply_second_file_fails);
+	tcase_add_test(tc_apply, test_apply_commit_fails);
+	tcase_add_test(tc_apply, test_apply_together);
+	suite_add_tcase(s, tc_apply);
 	return s;
 }

@@ -165,6 +165,114 @@ START_TEST(test_malformed_files)
 }
 END_TEST
 
+/* The second file action fails: the first is put back, and the message
+ * says so. */
+START_TEST(test_apply_all_or_nothing)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_mig(&f, "a1_x.py", "a1", NULL);
+	fx_mig(&f, "b2_x.py", "b2", "a1");
+	fx_load(&f);
+	char *a1 = fx_read(&f, "a1_x.py"), *b2 = fx_read(&f, "b2_x.py");
+	struct ag_err err = {0};
+	struct ag_rename_opts o = {.old_id = "a1", .new_id = "a0"};
+	ck_assert_int_eq(ag_rename_plan(&f.plan, &f.ss, &f.ro, &o, &err), 0);
+	/* Edits run before renames: b2_x.py is edited, then the move of a1_x.py
+	 * meets a file that appeared at its new name. */
+	ck_assert_ptr_nonnull(find_action(&f.plan, AG_REPAIR_EDIT, "b2_x.py"));
+	ck_assert_ptr_nonnull(find_action(&f.plan, AG_REPAIR_RENAME, "a1_x.py"));
+	fx_write(&f, "a0_msg_a1.py", "# someone else's\n");
+	ck_assert_int_eq(ag_repair_apply(&f.plan, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not overwritten"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "put back"));
+	ck_assert(!ag_repair_any_done(&f.plan));
+	char *t = fx_read(&f, "b2_x.py");
+	ck_assert_str_eq(t, b2);
+	free(t);
+	t = fx_read(&f, "a1_x.py");
+	ck_assert_str_eq(t, a1);
+	free(t);
+	t = fx_read(&f, "a0_msg_a1.py");
+	ck_assert_str_eq(t, "# someone else's\n");
+	free(t);
+	free(a1);
+	free(b2);
+	fx_free(&f);
+}
+END_TEST
+
+/* Every kind of action is undone from the plan's texts. */
+START_TEST(test_revert_each_kind)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_write(&f, "e.py", "old e\n");
+	fx_write(&f, "m.py", "old m\n");
+	fx_write(&f, "d.py", "same\n");
+	fx_write(&f, "k.py", "same\n");
+	struct ag_repair_action *a = ag_repair_add(&f.plan, AG_REPAIR_CREATE, "");
+	free(a->path);
+	a->path = fx_path(&f, "c.py");
+	a->new_text = ag_strdup("new c\n");
+	a->new_len = 6;
+	a = ag_repair_add(&f.plan, AG_REPAIR_EDIT, "");
+	free(a->path);
+	a->path = fx_path(&f, "e.py");
+	a->old_text = ag_strdup("old e\n");
+	a->old_len = 6;
+	a->new_text = ag_strdup("new e\n");
+	a->new_len = 6;
+	a = ag_repair_add(&f.plan, AG_REPAIR_RENAME, "");
+	free(a->path);
+	a->path = fx_path(&f, "m.py");
+	a->new_path = fx_path(&f, "n.py");
+	a->old_text = ag_strdup("old m\n");
+	a->old_len = 6;
+	a->new_text = ag_strdup("new m\n");
+	a->new_len = 6;
+	a = ag_repair_add(&f.plan, AG_REPAIR_DELETE, "");
+	free(a->path);
+	a->path = fx_path(&f, "d.py");
+	a->keep = fx_path(&f, "k.py");
+	a->old_text = ag_strdup("same\n");
+	a->old_len = 5;
+	a->new_text = ag_strdup("same\n");
+	a->new_len = 5;
+	struct ag_err err = {0};
+	ck_assert_int_eq(ag_repair_apply(&f.plan, &err), 0);
+	ck_assert(fx_exists(&f, "c.py") && fx_exists(&f, "n.py"));
+	ck_assert(!fx_exists(&f, "m.py") && !fx_exists(&f, "d.py"));
+	struct ag_strv left = {0};
+	ck_assert_int_eq(ag_repair_revert(&f.plan, &left, &err), 0);
+	ck_assert_uint_eq(left.n, 0);
+	ck_assert(!ag_repair_any_done(&f.plan));
+	ck_assert(!fx_exists(&f, "c.py") && !fx_exists(&f, "n.py"));
+	char *t = fx_read(&f, "e.py");
+	ck_assert_str_eq(t, "old e\n");
+	free(t);
+	t = fx_read(&f, "m.py");
+	ck_assert_str_eq(t, "old m\n");
+	free(t);
+	t = fx_read(&f, "d.py");
+	ck_assert_str_eq(t, "same\n");
+	free(t);
+	/* A file changed after the apply is not reverted over: it is left,
+	 * and named. */
+	ck_assert_int_eq(ag_repair_apply(&f.plan, &err), 0);
+	fx_write(&f, "e.py", "a person's edit\n");
+	ck_assert_int_eq(ag_repair_revert(&f.plan, &left, &err), -1);
+	ck_assert_uint_eq(left.n, 1);
+	ck_assert_ptr_nonnull(strstr(left.v[0], "e.py"));
+	t = fx_read(&f, "e.py");
+	ck_assert_str_eq(t, "a person's edit\n");
+	free(t);
+	ag_strv_free(&left);
+	fx_free(&f);
+}
+END_TEST
+
+
 Suite *repair_suite(void)
 {
 	Suite *s = suite_create("repair");
@@ -173,6 +281,8 @@ Suite *repair_suite(void)
 	tcase_add_test(tc0, test_sql);
 	suite_add_tcase(s, tc0);
 	TCase *tc1 = tcase_create("apply");
+	tcase_add_test(tc1, test_revert_each_kind);
+	tcase_add_test(tc1, test_apply_all_or_nothing);
 	tcase_add_test(tc1, test_apply_stale_plan);
 	suite_add_tcase(s, tc1);
 	TCase *tc2 = tcase_create("errors");
