@@ -149,9 +149,12 @@ int ag_atomic_write_new(const char *path, const char *data, size_t len, struct a
 int ag_atomic_check(const char *path, const char *expect, size_t elen, struct ag_err *err)
 {
 	size_t len = 0;
-	char *cur = ag_read_file(path, &len);
+	const char *kind = NULL;
+	char *cur = ag_read_regular_file(path, &len, &kind);
 	if (!cur)
-		return ag_err_set(err, AG_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+		return ag_err_set(err, AG_ERR_IO, "cannot read %s: %s%s", path,
+		                  kind ? kind : strerror(errno),
+		                  kind ? ", not a regular file" : "");
 	bool same = len == elen && memcmp(cur, expect, len) == 0;
 	free(cur);
 	if (!same)

@@ -92,9 +92,11 @@ char *ag_repair_text_of(const struct ag_repair *plan, const char *path, size_t *
 			return memdup0(a->new_text, a->new_len);
 		}
 	}
-	char *t = ag_read_file(path, len);
+	const char *kind = NULL;
+	char *t = ag_read_regular_file(path, len, &kind);
 	if (!t)
-		ag_err_set(err, AG_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+		ag_err_set(err, AG_ERR_IO, "cannot read %s: %s%s", path,
+		           kind ? kind : strerror(errno), kind ? ", not a regular file" : "");
 	return t;
 }
 
