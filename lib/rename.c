@@ -1,5 +1,6 @@
 #include "rename.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -179,10 +180,16 @@ static size_t count_defs(const struct ag_scripts *ss, const char *id, size_t *fi
 	return n;
 }
 
-/* The id change old -> new_id in every place it is written. */
-static int plan_id_change(struct ag_repair *plan, struct ag_pyedit_files *w,
-                          const struct ag_repair_result *cur, const struct ag_repair_opts *ro,
-                          const char *old, const char *new_id, struct ag_err *err)
+/*
+ * Whether old -> new_id can be planned: a legal new id of a length the
+ * version table takes, exactly one of the two defined (the old one: a
+ * rename; the new one: a rename left half done), not a label. Sets *def
+ * to the defining script and *nold to how many define old. 0 or -1 with
+ * err.
+ */
+static int check_id_change(const struct ag_repair_result *cur, const struct ag_repair_opts *ro,
+                           const char *old, const char *new_id,
+                           const struct ag_script **def, size_t *nold_out, struct ag_err *err)
 {
 	const char *bad = ag_repair_bad_id(new_id);
 	if (bad)
@@ -214,90 +221,120 @@ static int plan_id_change(struct ag_repair *plan, struct ag_pyedit_files *w,
 		    "cannot rename %s: %zu files define %s; settle the duplicates first "
 		    "(alembic-guard rename shows them and the difference between them)",
 		    nold ? old : new_id, nold ? nold : nnew, nold ? old : new_id);
-	if (ag_graph_find_label(g, new_id) != AG_NONE)
+	size_t lab = ag_graph_find_label(g, new_id);
+	if (lab != AG_NONE)
 		return ag_err_set(err, AG_ERR_USAGE,
 		                  "cannot rename %s to %s: %s is a branch label of %s", old, new_id,
-		                  new_id, g->v[ag_graph_find_label(g, new_id)].id);
+		                  new_id, g->v[lab].id);
 	const struct ag_script *t = &ss->v[nold ? io : in];
 	if (nold && t->revision_line == 0)
-		return ag_err_set(
-		    err, AG_ERR_USAGE,
-		    "cannot rename %s: %s sets no `revision` and takes its id from its "
-		    "file name; add `revision = '%s'` to it by hand",
-		    old, t->path, new_id);
+		return ag_err_set(err, AG_ERR_USAGE,
+		                  "cannot rename %s: %s sets no `revision` and takes its id from "
+		                  "its file name; add `revision = '%s'` to it by hand",
+		                  old, t->path, new_id);
+	*def = t;
+	*nold_out = nold;
+	return 0;
+}
+
+/* Records why on f, formatted. */
+static void why(struct ag_pyedit_file *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void why(struct ag_pyedit_file *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = ag_vprintf(fmt, ap);
+	va_end(ap);
+	ag_pyedit_why(f, s);
+	free(s);
+}
+
+/* The defining file: its revision (when it still says old), its
+ * docstring's Revision ID, its name. */
+static int edit_definer(struct ag_repair *plan, struct ag_pyedit_files *w,
+                        const struct ag_repair_opts *ro, const struct ag_script *t, bool has_old,
+                        const char *old, const char *new_id, struct ag_err *err)
+{
 	struct ag_pyedit_file *f = ag_repair_file_get(w, plan, t->path, err);
 	if (!f)
 		return -1;
 	f->revision = ag_strdup(new_id);
-	if (nold) {
+	if (has_old) {
 		if (ag_pyedit_replace_in_assign(f, "revision", t->revision_line, old, new_id) < 1)
-			return ag_err_set(
-			    err, AG_ERR_USAGE,
-			    "cannot rename %s: the revision at %s:%d is not a plain string; "
-			    "edit it by hand",
-			    old, t->path, t->revision_line);
-		char *why = ag_printf("revision %s -> %s", old, new_id);
-		ag_pyedit_why(f, why);
-		free(why);
+			return ag_err_set(err, AG_ERR_USAGE,
+			                  "cannot rename %s: the revision at %s:%d is not a plain "
+			                  "string; edit it by hand",
+			                  old, t->path, t->revision_line);
+		why(f, "revision %s -> %s", old, new_id);
 	}
 	struct ag_pyedit_doc d;
 	ag_pyedit_read_doc(f->text, f->len, &d);
 	if (streq(t->doc_revision, old) &&
-	    ag_pyedit_replace_in_doc_line(f, &d, t->doc_revision_line, "Revision ID:", old, new_id) > 0) {
-		char *why = ag_printf("docstring Revision ID: %s -> %s", old, new_id);
-		ag_pyedit_why(f, why);
-		free(why);
-	}
+	    ag_pyedit_replace_in_doc_line(f, &d, t->doc_revision_line, "Revision ID:", old,
+	                                  new_id) > 0)
+		why(f, "docstring Revision ID: %s -> %s", old, new_id);
 	ag_pyedit_doc_free(&d);
-	if (plan_name(plan, w, f, ro, new_id, old, err) < 0)
+	return plan_name(plan, w, f, ro, new_id, old, err);
+}
+
+/* A file that names old: its down_revision, depends_on, Revises:. */
+static int edit_namer(struct ag_repair *plan, struct ag_pyedit_files *w,
+                      const struct ag_script *sc, const char *old, const char *new_id,
+                      struct ag_err *err)
+{
+	bool want[2] = {ag_strv_has(&sc->down, old), ag_strv_has(&sc->depends, old)};
+	bool in_doc = sc->has_doc_revises && ag_strv_has(&sc->doc_revises, old);
+	if (!want[0] && !want[1] && !in_doc)
+		return 0;
+	struct ag_pyedit_file *c = ag_repair_file_get(w, plan, sc->path, err);
+	if (!c)
 		return -1;
-	/* Every file that names old. */
-	for (size_t i = 0; i < ss->n; i++) {
-		const struct ag_script *sc = &ss->v[i];
-		bool in_down = ag_strv_has(&sc->down, old),
-		     in_deps = ag_strv_has(&sc->depends, old);
-		bool in_doc = sc->has_doc_revises && ag_strv_has(&sc->doc_revises, old);
-		if (!in_down && !in_deps && !in_doc)
+	if (!c->revision && sc->revision)
+		c->revision = ag_strdup(sc->revision);
+	const char *vars[2] = {"down_revision", "depends_on"};
+	int lines[2] = {sc->down_line, sc->depends_line};
+	for (int k = 0; k < 2; k++) {
+		if (!want[k])
 			continue;
-		struct ag_pyedit_file *c = ag_repair_file_get(w, plan, sc->path, err);
-		if (!c)
-			return -1;
-		if (!c->revision && sc->revision)
-			c->revision = ag_strdup(sc->revision);
-		const char *vars[2] = {"down_revision", "depends_on"};
-		int lines[2] = {sc->down_line, sc->depends_line};
-		bool want[2] = {in_down, in_deps};
-		for (int k = 0; k < 2; k++) {
-			if (!want[k])
-				continue;
-			if (ag_pyedit_replace_in_assign(c, vars[k], lines[k], old, new_id) < 1)
-				return ag_err_set(
-				    err, AG_ERR_USAGE,
-				    "cannot rename %s: %s in %s:%d names it in a form "
-				    "alembic-guard cannot edit; change it by hand",
-				    old, vars[k], sc->path, lines[k]);
-			char *why = ag_printf("%s: %s -> %s", vars[k], old, new_id);
-			ag_pyedit_why(c, why);
-			free(why);
-		}
-		if (in_doc) {
-			struct ag_pyedit_doc cd;
-			ag_pyedit_read_doc(c->text, c->len, &cd);
-			if (ag_pyedit_replace_in_doc_line(c, &cd, sc->doc_revises_line, "Revises:", old,
-			                        new_id) > 0) {
-				char *why = ag_printf("docstring Revises: %s -> %s", old, new_id);
-				ag_pyedit_why(c, why);
-				free(why);
-			}
-			ag_pyedit_doc_free(&cd);
-		}
+		if (ag_pyedit_replace_in_assign(c, vars[k], lines[k], old, new_id) < 1)
+			return ag_err_set(err, AG_ERR_USAGE,
+			                  "cannot rename %s: %s in %s:%d names it in a form "
+			                  "alembic-guard cannot edit; change it by hand",
+			                  old, vars[k], sc->path, lines[k]);
+		why(c, "%s: %s -> %s", vars[k], old, new_id);
 	}
+	if (in_doc) {
+		struct ag_pyedit_doc cd;
+		ag_pyedit_read_doc(c->text, c->len, &cd);
+		if (ag_pyedit_replace_in_doc_line(c, &cd, sc->doc_revises_line, "Revises:", old,
+		                                  new_id) > 0)
+			why(c, "docstring Revises: %s -> %s", old, new_id);
+		ag_pyedit_doc_free(&cd);
+	}
+	return 0;
+}
+
+/* The id change old -> new_id in every place it is written, and its
+ * UPDATE. */
+static int plan_id_change(struct ag_repair *plan, struct ag_pyedit_files *w,
+                          const struct ag_repair_result *cur, const struct ag_repair_opts *ro,
+                          const char *old, const char *new_id, struct ag_err *err)
+{
+	const struct ag_script *t = NULL;
+	size_t nold = 0;
+	if (check_id_change(cur, ro, old, new_id, &t, &nold, err) < 0 ||
+	    edit_definer(plan, w, ro, t, nold > 0, old, new_id, err) < 0)
+		return -1;
+	for (size_t i = 0; i < cur->scripts.n; i++)
+		if (edit_namer(plan, w, &cur->scripts.v[i], old, new_id, err) < 0)
+			return -1;
 	ag_strv_push(&plan->sql_old, old);
 	ag_strv_push(&plan->sql_new, new_id);
 	if (!nold)
 		ag_repair_note(plan,
-		     "%s already defines %s: finishing a rename from %s that was left half done",
-		     t->path, new_id, old);
+		               "%s already defines %s: finishing a rename from %s that was left half "
+		               "done",
+		               t->path, new_id, old);
 	return 0;
 }
 

@@ -171,6 +171,109 @@ static void format_one(struct ag_buf *out, const char *flags, int width, int pre
 	ag_buf_free(&body);
 }
 
+/* One "%(key)<flags><width>.<prec><conv>" of a template. */
+struct spec {
+	char key[64];
+	char flags[8];
+	int width, prec; /* -1: not given */
+	char conv;
+};
+
+/*
+ * Parses the spec after a '%' at *pp (which points at '('), moving *pp
+ * past it. 0, or -1 with err for a spec Alembic could not use either.
+ */
+static int parse_spec(const char *tmpl, const char **pp, struct spec *sp, struct ag_err *err)
+{
+	const char *p = *pp;
+	memset(sp, 0, sizeof *sp);
+	const char *close = strchr(p, ')');
+	if (!close)
+		return ag_err_set(err, AG_ERR_CONFIG, "file_template '%s' has an unclosed '%%('",
+		                  tmpl);
+	size_t kl = (size_t)(close - p - 1);
+	if (kl >= sizeof sp->key)
+		kl = sizeof sp->key - 1; /* no field name is that long: it stays unknown */
+	memcpy(sp->key, p + 1, kl);
+	p = close + 1;
+	size_t nf = 0;
+	while (*p && strchr("#0- +", *p) && nf < sizeof sp->flags - 1)
+		sp->flags[nf++] = *p++;
+	sp->width = sp->prec = -1;
+	if (*p >= '0' && *p <= '9') {
+		sp->width = 0;
+		while (*p >= '0' && *p <= '9' && sp->width < 1000)
+			sp->width = sp->width * 10 + (*p++ - '0');
+	}
+	if (*p == '.') {
+		p++;
+		sp->prec = 0;
+		while (*p >= '0' && *p <= '9' && sp->prec < 1000)
+			sp->prec = sp->prec * 10 + (*p++ - '0');
+	}
+	while (*p == 'h' || *p == 'l' || *p == 'L')
+		p++; /* Python accepts and ignores length modifiers */
+	sp->conv = *p ? *p++ : '\0';
+	*pp = p;
+	if (!sp->conv || !strchr("sradiu", sp->conv))
+		return ag_err_set(err, AG_ERR_CONFIG,
+		                  "file_template '%s': %%(%s) uses a conversion alembic-guard does "
+		                  "not know; use s or d",
+		                  tmpl, sp->key);
+	return 0;
+}
+
+/* The number a date key stands for; false for a key that is none. */
+static bool date_field(const char *key, const struct tfields *f, long long *v)
+{
+	if (strcmp(key, "epoch") == 0)
+		*v = f->epoch;
+	else if (strcmp(key, "year") == 0)
+		*v = f->tm.tm_year + 1900;
+	else if (strcmp(key, "month") == 0)
+		*v = f->tm.tm_mon + 1;
+	else if (strcmp(key, "day") == 0)
+		*v = f->tm.tm_mday;
+	else if (strcmp(key, "hour") == 0)
+		*v = f->tm.tm_hour;
+	else if (strcmp(key, "minute") == 0)
+		*v = f->tm.tm_min;
+	else if (strcmp(key, "second") == 0)
+		*v = f->tm.tm_sec;
+	else
+		return false;
+	return true;
+}
+
+/* Expands one spec onto lit, or, for a hole, flushes lit into out and
+ * adds the hole. */
+static int expand_field(const char *tmpl, const struct spec *sp, const struct tfields *f,
+                        struct ag_buf *lit, struct segs *out, struct ag_err *err)
+{
+	bool is_str = strcmp(sp->key, "rev") == 0 || strcmp(sp->key, "slug") == 0;
+	long long v = 0;
+	if (!is_str && !date_field(sp->key, f, &v))
+		return ag_err_set(err, AG_ERR_CONFIG,
+		                  "file_template '%s' names %%(%s)s; Alembic knows rev, slug, epoch, "
+		                  "year, month, day, hour, minute and second",
+		                  tmpl, sp->key);
+	if (is_str && strchr("diu", sp->conv))
+		return ag_err_set(err, AG_ERR_CONFIG,
+		                  "file_template '%s' formats %%(%s) as a number; it is a string",
+		                  tmpl, sp->key);
+	bool hole = (is_str && strcmp(sp->key, "slug") == 0 && !f->slug) || (!is_str && !f->has_date);
+	if (hole) {
+		segs_text(out, lit->p, lit->len);
+		lit->len = 0;
+		lit->p[0] = '\0';
+		segs_hole(out, is_str ? SEG_SLUG : SEG_NUMBER);
+		return 0;
+	}
+	const char *s = strcmp(sp->key, "rev") == 0 ? f->rev : f->slug;
+	format_one(lit, sp->flags, sp->width, sp->prec, sp->conv, is_str ? s : NULL, !is_str, v);
+	return 0;
+}
+
 /* Expands tmpl into segs; holes where the fields say so. */
 static int expand(const char *tmpl, const struct tfields *f, struct segs *out, struct ag_err *err)
 {
@@ -178,7 +281,7 @@ static int expand(const char *tmpl, const struct tfields *f, struct segs *out, s
 	struct ag_buf lit = {0};
 	ag_buf_adds(&lit, "");
 	int rc = 0;
-	while (*p) {
+	while (*p && rc == 0) {
 		if (*p != '%') {
 			ag_buf_addc(&lit, *p++);
 			continue;
@@ -190,97 +293,16 @@ static int expand(const char *tmpl, const struct tfields *f, struct segs *out, s
 			continue;
 		}
 		if (*p != '(') {
-			rc = ag_err_set(
-			    err, AG_ERR_CONFIG,
-			    "file_template '%s' has a '%%' that is not %%(name)s or %%%%; "
-			    "Alembic could not use it either",
-			    tmpl);
-			break;
-		}
-		const char *close = strchr(p, ')');
-		if (!close) {
 			rc = ag_err_set(err, AG_ERR_CONFIG,
-			                "file_template '%s' has an unclosed '%%('", tmpl);
+			                "file_template '%s' has a '%%' that is not %%(name)s or %%%%; "
+			                "Alembic could not use it either",
+			                tmpl);
 			break;
 		}
-		char *key = ag_strndup(p + 1, (size_t)(close - p - 1));
-		p = close + 1;
-		char flags[8] = {0};
-		size_t nf = 0;
-		while (*p && strchr("#0- +", *p) && nf < sizeof flags - 1)
-			flags[nf++] = *p++;
-		int width = -1, prec = -1;
-		if (*p >= '0' && *p <= '9') {
-			width = 0;
-			while (*p >= '0' && *p <= '9' && width < 1000)
-				width = width * 10 + (*p++ - '0');
-		}
-		if (*p == '.') {
-			p++;
-			prec = 0;
-			while (*p >= '0' && *p <= '9' && prec < 1000)
-				prec = prec * 10 + (*p++ - '0');
-		}
-		while (*p == 'h' || *p == 'l' || *p == 'L')
-			p++; /* Python accepts and ignores length modifiers */
-		char conv = *p ? *p++ : '\0';
-		if (!strchr("sradiu", conv) || !conv) {
-			rc =
-			    ag_err_set(err, AG_ERR_CONFIG,
-			               "file_template '%s': %%(%s) uses a conversion alembic-guard "
-			               "does not know; use s or d",
-			               tmpl, key);
-			free(key);
-			break;
-		}
-		bool is_str = strcmp(key, "rev") == 0 || strcmp(key, "slug") == 0;
-		long long v = 0;
-		bool known = true;
-		if (strcmp(key, "epoch") == 0)
-			v = f->epoch;
-		else if (strcmp(key, "year") == 0)
-			v = f->tm.tm_year + 1900;
-		else if (strcmp(key, "month") == 0)
-			v = f->tm.tm_mon + 1;
-		else if (strcmp(key, "day") == 0)
-			v = f->tm.tm_mday;
-		else if (strcmp(key, "hour") == 0)
-			v = f->tm.tm_hour;
-		else if (strcmp(key, "minute") == 0)
-			v = f->tm.tm_min;
-		else if (strcmp(key, "second") == 0)
-			v = f->tm.tm_sec;
-		else if (!is_str)
-			known = false;
-		if (!known) {
-			rc =
-			    ag_err_set(err, AG_ERR_CONFIG,
-			               "file_template '%s' names %%(%s)s; Alembic knows rev, slug, "
-			               "epoch, year, month, day, hour, minute and second",
-			               tmpl, key);
-			free(key);
-			break;
-		}
-		if (is_str && strchr("diu", conv)) {
-			rc = ag_err_set(
-			    err, AG_ERR_CONFIG,
-			    "file_template '%s' formats %%(%s) as a number; it is a string", tmpl,
-			    key);
-			free(key);
-			break;
-		}
-		bool hole =
-		    (is_str && strcmp(key, "slug") == 0 && !f->slug) || (!is_str && !f->has_date);
-		if (hole) {
-			segs_text(out, lit.p, lit.len);
-			lit.len = 0;
-			lit.p[0] = '\0';
-			segs_hole(out, is_str ? SEG_SLUG : SEG_NUMBER);
-		} else {
-			const char *s = strcmp(key, "rev") == 0 ? f->rev : f->slug;
-			format_one(&lit, flags, width, prec, conv, is_str ? s : NULL, !is_str, v);
-		}
-		free(key);
+		struct spec sp;
+		rc = parse_spec(tmpl, &p, &sp, err);
+		if (rc == 0)
+			rc = expand_field(tmpl, &sp, f, &lit, out, err);
 	}
 	if (rc == 0)
 		segs_text(out, lit.p, lit.len);

@@ -56,10 +56,38 @@ START_TEST(test_writer_never_overwrites)
 }
 END_TEST
 
+START_TEST(test_remove_and_check)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_write(&f, "x.py", "mine\n");
+	char *p = fx_path(&f, "x.py");
+	struct ag_err err = {0};
+	ck_assert_int_eq(ag_atomic_check(p, "mine\n", 5, &err), 0);
+	ck_assert_int_eq(ag_atomic_check(p, "mine", 4, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "changed after the plan"));
+	/* remove only while it holds what the caller expects */
+	ck_assert_int_eq(ag_atomic_remove(p, "theirs\n", 7, &err), -1);
+	ck_assert(fx_exists(&f, "x.py"));
+	ck_assert_int_eq(ag_atomic_remove(p, "mine\n", 5, &err), 0);
+	ck_assert(!fx_exists(&f, "x.py"));
+	ck_assert_int_eq(ag_atomic_remove(p, "mine\n", 5, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot read"));
+	/* a FIFO in the way is never read (it would block) */
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	ck_assert_int_eq(ag_atomic_check(p, "mine\n", 5, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "a FIFO, not a regular file"));
+	ck_assert_int_eq(ag_atomic_replace(p, "mine\n", 5, "x\n", 2, &err), -1);
+	free(p);
+	fx_free(&f);
+}
+END_TEST
+
 Suite *atomic_suite(void)
 {
 	Suite *s = suite_create("atomic");
 	TCase *tc0 = tcase_create("core");
+	tcase_add_test(tc0, test_remove_and_check);
 	tcase_add_test(tc0, test_writer_never_overwrites);
 	suite_add_tcase(s, tc0);
 	return s;

@@ -87,10 +87,90 @@ START_TEST(test_name_conforms)
 }
 END_TEST
 
+START_TEST(test_uses_date)
+{
+	ck_assert(!ag_template_uses_date(NULL));
+	ck_assert(!ag_template_uses_date("%(rev)s_%(slug)s"));
+	ck_assert(!ag_template_uses_date("%%(year)d_%(rev)s")); /* an escaped %, not a field */
+	ck_assert(ag_template_uses_date("%(year)d_%(rev)s"));
+	ck_assert(ag_template_uses_date("%(epoch)s_%(rev)s"));
+	ck_assert(ag_template_uses_date("%(rev)s_%(second)02d"));
+	ck_assert(!ag_template_uses_date("%(nope)s")); /* cannot be expanded at all */
+}
+END_TEST
+
+START_TEST(test_dates)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	time_t t = 0;
+	ck_assert(ag_template_parse_date("2026-09-21 14:13:20.550912", &t));
+	ck_assert_int_eq((long long)t, 1790000000LL);
+	ck_assert(ag_template_parse_date("2026-09-21 14:13:20", &t));
+	ck_assert_int_eq((long long)t, 1790000000LL);
+	ck_assert(!ag_template_parse_date(NULL, &t));
+	ck_assert(!ag_template_parse_date("", &t));
+	ck_assert(!ag_template_parse_date("yesterday", &t));
+	ck_assert(!ag_template_parse_date("2026-13-45", &t));
+	char buf[48];
+	ag_template_format_date(1790000000, 550912, buf, sizeof buf);
+	ck_assert_str_eq(buf, "2026-09-21 14:13:20.550912");
+	ag_template_format_date(1790000000, 0, buf, sizeof buf);
+	ck_assert_str_eq(buf, "2026-09-21 14:13:20");
+	/* What format_date writes, parse_date reads back. */
+	ag_template_format_date(1790000000, 7, buf, sizeof buf);
+	ck_assert(ag_template_parse_date(buf, &t));
+	ck_assert_int_eq((long long)t, 1790000000LL);
+}
+END_TEST
+
+/* Every name Alembic 1.8 skips, against what the templates can produce. */
+START_TEST(test_unloadable)
+{
+	ck_assert_ptr_null(ag_template_unloadable("a1_add.py"));
+	ck_assert_ptr_null(ag_template_unloadable(".hidden.py"));   /* Alembic loads it */
+	ck_assert_ptr_null(ag_template_unloadable("_init__.py"));
+	ck_assert_ptr_null(ag_template_unloadable("x__init__.py"));
+	ck_assert_ptr_nonnull(strstr(ag_template_unloadable("__init__.py"), "__init__"));
+	ck_assert_ptr_nonnull(strstr(ag_template_unloadable("__init__x_placeholder.py"), "__init__"));
+	ck_assert_ptr_nonnull(strstr(ag_template_unloadable(".#a1.py"), ".#"));
+	ck_assert_ptr_nonnull(strstr(ag_template_unloadable("a1.pyc"), ".py"));
+	ck_assert_ptr_nonnull(ag_template_unloadable("a1.py.txt"));
+	ck_assert_ptr_nonnull(ag_template_unloadable("a1"));
+	ck_assert_ptr_nonnull(ag_template_unloadable(""));
+	ck_assert_ptr_nonnull(ag_template_unloadable(NULL));
+	ck_assert_ptr_nonnull(strstr(ag_template_unloadable("sub/a1.py"), "directory"));
+	ck_assert_ptr_nonnull(ag_template_unloadable("a\n.py"));
+	/* What templates give for ids no file may start with. */
+	struct ag_err err = {0};
+	static const char *const cases[][3] = {
+	    {NULL, "__init__x", "__init__x_s.py"},
+	    {"%(rev)s", "__init__", "__init__.py"},
+	    {".#%(rev)s", "a1", ".#a1.py"},
+	    {"%(slug)s", "a1", "__init__.py"}, /* slug "__init__" */
+	};
+	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
+		const char *slug = i == 3 ? "__init__" : "s";
+		char *n = ag_template_file_name(cases[i][0], cases[i][1], slug, 0, &err);
+		ck_assert_str_eq(n, cases[i][2]);
+		ck_assert_msg(ag_template_unloadable(n) != NULL, "%s should be unloadable", n);
+		free(n);
+	}
+	/* Every name a template gives ends in .py. */
+	char *n = ag_template_file_name("%(rev)s.txt", "a1", "s", 0, &err);
+	ck_assert_str_eq(n, "a1.txt.py");
+	ck_assert_ptr_null(ag_template_unloadable(n));
+	free(n);
+}
+END_TEST
+
 Suite *template_suite(void)
 {
 	Suite *s = suite_create("template");
 	TCase *tc0 = tcase_create("core");
+	tcase_add_test(tc0, test_uses_date);
+	tcase_add_test(tc0, test_dates);
+	tcase_add_test(tc0, test_unloadable);
 	tcase_add_test(tc0, test_slug);
 	tcase_add_test(tc0, test_file_name);
 	tcase_add_test(tc0, test_name_conforms);
