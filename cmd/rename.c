@@ -43,14 +43,15 @@ static int opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
  * The command to run after a failed --write/--apply: the same one again,
  * after `check` when the database's state is unknown. New.
  */
-static char *next_command(const struct state *st, const char *new_id, bool db_unknown)
+static char *next_command(const struct ag_ctx *ctx, const struct state *st, const char *new_id,
+                          bool db_unknown)
 {
 	struct ag_buf b = {0};
 	ag_buf_adds(&b, "");
 	if (db_unknown)
 		ag_buf_adds(&b, "run `alembic-guard check` to see which rows the version table "
 		                "holds now, then ");
-	ag_buf_adds(&b, "run again: alembic-guard rename");
+	ag_buf_adds(&b, "once the cause above is fixed, run again: alembic-guard rename");
 	if (st->old_id)
 		ag_buf_addf(&b, " --id %s %s", st->old_id, new_id);
 	if (st->only)
@@ -59,6 +60,8 @@ static char *next_command(const struct state *st, const char *new_id, bool db_un
 		ag_buf_adds(&b, " --write");
 	if (st->apply)
 		ag_buf_adds(&b, " --apply");
+	if (ctx->heads_ok)
+		ag_buf_adds(&b, " --target heads");
 	return ag_buf_take(&b);
 }
 
@@ -136,7 +139,7 @@ static int apply(struct run *r, int *code)
 	r->applied = oc.applied;
 	r->updated = oc.updated;
 	if (rc < 0) {
-		char *next = next_command(r->st, r->new_id, oc.db_unknown);
+		char *next = next_command(r->ctx, r->st, r->new_id, oc.db_unknown);
 		*code = ag_cmd_fail(r->ctx, "rename", &r->err);
 		ag_cmd_warn("rename: %s", next);
 		free(next);

@@ -42,7 +42,7 @@ class ApplyCase(tr.RepairCase):
         self.assertIn("no_c2", r.stderr)
         self.assertIn("the database was not changed", r.stderr)
         self.assertIn("no file was changed", r.stderr)
-        self.assertIn("run again: alembic-guard rename --write --apply", r.stderr)
+        self.assertIn("run again: alembic-guard rename --write --apply --target heads", r.stderr)
         self.assertEqual(db.rows(), ["oldb2", "oldc2"])  # the first UPDATE was rolled back
         self.assertEqual(p.snapshot(), before)
         # Fixed, the same command finishes both, together.
