@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "gate.h"
+#include "lib/backfill.h"
 #include "lib/lint.h"
-#include "lib/repair.h"
 
 enum { OPT_AFTER = 2000, OPT_REPOINT, OPT_DIR, OPT_WRITE };
 
@@ -127,6 +127,59 @@ static void missing_ids(const struct ag_graph *g, const struct ag_strv *rows, st
 	ag_strv_uniq(out);
 }
 
+/* The repository (and the database) as the repair leaves them (or, in a
+ * dry run, would leave them): judged and reported. Returns the exit code. */
+static int report(struct ag_ctx *ctx, struct ag_gate *gate, const struct ag_repair *plan,
+                  const struct ag_repair_opts *ro, const struct ag_strv *rows, bool written)
+{
+	struct ag_repair_result res = {0};
+	struct ag_verdict after = {0};
+	struct ag_findings all = {0};
+	struct ag_err err = {0};
+	bool judged = false;
+	int rc;
+	if (ag_repair_simulate(plan, &ctx->scripts, ro, &res, &err) < 0) {
+		rc = ag_cmd_fail(ctx, "backfill", &err);
+		goto out;
+	}
+	lint_after(ctx, res.graph);
+	ag_findings_copy(&all, &res.graph->findings);
+	struct ag_verdict_opts vo;
+	ag_gate_verdict_opts(ctx, gate->table, &vo);
+	if (rows) {
+		ag_verdict_judge(&after, res.graph, gate->table_exists, rows, &vo);
+		judged = true;
+		ag_findings_copy(&all, &after.findings);
+		rc = after.exit_code;
+	} else {
+		rc = ag_verdict_repo_exit(res.graph, &vo);
+	}
+	ag_findings_sort(&all);
+	struct ag_report r;
+	ag_gate_report(ctx, gate, "backfill", &r);
+	r.exit_code = rc;
+	r.graph = res.graph;
+	r.findings = &all;
+	r.pending = judged ? after.pending : NULL;
+	r.npending = judged ? after.npending : 0;
+	r.path_unknown = judged && after.unknown.n > 0;
+	if (ctx->format == AG_FORMAT_JSON) {
+		ag_gate_emit_repair(ctx, &r, plan, gate->table_sql, written, false, -1);
+	} else {
+		/* Without a database read, the verdict is about the files. */
+		r.db_checked = judged;
+		if (!ctx->quiet)
+			fprintf(ctx->out, "\n%s:\n",
+			        written ? "the repository now" : "the repository after these changes");
+		ag_cmd_emit(ctx, &r, AG_STYLE_LIST);
+	}
+out:
+	ag_verdict_free(&after);
+	ag_findings_free(&all);
+	ag_repair_result_free(&res);
+	return rc;
+}
+
 static int cmd_backfill_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
 {
 	struct state st = *(struct state *)sp; /* steals st.after */
@@ -147,10 +200,6 @@ static int cmd_backfill_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv
 	struct ag_gate gate;
 	struct ag_gate_opts go = {.need_db = false};
 	struct ag_repair plan = {0};
-	struct ag_repair_result res = {0};
-	struct ag_verdict after = {0};
-	struct ag_findings all = {0};
-	bool judged = false;
 	if (ag_gate_run(ctx, &go, &gate, &err) < 0) {
 		rc = ag_cmd_fail(ctx, "backfill", &err);
 		goto out;
@@ -193,7 +242,7 @@ static int cmd_backfill_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv
 		    .dir = st.dir,
 		    .db_rows = rows,
 		};
-		if (ag_repair_backfill(&plan, &ctx->scripts, &ro, &bo, &err) < 0) {
+		if (ag_backfill_plan(&plan, &ctx->scripts, &ro, &bo, &err) < 0) {
 			rc = ag_gate_refuse_repair(ctx, "backfill", &gate, &err);
 			goto out;
 		}
@@ -210,12 +259,8 @@ static int cmd_backfill_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv
 	}
 	bool written = false;
 	if (st.write) {
+		/* All or nothing: the message says what state the files are in. */
 		if (ag_repair_apply(&plan, &err) < 0) {
-			for (size_t k = 0; k < plan.n; k++)
-				if (plan.v[k].done)
-					ag_cmd_warn("backfill: %s was written before the failure",
-					            plan.v[k].new_path ? plan.v[k].new_path
-					                               : plan.v[k].path);
 			rc = ag_cmd_fail(ctx, "backfill", &err);
 			goto out;
 		}
@@ -231,47 +276,8 @@ static int cmd_backfill_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv
 		        plan.n == 1 ? "it" : "them");
 	}
 
-	/* The repository (and database) as the repair leaves them. */
-	if (ag_repair_simulate(&plan, &ctx->scripts, &ro, &res, &err) < 0) {
-		rc = ag_cmd_fail(ctx, "backfill", &err);
-		goto out;
-	}
-	lint_after(ctx, res.graph);
-	ag_findings_copy(&all, &res.graph->findings);
-	struct ag_verdict_opts vo;
-	ag_gate_verdict_opts(ctx, gate.table, &vo);
-	if (rows) {
-		ag_verdict_judge(&after, res.graph, gate.table_exists, rows, &vo);
-		judged = true;
-		ag_findings_copy(&all, &after.findings);
-		rc = after.exit_code;
-	} else {
-		rc = ag_verdict_repo_exit(res.graph, &vo);
-	}
-	ag_findings_sort(&all);
-	struct ag_report r;
-	ag_gate_report(ctx, &gate, "backfill", &r);
-	r.exit_code = rc;
-	r.graph = res.graph;
-	r.findings = &all;
-	r.pending = judged ? after.pending : NULL;
-	r.npending = judged ? after.npending : 0;
-	r.path_unknown = judged && after.unknown.n > 0;
-	if (ctx->format == AG_FORMAT_JSON) {
-		ag_gate_emit_repair(ctx, &r, &plan, gate.table_sql, written, false, -1);
-	} else {
-		/* Without a database read, the verdict is about the files. */
-		r.db_checked = judged;
-		if (!ctx->quiet)
-			fprintf(ctx->out, "\n%s:\n",
-			        written ? "the repository now"
-			                : "the repository after these changes");
-		ag_cmd_emit(ctx, &r, AG_STYLE_LIST);
-	}
+	rc = report(ctx, &gate, &plan, &ro, rows, written);
 out:
-	ag_verdict_free(&after);
-	ag_findings_free(&all);
-	ag_repair_result_free(&res);
 	ag_repair_free(&plan);
 	ag_gate_free(&gate);
 	ag_strv_free(&revs);

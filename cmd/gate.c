@@ -128,11 +128,13 @@ void ag_gate_free(struct ag_gate *gate)
 void ag_gate_emit_repair(struct ag_ctx *ctx, struct ag_report *r, const struct ag_repair *plan,
 			 const char *table, bool written, bool applied, long rows)
 {
-	struct ag_buf rep = {0}, out = {0};
-	ag_report_render(r, AG_FORMAT_JSON, AG_STYLE_LIST, &rep);
-	ag_repair_render_json(plan, table, rep.p, written, applied, rows, &out);
+	struct ag_buf out = {0};
+	/* The report as data, extended by lib/repair: never rendered and
+	 * parsed back. */
+	json_t *report = ag_report_json(r);
+	ag_repair_render_json(plan, table, report, written, applied, rows, &out);
+	json_decref(report);
 	fwrite(out.p, 1, out.len, ctx->out);
-	ag_buf_free(&rep);
 	ag_buf_free(&out);
 }
 

@@ -9,7 +9,8 @@
 #include <time.h>
 
 #include "gate.h"
-#include "lib/repair.h"
+#include "lib/quote.h"
+#include "lib/rename.h"
 
 enum { OPT_ID = 2000, OPT_ONLY, OPT_WRITE, OPT_APPLY };
 
@@ -56,59 +57,294 @@ static int cmd_rename_opt(struct ag_ctx *ctx, int o, const char *arg, void *sp)
 }
 
 /*
- * Runs the plan's UPDATEs, each in its own transaction that checks the
- * row first. A row that is not there is a finding, not success. Returns 0,
- * or -1 with err when the database failed.
+ * The command to run after a failed --write/--apply: the same one again,
+ * after `check` when the database's state is unknown. New.
  */
-static int apply_sql(struct ag_ctx *ctx, struct ag_gate *gate, const struct ag_repair *plan,
-                     struct ag_findings *fs, long *updated, struct ag_err *err)
+static char *next_command(const struct ag_ctx *ctx, const struct state *st, const char *new_id,
+                          bool db_unknown)
 {
-	const char *table = ag_gate_table(ctx);
-	for (size_t i = 0; i < plan->sql_old.n; i++) {
-		const char *old = plan->sql_old.v[i], *nw = plan->sql_new.v[i];
-		bool has_old = ag_strv_has(&gate->rows, old),
-		     has_new = ag_strv_has(&gate->rows, nw);
-		if (has_old && has_new) {
-			struct ag_finding *f =
-			    ag_findings_add(fs, AG_SEV_ERROR, "version-row-conflict", old, NULL, 0,
-			                    "the version table holds both %s and %s; renaming the "
-			                    "row would leave two "
-			                    "rows for one revision, so nothing was updated",
-			                    old, nw);
-			char *del = ag_quote_sql_delete(gate->table_sql, old);
-			ag_finding_fix(f, "%s (after checking which one the schema is at)", del);
-			free(del);
+	const char *w[12];
+	size_t n = 0;
+	w[n++] = "alembic-guard";
+	w[n++] = "rename";
+	if (st->old_id) {
+		w[n++] = "--id";
+		w[n++] = st->old_id;
+		w[n++] = new_id;
+	}
+	if (st->only) {
+		w[n++] = "--only";
+		w[n++] = st->only;
+	}
+	if (st->write)
+		w[n++] = "--write";
+	if (st->apply)
+		w[n++] = "--apply";
+	if (ctx->heads_ok) {
+		w[n++] = "--target";
+		w[n++] = "heads";
+	}
+	w[n] = NULL;
+	/* Ids and paths are outside text: the command is quoted as a shell
+	 * reads it (lib/quote), so it can be pasted as printed. */
+	char *cmd = ag_quote_command(w);
+	char *s = ag_printf("%sonce the cause above is fixed, run again: %s",
+			    db_unknown ? "run `alembic-guard check` to see which rows the version "
+					 "table holds now, then "
+				       : "",
+			    cmd);
+	free(cmd);
+	return s;
+}
+
+/* One rename, from the gate's read to the report. */
+struct run {
+	struct ag_ctx *ctx;
+	const struct state *st;
+	const char *new_id;
+	struct ag_gate gate;
+	struct ag_repair_opts ro;
+	struct ag_repair plan;
+	const struct ag_strv *rows; /* NULL: the database was not read */
+	bool file_actions;          /* the plan changes files (not only shows duplicates) */
+	bool written, applied;
+	long updated;
+	struct ag_findings dbf; /* what the UPDATEs found */
+	struct ag_err err;
+};
+
+/* The database must not move to an id the files do not define yet. */
+static int refuse_apply_alone(struct run *r)
+{
+	if (!r->st->apply || r->st->write || !r->file_actions)
+		return 0;
+	for (size_t k = 0; k < r->plan.sql_old.n; k++) {
+		if (ag_graph_find(r->ctx->graph, r->plan.sql_old.v[k]) == AG_NONE)
 			continue;
-		}
-		long changed = 0;
-		if (has_old && ag_db_rename_revision(gate->db, ctx->version_table_schema, table,
-		                                     old, nw, &changed, err) < 0)
-			return -1;
-		*updated += changed;
-		if (changed)
-			continue;
-		if (has_new) {
-			ag_findings_add(
-			    fs, AG_SEV_INFO, "version-row-missing", old, NULL, 0,
-			    "the version table holds no row '%s' but already holds '%s': the "
-			    "UPDATE ran before, so 0 rows were updated",
-			    old, nw);
-		} else {
-			char *all = ag_strv_join(&gate->rows, ", ");
-			struct ag_finding *f =
-			    ag_findings_add(fs, AG_SEV_ERROR, "version-row-missing", old, NULL, 0,
-			                    "the version table holds no row '%s' (it holds: %s): 0 "
-			                    "rows were updated",
-			                    old, gate->rows.n ? all : "nothing");
-			ag_finding_fix(
-			    f,
-			    "check the database URL and --version-table; if the database "
-			    "never ran %s, no UPDATE is needed",
-			    old);
-			free(all);
-		}
+		ag_err_set(&r->err, AG_ERR_USAGE,
+		           "--apply without --write: the files still define %s, so the UPDATE "
+		           "would leave the database at %s, which no file defines yet; pass "
+		           "--write too (or deploy the renamed files first)",
+		           r->plan.sql_old.v[k], r->plan.sql_new.v[k]);
+		return -1;
 	}
 	return 0;
+}
+
+/* What it will do, before doing it. */
+static void show_plan(struct run *r)
+{
+	if (r->ctx->format == AG_FORMAT_JSON)
+		return;
+	struct ag_buf b = {0};
+	ag_repair_render_text(&r->plan, r->gate.table_sql, !r->ctx->quiet, &b);
+	if (!r->plan.n && !r->plan.sql_old.n)
+		ag_buf_adds(&b, "nothing to rename: every file follows file_template\n");
+	if (b.len)
+		fwrite(b.p, 1, b.len, r->ctx->out);
+	ag_buf_free(&b);
+	fflush(r->ctx->out);
+}
+
+/*
+ * The files and the database change together or not at all (lib/rename):
+ * the UPDATEs run in one transaction, the files are written just before
+ * its COMMIT and put back when it fails. On failure: the message (which
+ * says what state things are in) and the command to run next; -1 with
+ * *code the exit code.
+ */
+static int apply(struct run *r, int *code)
+{
+	struct ag_rename_apply_opts ao = {
+	    .write = r->st->write && r->file_actions,
+	    .db_fn = r->st->apply && r->plan.sql_old.n ? ag_db_rename_revisions : NULL,
+	    .db = r->gate.db,
+	    .schema = r->ctx->version_table_schema,
+	    .table = ag_gate_table(r->ctx),
+	    .table_shown = r->gate.table_sql,
+	    .rows = &r->gate.rows,
+	};
+	struct ag_rename_outcome oc = {0};
+	int rc = ag_rename_apply(&r->plan, &ao, &oc, &r->err);
+	ag_findings_copy(&r->dbf, &oc.findings);
+	r->written = oc.written;
+	r->applied = oc.applied;
+	r->updated = oc.updated;
+	if (rc < 0) {
+		char *next = next_command(r->ctx, r->st, r->new_id, oc.db_unknown);
+		*code = ag_cmd_fail(r->ctx, "rename", &r->err);
+		ag_cmd_warn("rename: %s", next);
+		free(next);
+	}
+	ag_rename_outcome_free(&oc);
+	return rc;
+}
+
+static void show_done(const struct run *r)
+{
+	FILE *out = r->ctx->out;
+	if (r->ctx->format == AG_FORMAT_JSON)
+		return;
+	for (size_t k = 0; r->written && k < r->plan.n; k++) {
+		const struct ag_repair_action *a = &r->plan.v[k];
+		if (a->kind == AG_REPAIR_RENAME)
+			fprintf(out, "renamed %s -> %s\n", a->path, a->new_path);
+		else if (a->kind == AG_REPAIR_EDIT)
+			fprintf(out, "edited %s\n", a->path);
+		else if (a->kind == AG_REPAIR_DELETE)
+			fprintf(out, "deleted %s\n", a->path);
+	}
+	if (r->applied)
+		fprintf(out, "updated %ld row%s of %s\n", r->updated, r->updated == 1 ? "" : "s",
+		        r->gate.table);
+	if (!r->plan.n && !r->plan.sql_old.n)
+		return;
+	if (!r->written && r->file_actions)
+		fprintf(out, "dry run: no file was changed; run again with --write to change "
+		             "them.\n");
+	if (!r->applied && r->plan.sql_old.n)
+		fprintf(out, "the database was not changed; --apply runs the UPDATE (in one "
+		             "transaction that checks the row first).\n");
+}
+
+/* The version table's rows after the repair: read again when applied; in
+ * a dry run, as the UPDATEs would leave them; with --write alone, as they
+ * are (the deploy stays blocked until the UPDATE runs). */
+static int rows_after(struct run *r, struct ag_strv *out)
+{
+	if (r->applied) {
+		bool exists = false;
+		return ag_db_read_versions(r->gate.db, r->ctx->version_table_schema,
+		                           ag_gate_table(r->ctx), &exists, out, &r->err);
+	}
+	for (size_t k = 0; k < r->rows->n; k++) {
+		const char *row = r->rows->v[k];
+		for (size_t m = 0; !r->st->write && m < r->plan.sql_old.n; m++)
+			if (strcmp(row, r->plan.sql_old.v[m]) == 0)
+				row = r->plan.sql_new.v[m];
+		ag_strv_push(out, row);
+	}
+	return 0;
+}
+
+/* The repository and the database as they are (or, in a dry run, would
+ * be) after the repair: judged and reported. Returns the exit code. */
+static int report(struct run *r)
+{
+	struct ag_ctx *ctx = r->ctx;
+	struct ag_repair_result res = {0};
+	struct ag_verdict after = {0};
+	struct ag_findings all = {0};
+	struct ag_strv rows = {0};
+	bool judged = false;
+	int rc;
+	if (ag_repair_simulate(&r->plan, &ctx->scripts, &r->ro, &res, &r->err) < 0) {
+		rc = ag_cmd_fail(ctx, "rename", &r->err);
+		goto out;
+	}
+	ag_findings_copy(&all, &res.graph->findings);
+	ag_findings_copy(&all, &r->dbf);
+	struct ag_verdict_opts vo;
+	ag_gate_verdict_opts(ctx, r->gate.table, &vo);
+	if (r->rows) {
+		if (rows_after(r, &rows) < 0) {
+			rc = ag_cmd_fail(ctx, "rename", &r->err);
+			goto out;
+		}
+		ag_verdict_judge(&after, res.graph, r->gate.table_exists, &rows, &vo);
+		judged = true;
+		ag_findings_copy(&all, &after.findings);
+		rc = after.exit_code;
+	} else {
+		rc = ag_verdict_repo_exit(res.graph, &vo);
+	}
+	if (ag_cmd_findings_exit(ctx, &r->dbf) && rc == AG_EXIT_OK)
+		rc = AG_EXIT_BLOCKED;
+	ag_findings_sort(&all);
+	ag_strv_sort(&rows);
+	struct ag_report rep;
+	ag_gate_report(ctx, &r->gate, "rename", &rep);
+	rep.exit_code = rc;
+	rep.graph = res.graph;
+	rep.findings = &all;
+	if (judged)
+		rep.db_rows = &rows;
+	rep.pending = judged ? after.pending : NULL;
+	rep.npending = judged ? after.npending : 0;
+	rep.path_unknown = judged && after.unknown.n > 0;
+	if (ctx->format == AG_FORMAT_JSON) {
+		ag_gate_emit_repair(ctx, &rep, &r->plan, r->gate.table_sql, r->written, r->applied,
+		                    r->updated);
+	} else {
+		/* Without a database read, the verdict is about the files. */
+		rep.db_checked = judged;
+		if (!ctx->quiet)
+			fprintf(ctx->out, "\n%s:\n",
+			        r->written || r->applied ? "the repository now"
+			                                 : "the repository after these changes");
+		ag_cmd_emit(ctx, &rep, AG_STYLE_LIST);
+	}
+out:
+	ag_verdict_free(&after);
+	ag_findings_free(&all);
+	ag_strv_free(&rows);
+	ag_repair_result_free(&res);
+	return rc;
+}
+
+/* Reads the gate, plans, shows, applies, reports. */
+static int run(struct ag_ctx *ctx, const struct state *st, const char *new_id)
+{
+	struct run r = {.ctx = ctx, .st = st, .new_id = new_id, .updated = -1};
+	struct ag_gate_opts go = {.need_db = st->apply, .keep_db = st->apply};
+	int rc;
+	if (ag_gate_run(ctx, &go, &r.gate, &r.err) < 0) {
+		rc = ag_cmd_fail(ctx, "rename", &r.err);
+		goto out;
+	}
+	if (r.gate.db_checked && !r.gate.db_reachable) {
+		const char *why = r.gate.db_error ? r.gate.db_error : "unknown error";
+		if (st->apply) {
+			ag_cmd_warn("rename: the database could not be read: %s; nothing was changed",
+			            why);
+			rc = r.gate.exit_code ? r.gate.exit_code : AG_EXIT_DB;
+			goto out;
+		}
+		ag_cmd_warn("rename: the database could not be read (%s); working from the files "
+		            "alone",
+		            why);
+	}
+	r.rows = r.gate.db_reachable ? &r.gate.rows : NULL;
+	r.ro = (struct ag_repair_opts){
+	    .locations = &ctx->locations,
+	    .recursive = ctx->recursive || ctx->config.recursive,
+	    .file_template = ctx->config.file_template,
+	    .defines = &ctx->defines,
+	    .graph = {.heads_ok = ctx->heads_ok},
+	};
+	ag_cmd_now(&r.ro.now, &r.ro.now_usec);
+	struct ag_rename_opts rn = {
+	    .old_id = st->old_id, .new_id = new_id, .only = st->only, .db_rows = r.rows};
+	if (ag_rename_plan(&r.plan, &ctx->scripts, &r.ro, &rn, &r.err) < 0) {
+		rc = ag_gate_refuse_repair(ctx, "rename", &r.gate, &r.err);
+		goto out;
+	}
+	for (size_t k = 0; k < r.plan.n; k++)
+		r.file_actions |= r.plan.v[k].kind != AG_REPAIR_DUPLICATE;
+	if (refuse_apply_alone(&r) < 0) {
+		rc = ag_gate_refuse_repair(ctx, "rename", &r.gate, &r.err);
+		goto out;
+	}
+	show_plan(&r);
+	if (apply(&r, &rc) < 0)
+		goto out;
+	show_done(&r);
+	rc = report(&r);
+out:
+	ag_findings_free(&r.dbf);
+	ag_repair_free(&r.plan);
+	ag_gate_free(&r.gate);
+	return rc;
 }
 
 static int cmd_rename_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
@@ -129,197 +365,7 @@ static int cmd_rename_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv)
 				    "takes no operands ('%s'); did you mean --id OLD NEW?", argv[0]);
 	}
 
-	int rc = AG_EXIT_OK;
-	struct ag_err err = {0};
-	struct ag_gate gate;
-	struct ag_gate_opts go = {.need_db = st.apply, .keep_db = st.apply};
-	struct ag_repair plan = {0};
-	struct ag_repair_result res = {0};
-	struct ag_verdict after = {0};
-	struct ag_findings all = {0}, dbf = {0};
-	struct ag_strv rows_after = {0};
-	bool judged = false, written = false, applied = false;
-	long updated = -1;
-	if (ag_gate_run(ctx, &go, &gate, &err) < 0) {
-		rc = ag_cmd_fail(ctx, "rename", &err);
-		goto out;
-	}
-	if (gate.db_checked && !gate.db_reachable) {
-		if (st.apply) {
-			ag_cmd_warn(
-			    "rename: the database could not be read: %s; nothing was changed",
-			    gate.db_error ? gate.db_error : "unknown error");
-			rc = gate.exit_code ? gate.exit_code : AG_EXIT_DB;
-			goto out;
-		}
-		ag_cmd_warn("rename: the database could not be read (%s); working from the files "
-		            "alone",
-		            gate.db_error ? gate.db_error : "unknown error");
-	}
-	const struct ag_strv *rows = gate.db_reachable ? &gate.rows : NULL;
-	struct ag_repair_opts ro = {
-	    .locations = &ctx->locations,
-	    .recursive = ctx->recursive || ctx->config.recursive,
-	    .file_template = ctx->config.file_template,
-	    .defines = &ctx->defines,
-	    .graph = {.heads_ok = ctx->heads_ok},
-	};
-	ag_cmd_now(&ro.now, &ro.now_usec);
-	struct ag_rename_opts rn = {
-	    .old_id = st.old_id, .new_id = new_id, .only = st.only, .db_rows = rows};
-	if (ag_repair_rename(&plan, &ctx->scripts, &ro, &rn, &err) < 0) {
-		rc = ag_gate_refuse_repair(ctx, "rename", &gate, &err);
-		goto out;
-	}
-	bool file_actions = false;
-	for (size_t k = 0; k < plan.n; k++)
-		file_actions |= plan.v[k].kind != AG_REPAIR_DUPLICATE;
-	/* The database must not move to an id the files do not define yet. */
-	if (st.apply && !st.write && file_actions) {
-		for (size_t k = 0; k < plan.sql_old.n; k++) {
-			if (ag_graph_find(ctx->graph, plan.sql_old.v[k]) != AG_NONE) {
-				ag_err_set(
-				    &err, AG_ERR_USAGE,
-				    "--apply without --write: the files still define %s, so the "
-				    "UPDATE would leave the database at %s, which no file defines "
-				    "yet; pass --write too (or deploy the renamed files first)",
-				    plan.sql_old.v[k], plan.sql_new.v[k]);
-				rc = ag_gate_refuse_repair(ctx, "rename", &gate, &err);
-				goto out;
-			}
-		}
-	}
-
-	/* What it will do, before doing it. */
-	if (ctx->format != AG_FORMAT_JSON) {
-		struct ag_buf b = {0};
-		ag_repair_render_text(&plan, gate.table_sql, !ctx->quiet, &b);
-		if (!plan.n && !plan.sql_old.n)
-			ag_buf_adds(&b, "nothing to rename: every file follows file_template\n");
-		if (b.len)
-			fwrite(b.p, 1, b.len, ctx->out);
-		ag_buf_free(&b);
-		fflush(ctx->out);
-	}
-	if (st.write && file_actions) {
-		if (ag_repair_apply(&plan, &err) < 0) {
-			for (size_t k = 0; k < plan.n; k++)
-				if (plan.v[k].done)
-					ag_cmd_warn("rename: %s was changed before the failure",
-					            plan.v[k].path);
-			rc = ag_cmd_fail(ctx, "rename", &err);
-			goto out;
-		}
-		written = true;
-		if (ctx->format != AG_FORMAT_JSON)
-			for (size_t k = 0; k < plan.n; k++) {
-				const struct ag_repair_action *a = &plan.v[k];
-				if (a->kind == AG_REPAIR_RENAME)
-					fprintf(ctx->out, "renamed %s -> %s\n", a->path,
-					        a->new_path);
-				else if (a->kind == AG_REPAIR_EDIT)
-					fprintf(ctx->out, "edited %s\n", a->path);
-				else if (a->kind == AG_REPAIR_DELETE)
-					fprintf(ctx->out, "deleted %s\n", a->path);
-			}
-	}
-	if (st.apply && plan.sql_old.n) {
-		updated = 0;
-		if (apply_sql(ctx, &gate, &plan, &dbf, &updated, &err) < 0) {
-			if (written)
-				ag_cmd_warn(
-				    "rename: the files were written, but the database still holds "
-				    "the old id; run: alembic-guard rename --id %s %s --apply",
-				    plan.sql_old.v[0], plan.sql_new.v[0]);
-			rc = ag_cmd_fail(ctx, "rename", &err);
-			goto out;
-		}
-		applied = true;
-		if (ctx->format != AG_FORMAT_JSON)
-			fprintf(ctx->out, "updated %ld row%s of %s\n", updated,
-			        updated == 1 ? "" : "s", gate.table);
-	}
-	if (ctx->format != AG_FORMAT_JSON && (plan.n || plan.sql_old.n)) {
-		if (!written && file_actions)
-			fprintf(ctx->out, "dry run: no file was changed; run again with --write to "
-			                  "change them.\n");
-		if (!applied && plan.sql_old.n)
-			fprintf(ctx->out, "the database was not changed; --apply runs the UPDATE "
-			                  "(in one transaction that checks the row first).\n");
-	}
-
-	/* The repository and the database as they are (or, in a dry run,
-	 * would be) after the repair. */
-	if (ag_repair_simulate(&plan, &ctx->scripts, &ro, &res, &err) < 0) {
-		rc = ag_cmd_fail(ctx, "rename", &err);
-		goto out;
-	}
-	ag_findings_copy(&all, &res.graph->findings);
-	ag_findings_copy(&all, &dbf);
-	struct ag_verdict_opts vo;
-	ag_gate_verdict_opts(ctx, gate.table, &vo);
-	if (rows) {
-		if (applied) {
-			bool exists = false;
-			if (ag_db_read_versions(gate.db, ctx->version_table_schema,
-			                        ag_gate_table(ctx), &exists, &rows_after,
-			                        &err) < 0) {
-				rc = ag_cmd_fail(ctx, "rename", &err);
-				goto out;
-			}
-		} else {
-			/* A dry run shows the rows as the UPDATEs would leave them;
-			 * with --write alone, as they are (the deploy stays blocked
-			 * until the UPDATE runs). */
-			for (size_t k = 0; k < rows->n; k++) {
-				const char *row = rows->v[k];
-				for (size_t m = 0; !st.write && m < plan.sql_old.n; m++)
-					if (strcmp(row, plan.sql_old.v[m]) == 0)
-						row = plan.sql_new.v[m];
-				ag_strv_push(&rows_after, row);
-			}
-		}
-		ag_verdict_judge(&after, res.graph, gate.table_exists, &rows_after, &vo);
-		judged = true;
-		ag_findings_copy(&all, &after.findings);
-		rc = after.exit_code;
-	} else {
-		rc = ag_verdict_repo_exit(res.graph, &vo);
-	}
-	if (ag_cmd_findings_exit(ctx, &dbf) && rc == AG_EXIT_OK)
-		rc = AG_EXIT_BLOCKED;
-	ag_findings_sort(&all);
-	ag_strv_sort(&rows_after);
-	struct ag_report r;
-	ag_gate_report(ctx, &gate, "rename", &r);
-	r.exit_code = rc;
-	r.graph = res.graph;
-	r.findings = &all;
-	if (judged)
-		r.db_rows = &rows_after;
-	r.pending = judged ? after.pending : NULL;
-	r.npending = judged ? after.npending : 0;
-	r.path_unknown = judged && after.unknown.n > 0;
-	if (ctx->format == AG_FORMAT_JSON) {
-		ag_gate_emit_repair(ctx, &r, &plan, gate.table_sql, written, applied, updated);
-	} else {
-		/* Without a database read, the verdict is about the files. */
-		r.db_checked = judged;
-		if (!ctx->quiet)
-			fprintf(ctx->out, "\n%s:\n",
-			        written || applied ? "the repository now"
-			                           : "the repository after these changes");
-		ag_cmd_emit(ctx, &r, AG_STYLE_LIST);
-	}
-out:
-	ag_verdict_free(&after);
-	ag_findings_free(&all);
-	ag_findings_free(&dbf);
-	ag_strv_free(&rows_after);
-	ag_repair_result_free(&res);
-	ag_repair_free(&plan);
-	ag_gate_free(&gate);
-	return rc;
+	return run(ctx, &st, new_id);
 }
 
 const struct ag_cmd_entry ag_cmd_rename = {

@@ -875,10 +875,20 @@ int ag_db_unlock(struct ag_db *db, const char *schema, const char *table, struct
 	return rc;
 }
 
-int ag_db_rename_revision(struct ag_db *db, const char *schema, const char *table,
-			  const char *old_id, const char *new_id, long *changed, struct ag_err *err)
+/* Rolls back the open transaction; a failure leaves the connection to
+ * end it (a closed connection's transaction never commits). */
+static void rollback(struct ag_db *db)
 {
-	*changed = 0;
+	PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+int ag_db_rename_revisions(struct ag_db *db, const char *schema, const char *table,
+			   const struct ag_strv *old_ids, const struct ag_strv *new_ids,
+			   int (*before_commit)(void *arg, struct ag_err *err), void *arg,
+			   long *updated, enum ag_db_tx *tx, struct ag_err *err)
+{
+	*updated = 0;
+	*tx = AG_DB_TX_ROLLED_BACK;
 	char *q = qualified(db, schema, table, err);
 	if (!q)
 		return -1;
@@ -888,16 +898,45 @@ int ag_db_rename_revision(struct ag_db *db, const char *schema, const char *tabl
 	}
 	char *sql = ag_printf("UPDATE %s SET version_num = $2 WHERE version_num = $1", q);
 	free(q);
-	const char *params[2] = {old_id, new_id};
-	PGresult *r = PQexecParams(db->conn, sql, 2, NULL, params, NULL, NULL, 0);
-	free(sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		db_fail(db, err, "cannot update the version table", PQresultErrorMessage(r));
+	long total = 0;
+	int rc = 0;
+	for (size_t i = 0; i < old_ids->n && rc == 0; i++) {
+		const char *params[2] = {old_ids->v[i], new_ids->v[i]};
+		PGresult *r = PQexecParams(db->conn, sql, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			rc = db_fail(db, err, "cannot update the version table", PQresultErrorMessage(r));
+		} else {
+			long n = strtol(PQcmdTuples(r), NULL, 10);
+			if (n < 1)
+				rc = ag_err_set(err, AG_ERR_DB,
+						"the version table no longer holds the row being "
+						"renamed; it changed since it was read");
+			total += n;
+		}
 		PQclear(r);
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+	}
+	free(sql);
+	if (rc == 0 && before_commit)
+		rc = before_commit(arg, err);
+	if (rc < 0) {
+		rollback(db);
 		return -1;
 	}
-	*changed = strtol(PQcmdTuples(r), NULL, 10);
+	PGresult *r = PQexec(db->conn, "COMMIT");
+	ExecStatusType st = PQresultStatus(r);
+	/* COMMIT of a failed transaction answers ROLLBACK with COMMAND_OK. */
+	bool ok = st == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	if (!ok) {
+		if (PQstatus(db->conn) != CONNECTION_OK)
+			*tx = AG_DB_TX_UNKNOWN;
+		db_fail(db, err, "the database did not commit",
+			st == PGRES_COMMAND_OK ? "the transaction was rolled back"
+					       : PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
 	PQclear(r);
-	return exec_ok(db, *changed ? "COMMIT" : "ROLLBACK", err);
+	*updated = total;
+	*tx = AG_DB_TX_COMMITTED;
+	return 0;
 }

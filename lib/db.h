@@ -83,15 +83,30 @@ int ag_db_unlock(struct ag_db *db, const char *schema, const char *table, struct
 /* The 64-bit key ag_db_lock uses (for messages and tests). */
 long long ag_db_lock_key(const char *schema, const char *table);
 
-/*
- * In one transaction: checks that a row holds old_id, then sets it to
- * new_id. *changed gets the number of rows updated (0 when old_id was not
- * there: nothing is changed, and that is not an error here).
- */
-int ag_db_rename_revision(struct ag_db *db, const char *schema, const char *table,
-			  const char *old_id, const char *new_id, long *changed, struct ag_err *err);
-
 /* libpq's version, e.g. "15.20"; static. */
 const char *ag_db_lib_version(void);
+
+/*
+ * How a transaction ended: committed; rolled back (nothing changed); or
+ * unknown, when the connection failed during COMMIT and the server may or
+ * may not have committed.
+ */
+enum ag_db_tx { AG_DB_TX_COMMITTED, AG_DB_TX_ROLLED_BACK, AG_DB_TX_UNKNOWN };
+
+/*
+ * Renames revisions in ONE transaction: BEGIN, then for each i
+ * UPDATE ... SET version_num = new_ids[i] WHERE version_num = old_ids[i]
+ * (each must update at least one row: a row that is gone means the table
+ * changed since it was read, and the transaction is rolled back), then
+ * before_commit (NULL: none; -1 from it rolls back, its err kept), then
+ * COMMIT. *updated gets the rows updated when committed, else 0; *tx how
+ * the transaction ended. Returns 0 when committed, else -1 with err.
+ * Written so that the files a rename changes (before_commit) and the
+ * database change together: see lib/rename.
+ */
+int ag_db_rename_revisions(struct ag_db *db, const char *schema, const char *table,
+			   const struct ag_strv *old_ids, const struct ag_strv *new_ids,
+			   int (*before_commit)(void *arg, struct ag_err *err), void *arg,
+			   long *updated, enum ag_db_tx *tx, struct ag_err *err);
 
 #endif

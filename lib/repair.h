@@ -1,32 +1,22 @@
 /*
- * repair: the two repairs that people get wrong by hand, planned as data
- * and then carried out safely.
- *
- *   backfill  a no-op placeholder migration for a revision id that the
- *             database holds (or a down_revision names) and no file
- *             defines, placed where the graph leaves one answer, and
- *             optionally a child re-pointed at it;
- *   rename    files renamed to the project's file_template, a revision id
- *             changed everywhere it is written (the file, its docstring,
- *             every child's down_revision/depends_on), the matching
- *             UPDATE of the version table, and duplicate files that a
- *             half-done rename left behind.
+ * repair: a repair planned as data, then carried out safely. The plan is
+ * shared by the two repairs people get wrong by hand, each planned in its
+ * own module: lib/backfill (a no-op placeholder for a revision id no file
+ * defines) and lib/rename (files renamed to file_template, a revision id
+ * changed everywhere it is written, duplicate copies a half-done rename
+ * left behind, and the UPDATE of the version table).
  *
  * A plan is a list of actions (create, edit, rename, delete, or a
  * duplicate shown for a person to settle) with the text before and after,
- * so a dry run can print exact unified diffs and ag_repair_simulate can
- * parse the repository as it would be and build its graph: a plan that
- * would leave a new error (two heads, a cycle...) is refused before
- * anything is written. Edits change only the tokens they must (the span
- * of a string literal, one line of the docstring): every other byte of a
- * file is kept.
+ * so a dry run can print exact unified diffs (lib/diff) and
+ * ag_repair_simulate can parse the repository as it would be and build
+ * its graph: a plan that would leave a new error (two heads, a cycle...)
+ * is refused before anything is written. Edits change only the tokens
+ * they must (lib/pyedit): every other byte of a file is kept.
  *
- * ag_repair_apply never overwrites a file it did not mean to: new files
- * are written to a temporary file in the same directory, fsynced, and
- * linked into place (link(2) fails when the name exists); an edited file
- * is replaced by rename(2) only while it still holds the text the plan was
- * made from; a file is deleted only while it is still byte-for-byte the
- * copy it was planned as.
+ * ag_repair_apply never overwrites a file it did not mean to (lib/atomic)
+ * and is all or nothing: what it did before a failure is undone from the
+ * texts in the plan.
  *
  * Ownership: struct ag_repair owns every string in it; ag_repair_free
  * accepts a zeroed plan. Planning functions borrow their inputs. Errors
@@ -41,9 +31,12 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "err.h"
 #include "finding.h"
 #include "graph.h"
+#include "pyedit.h"
 #include "script.h"
 #include "util.h"
 
@@ -90,51 +83,6 @@ struct ag_repair_opts {
 	long now_usec;
 };
 
-/* ---- planning -------------------------------------------------------- */
-
-struct ag_backfill_opts {
-	const char *rev;               /* the id to give a placeholder */
-	const struct ag_strv *after;   /* NULL or empty: where the graph leaves one answer;
-	                                  else the parents ("base" alone: none) */
-	const char *repoint;           /* NULL, or a revision whose down_revision moves onto rev */
-	const char *dir;               /* NULL: the first version location */
-	const struct ag_strv *db_rows; /* NULL: no database was read */
-};
-
-/*
- * Adds to plan the placeholder for o->rev (and the re-pointed child).
- * base is the repository as loaded (its graph may already be built); plan
- * may hold actions from earlier calls, which this one takes as done (so
- * several ids can be backfilled in one plan). Refuses (-1, AG_ERR_USAGE)
- * when rev is defined already, has characters Alembic refuses, is neither
- * in db_rows nor named by a file while db_rows is given, has no unique
- * place and no --after, or when the result would have two heads or any
- * other error the repository does not have now.
- */
-int ag_repair_backfill(struct ag_repair *plan, const struct ag_scripts *base,
-                       const struct ag_repair_opts *ro, const struct ag_backfill_opts *o,
-                       struct ag_err *err);
-
-struct ag_rename_opts {
-	const char *old_id, *new_id;   /* both NULL: file names and duplicates only */
-	const char *only;              /* NULL, or the one file to rename (path or name) */
-	const struct ag_strv *db_rows; /* NULL: no database; else rows no file defines whose
-	                                  file still carries them are renames to finish */
-};
-
-/*
- * Adds to plan: with old_id/new_id, the id change (the file's revision,
- * its docstring header, every down_revision/depends_on and Revises: naming
- * old_id, the file name, the UPDATE); without, every file whose name does
- * not follow the template renamed to it, duplicate files paired with the
- * one to keep, and renames db_rows shows half done. Refuses (-1,
- * AG_ERR_USAGE) on an illegal new id, when both or neither id is defined,
- * when a target name exists, or when the result would gain an error.
- */
-int ag_repair_rename(struct ag_repair *plan, const struct ag_scripts *base,
-                     const struct ag_repair_opts *ro, const struct ag_rename_opts *o,
-                     struct ag_err *err);
-
 /* ---- the repository as the plan would leave it ----------------------- */
 
 struct ag_repair_result {
@@ -153,59 +101,102 @@ void ag_repair_result_free(struct ag_repair_result *res);
 
 /*
  * Carries out every action not done yet, in the order creates, edits,
- * renames, deletes (DUPLICATE is never carried out). Stops at the first
- * failure (-1 with err; the actions before it stay done and are marked).
+ * renames, deletes (DUPLICATE is never carried out), each through
+ * lib/atomic. All or nothing: at the first failure the actions carried
+ * out so far are undone (ag_repair_revert) and -1 comes back with err,
+ * whose message says what failed and what state the files are in; an
+ * action still marked done afterwards is one that could not be put back.
  */
 int ag_repair_apply(struct ag_repair *plan, struct ag_err *err);
 
-/* Writes a new file at path (mode 0666 less the umask): fails with EEXIST
- * in the message when anything is there. Temp file + fsync + link. */
-int ag_repair_write_new(const char *path, const char *data, size_t len, struct ag_err *err);
-/* Replaces path's contents, which must still be expect (elen bytes);
- * keeps the file's mode. Temp file + fsync + rename. */
-int ag_repair_replace(const char *path, const char *expect, size_t elen, const char *data,
-                      size_t len, struct ag_err *err);
-/* Moves from to to (which must not exist), from's contents being expect;
- * with data, to gets data instead. */
-int ag_repair_move(const char *from, const char *to, const char *expect, size_t elen,
-                   const char *data, size_t len, struct ag_err *err);
+/*
+ * Undoes the done actions, newest first, from the texts in the plan: a
+ * created file is removed, an edited one gets its old text back, a moved
+ * one moves back, a deleted copy is written again; each only while the
+ * file still holds what the plan wrote. Clears done on each action put
+ * back. Returns 0 when every one was, else -1 with err (the first
+ * failure) and the paths not put back pushed to left (may be NULL).
+ */
+int ag_repair_revert(struct ag_repair *plan, struct ag_strv *left, struct ag_err *err);
 
-/* ---- pieces, public for the commands and the tests -------------------- */
+/* True when some action is done. */
+bool ag_repair_any_done(const struct ag_repair *plan);
+
+/* ---- pieces, for the planners (lib/backfill, lib/rename) and the tests -- */
 
 /* NULL when id is one Alembic accepts and a file can carry; else why not
  * (a static sentence). */
 const char *ag_repair_bad_id(const char *id);
-/* Alembic's slug of a message: \w+ runs joined by '_', lowered, cut at
- * truncate characters (0: 40) on a '_' boundary. New. */
-char *ag_repair_slug(const char *message, int truncate);
-/*
- * Alembic's file name: tmpl (Python %-format with rev, slug, epoch, year,
- * month, day, hour, minute, second) + ".py". when is the local time of
- * the Create Date. Returns a new string, or NULL with err (AG_ERR_CONFIG)
- * for a template Alembic could not expand either.
- */
-char *ag_repair_file_name(const char *tmpl, const char *rev, const char *slug, time_t when,
-                          struct ag_err *err);
-/* True when name follows tmpl for revision rev: any slug; the date fields
- * must match when (when known, i.e. has_date), else any digits. */
-bool ag_repair_name_conforms(const char *tmpl, const char *name, const char *rev, bool has_date,
-                             time_t when);
-/* A unified diff (3 lines of context) of a -> b; nothing when equal.
- * a_label NULL means /dev/null (a new file), b_label NULL a deleted one. */
-void ag_repair_diff(const char *a_label, const char *a, size_t alen, const char *b_label,
-                    const char *b, size_t blen, struct ag_buf *out);
 /* UPDATE table SET version_num = 'new' WHERE version_num = 'old'; with
  * quotes doubled. New. */
 char *ag_repair_sql(const char *table, const char *old_id, const char *new_id);
+
+/* Appends a new action of kind for path (copied); the rest zeroed.
+ * Borrowed from plan until the next add. */
+struct ag_repair_action *ag_repair_add(struct ag_repair *plan, enum ag_repair_kind kind,
+                                       const char *path);
+/* Appends a note (printf format). */
+void ag_repair_note(struct ag_repair *plan, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Drops actions, notes and SQL pairs past the first n, nnotes, nsql: how a
+ * refused planning step leaves the plan as it found it. */
+void ag_repair_truncate(struct ag_repair *plan, size_t n, size_t nnotes, size_t nsql);
+/* The text of path as the plan so far leaves it (new, NUL terminated);
+ * NULL with *gone when the plan deletes or moves it away; NULL with err
+ * (AG_ERR_IO) when it cannot be read. */
+char *ag_repair_text_of(const struct ag_repair *plan, const char *path, size_t *len, bool *gone,
+                        struct ag_err *err);
+/* True when the plan creates path or moves a file onto it. */
+bool ag_repair_claims(const struct ag_repair *plan, const char *path);
+/* True when a file is at path or the plan puts one there. */
+bool ag_repair_name_taken(const struct ag_repair *plan, const char *path);
+/* The working copy of path in w, read through the plan when w has none
+ * yet; NULL with err. Borrowed from w. */
+struct ag_pyedit_file *ag_repair_file_get(struct ag_pyedit_files *w, const struct ag_repair *plan,
+                                          const char *path, struct ag_err *err);
+/* Turns the working files that changed into EDIT or RENAME actions (or
+ * into the CREATE/EDIT the plan already has for that path). */
+void ag_repair_commit_files(struct ag_pyedit_files *w, struct ag_repair *plan);
+/* Distinct heads Alembic would print (a duplicate id counts once). */
+void ag_repair_real_heads(const struct ag_graph *g, struct ag_strv *out);
+/* -1 with err (AG_ERR_USAGE, "what would leave the repository with an
+ * error it does not have now") when after has an error finding before
+ * lacks (a revision renamed from[i] -> to[i] counting as the same; heads
+ * only when nothing more telling and not skip_heads); else 0. */
+int ag_repair_refuse_new_errors(const struct ag_graph *before, const struct ag_graph *after,
+                                const struct ag_strv *from, const struct ag_strv *to,
+                                const char *what, bool skip_heads, struct ag_err *err);
+/* Path pieces: the directory (new; "." for none), the base name
+ * (borrowed from path), dir + "/" + name (new). */
+char *ag_repair_dir_of(const char *path);
+const char *ag_repair_base_of(const char *path);
+char *ag_repair_join_path(const char *dir, const char *name);
+
+/* Kept for lib/lint.c and lib/init.c until they call the modules
+ * directly: these only forward to ag_template_file_name,
+ * ag_template_name_conforms, ag_template_slug (lib/template),
+ * ag_atomic_write_new, ag_atomic_replace (lib/atomic) and ag_diff_unified
+ * (lib/diff). */
+int ag_repair_write_new(const char *path, const char *data, size_t len, struct ag_err *err);
+int ag_repair_replace(const char *path, const char *expect, size_t elen, const char *data,
+                      size_t len, struct ag_err *err);
+void ag_repair_diff(const char *a_label, const char *a, size_t alen, const char *b_label,
+                    const char *b, size_t blen, struct ag_buf *out);
+char *ag_repair_file_name(const char *tmpl, const char *rev, const char *slug, time_t when,
+                          struct ag_err *err);
+bool ag_repair_name_conforms(const char *tmpl, const char *name, const char *rev, bool has_date,
+                             time_t when);
+char *ag_repair_slug(const char *message, int truncate);
 
 /* The plan for a person: each action with its diff, the SQL, the notes.
  * With diffs false, only one line per action. */
 void ag_repair_render_text(const struct ag_repair *plan, const char *table, bool diffs,
                            struct ag_buf *out);
-/* Adds a "repair" member (actions with diffs, sql, notes, written,
- * applied, rows_updated: -1 means not run) to the JSON object report_json
- * and appends the result to out. */
-void ag_repair_render_json(const struct ag_repair *plan, const char *table, const char *report_json,
+/* A "repair" object (actions with diffs, sql, notes, written, applied,
+ * rows_updated: -1 means not run) added to a copy of report (NULL: an
+ * empty object; borrowed, not changed), rendered with two-space
+ * indentation and a newline onto out. */
+void ag_repair_render_json(const struct ag_repair *plan, const char *table, const json_t *report,
                            bool written, bool applied, long rows_updated, struct ag_buf *out);
 
 #endif

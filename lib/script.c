@@ -803,9 +803,10 @@ struct job {
 
 /* Reads a whole file into *buf (grown as needed) with as few system calls
  * as we can: no stat, one read for a typical file, one more to see EOF. */
-static int read_into(const char *path, char **buf, size_t *cap, size_t *len)
+static int read_into(const char *path, char **buf, size_t *cap, size_t *len, const char **kind)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Never blocks on a FIFO, never reads a device: see ag_open_regular. */
+	int fd = ag_open_regular(path, kind);
 	if (fd < 0)
 		return -1;
 	size_t n = 0;
@@ -839,6 +840,23 @@ static int read_into(const char *path, char **buf, size_t *cap, size_t *len)
 	return 0;
 }
 
+/*
+ * The finding for a *.py in a version location that is not a regular
+ * file: Alembic lists it like any migration and then hangs opening a FIFO
+ * (waiting for a writer) or fails to import a socket or a device.
+ */
+static void not_regular(struct ag_findings *fs, const char *path, const char *kind)
+{
+	bool fifo = strcmp(kind, "a FIFO") == 0;
+	struct ag_finding *f = ag_findings_add(
+		fs, AG_SEV_ERROR, "not-a-regular-file", NULL, path, 0,
+		"%s is %s, not a regular file: Alembic lists it as a migration and %s", path, kind,
+		fifo ? "blocks opening it, so the release phase hangs until it is killed"
+		     : "cannot import it, so the upgrade fails");
+	ag_finding_fix(f, "remove %s from the version location (or put the migration file there)",
+		       path);
+}
+
 static void *worker(void *arg)
 {
 	struct job *j = arg;
@@ -850,7 +868,14 @@ static void *worker(void *arg)
 			break;
 		struct ag_script *sc = &j->ss->v[i];
 		size_t len = 0;
-		if (read_into(sc->path, &buf, &cap, &len) < 0) {
+		const char *kind = NULL;
+		if (read_into(sc->path, &buf, &cap, &len, &kind) < 0) {
+			if (kind) {
+				/* Listed as a regular file, replaced since. */
+				sc->name = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
+				not_regular(&sc->findings, sc->path, kind);
+				continue;
+			}
 			if (errno == EFBIG) {
 				sc->name = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
 				ag_findings_add(&sc->findings, AG_SEV_ERROR, "parse-error", NULL, sc->path, 0,
@@ -890,16 +915,29 @@ static int list_dir(struct ag_scripts *ss, const char *dir, size_t loc, bool rec
 			continue;
 		unsigned char type = de->d_type;
 		bool link = type == DT_LNK;
+		const char *special = type == DT_FIFO   ? "a FIFO"
+				      : type == DT_SOCK ? "a socket"
+				      : type == DT_CHR  ? "a character device"
+				      : type == DT_BLK  ? "a block device"
+							: NULL;
 		if (type == DT_UNKNOWN || type == DT_LNK) {
 			struct stat st;
 			char *full = ag_printf("%s/%s", dir, name);
 			if (type == DT_UNKNOWN && lstat(full, &st) == 0 && S_ISLNK(st.st_mode))
 				link = true;
-			if (stat(full, &st) != 0)
+			if (stat(full, &st) != 0) {
 				type = DT_UNKNOWN; /* a dangling link: nothing to read */
-			else
+			} else {
 				type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+				special = ag_special_kind(st.st_mode);
+			}
 			free(full);
+		}
+		if (special && ag_script_is_candidate(name)) {
+			char *full = ag_printf("%s/%s", dir, name);
+			not_regular(&ss->findings, full, special);
+			free(full);
+			continue;
 		}
 		if (type == DT_DIR) {
 			/* os.walk does not follow links to directories, and a link

@@ -244,11 +244,9 @@ void ag_buf_free(struct ag_buf *b)
 	b->len = b->cap = 0;
 }
 
-char *ag_read_file(const char *path, size_t *len)
+/* Reads fd to its end into a new NUL-terminated buffer; closes fd. */
+static char *read_fd(int fd, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
 	struct ag_buf b = {0};
 	char tmp[65536];
 	for (;;) {
@@ -271,6 +269,72 @@ char *ag_read_file(const char *path, size_t *len)
 	if (len)
 		*len = b.len;
 	return ag_buf_take(&b);
+}
+
+char *ag_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	return read_fd(fd, len);
+}
+
+const char *ag_special_kind(unsigned int mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	default: return NULL;
+	}
+}
+
+int ag_open_regular(const char *path, const char **kind)
+{
+	if (kind)
+		*kind = NULL;
+	/* A device is never opened (opening one can have effects, a tape
+	 * rewinds), nor a socket (open fails with a confusing ENXIO): stat
+	 * first. The fstat below catches a file replaced in between. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (kind)
+			*kind = S_ISDIR(st.st_mode) ? "a directory" : ag_special_kind(st.st_mode);
+		if (kind && !*kind)
+			*kind = "not a regular file";
+		errno = EINVAL;
+		return -1;
+	}
+	/* O_NONBLOCK: opening a FIFO for reading otherwise waits for a
+	 * writer, forever. It changes nothing for a regular file. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		if (kind)
+			*kind = S_ISDIR(st.st_mode) ? "a directory" : ag_special_kind(st.st_mode);
+		if (kind && !*kind)
+			*kind = "not a regular file";
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+char *ag_read_regular_file(const char *path, size_t *len, const char **kind)
+{
+	int fd = ag_open_regular(path, kind);
+	if (fd < 0)
+		return NULL;
+	return read_fd(fd, len);
 }
 
 static bool word_byte(unsigned char c)

@@ -77,4 +77,25 @@ char *ag_mask_word(const char *s, const char *secret) __attribute__((malloc));
  * NULL with errno set. */
 char *ag_read_file(const char *path, size_t *len);
 
+/*
+ * What a file of mode is, when it is not a regular file or a directory:
+ * "a FIFO", "a socket", "a character device", "a block device"; NULL for
+ * a regular file or a directory. Static.
+ */
+const char *ag_special_kind(unsigned int mode);
+
+/*
+ * Opens path for reading without ever blocking: O_NONBLOCK, so a FIFO
+ * does not wait for a writer (Alembic hangs on one named *.py), then
+ * fstat, so only a regular file is returned. Returns the fd (O_CLOEXEC),
+ * or -1 with errno set; when path is something else (a FIFO, a socket,
+ * a device, a directory), errno is EINVAL and *kind (may be NULL) names
+ * it ("a FIFO"...), else *kind is NULL. Use it to open migration files.
+ */
+int ag_open_regular(const char *path, const char **kind);
+
+/* ag_read_file through ag_open_regular: NULL with errno, and *kind set as
+ * there for a file that is not regular. */
+char *ag_read_regular_file(const char *path, size_t *len, const char **kind);
+
 #endif

@@ -5,9 +5,12 @@
 #include <check.h>
 #include <stddef.h>
 
+Suite *atomic_suite(void);
 Suite *audit_suite(void);
+Suite *backfill_suite(void);
 Suite *config_suite(void);
 Suite *db_suite(void);
+Suite *diff_suite(void);
 Suite *finding_suite(void);
 Suite *graph_suite(void);
 Suite *heroku_suite(void);
@@ -16,19 +19,26 @@ Suite *lint_suite(void);
 Suite *opts_suite(void);
 Suite *outscan_suite(void);
 Suite *procfile_suite(void);
+Suite *pyedit_suite(void);
 Suite *pyscan_suite(void);
 Suite *quote_suite(void);
+Suite *rename_suite(void);
 Suite *repair_suite(void);
 Suite *report_suite(void);
 Suite *schema_suite(void);
 Suite *script_suite(void);
 Suite *settings_suite(void);
+Suite *template_suite(void);
 Suite *util_suite(void);
+Suite *verdict_suite(void);
 
 static Suite *(*const ag_test_suites[])(void) = {
+	atomic_suite,
 	audit_suite,
+	backfill_suite,
 	config_suite,
 	db_suite,
+	diff_suite,
 	finding_suite,
 	graph_suite,
 	heroku_suite,
@@ -37,14 +47,18 @@ static Suite *(*const ag_test_suites[])(void) = {
 	opts_suite,
 	outscan_suite,
 	procfile_suite,
+	pyedit_suite,
 	pyscan_suite,
 	quote_suite,
+	rename_suite,
 	repair_suite,
 	report_suite,
 	schema_suite,
 	script_suite,
 	settings_suite,
+	template_suite,
 	util_suite,
+	verdict_suite,
 	NULL,
 };
 

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "lib/script.h"
@@ -1005,6 +1007,69 @@ START_TEST(test_load_limits)
 }
 END_TEST
 
+/* A FIFO, a socket and a device named *.py: never opened in a way that
+ * blocks, each an error finding naming the file; the rest loads. */
+START_TEST(test_load_not_regular)
+{
+	char d[] = "/tmp/ag-fifo-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	char *p = ag_printf("%s/a1_x.py", d);
+	FILE *fp = fopen(p, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("revision = 'a1'\ndown_revision = None\n", fp);
+	fclose(fp);
+	free(p);
+	p = ag_printf("%s/f.py", d);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	free(p);
+	p = ag_printf("%s/null.py", d); /* a link to a character device */
+	ck_assert_int_eq(symlink("/dev/null", p), 0);
+	free(p);
+	p = ag_printf("%s/s.py", d);
+	int sfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(sfd, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	ck_assert_uint_lt(strlen(p), sizeof sa.sun_path);
+	strcpy(sa.sun_path, p);
+	ck_assert_int_eq(bind(sfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	free(p);
+	p = ag_printf("%s/ignored.txt", d); /* not a candidate: no finding */
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	free(p);
+
+	struct ag_strv locs = {0};
+	ag_strv_push(&locs, d);
+	struct ag_scripts ss = {0};
+	struct ag_err err = {0};
+	ck_assert_int_eq(ag_scripts_load(&ss, &locs, false, NULL, &err), 0);
+	ck_assert_uint_eq(ss.n, 1);
+	ck_assert_str_eq(ss.v[0].revision, "a1");
+	static const char *const want[][2] = {
+	    {"/f.py", "a FIFO"}, {"/null.py", "a character device"}, {"/s.py", "a socket"}};
+	ck_assert_uint_eq(ss.findings.n, 3);
+	for (size_t k = 0; k < 3; k++) {
+		bool found = false;
+		for (size_t i = 0; i < ss.findings.n; i++) {
+			const struct ag_finding *f = &ss.findings.v[i];
+			size_t fl = strlen(f->file), wl = strlen(want[k][0]);
+			if (fl < wl || strcmp(f->file + fl - wl, want[k][0]) != 0)
+				continue;
+			found = true;
+			ck_assert_str_eq(f->code, "not-a-regular-file");
+			ck_assert_int_eq(f->severity, AG_SEV_ERROR);
+			ck_assert_ptr_nonnull(strstr(f->message, want[k][1]));
+		}
+		ck_assert_msg(found, "no finding for %s", want[k][0]);
+	}
+	ag_scripts_free(&ss);
+	ag_strv_free(&locs);
+	close(sfd);
+	char *cmd = ag_printf("rm -rf '%s'", d);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+END_TEST
+
 Suite *script_suite(void)
 {
 	Suite *s = suite_create("script");
@@ -1036,6 +1101,7 @@ Suite *script_suite(void)
 	tcase_add_test(tc, test_load_locations);
 	tcase_add_test(tc, test_load_odd_files);
 	tcase_add_test(tc, test_load_unreadable);
+	tcase_add_test(tc, test_load_not_regular);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_load_limits);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/util.h"
@@ -293,6 +294,50 @@ START_TEST(test_oom_hook)
 }
 END_TEST
 
+/* ag_open_regular: a regular file opens; a FIFO (no writer: a blocking
+ * open would wait forever), a directory and a device do not, each named. */
+START_TEST(test_open_regular)
+{
+	char d[] = "/tmp/ag-open-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	char *reg = ag_printf("%s/r.py", d), *fifo = ag_printf("%s/f.py", d);
+	FILE *fp = fopen(reg, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("x = 1\n", fp);
+	fclose(fp);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	const char *kind = "unset";
+	int fd = ag_open_regular(reg, &kind);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_null(kind);
+	close(fd);
+	ck_assert_int_eq(ag_open_regular(fifo, &kind), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_str_eq(kind, "a FIFO");
+	ck_assert_int_eq(ag_open_regular(d, &kind), -1);
+	ck_assert_str_eq(kind, "a directory");
+	ck_assert_int_eq(ag_open_regular("/dev/null", &kind), -1);
+	ck_assert_str_eq(kind, "a character device");
+	char *missing = ag_printf("%s/none.py", d);
+	ck_assert_int_eq(ag_open_regular(missing, &kind), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_ptr_null(kind);
+	size_t len = 0;
+	ck_assert_ptr_null(ag_read_regular_file(fifo, &len, &kind));
+	ck_assert_str_eq(kind, "a FIFO");
+	char *t = ag_read_regular_file(reg, &len, &kind);
+	ck_assert_str_eq(t, "x = 1\n");
+	ck_assert_uint_eq(len, 6);
+	free(t);
+	free(missing);
+	unlink(reg);
+	unlink(fifo);
+	rmdir(d);
+	free(reg);
+	free(fifo);
+}
+END_TEST
+
 Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -309,6 +354,7 @@ Suite *util_suite(void)
 	tc = tcase_create("files");
 	tcase_add_test(tc, test_read_file);
 	tcase_add_test(tc, test_read_file_errors);
+	tcase_add_test(tc, test_open_regular);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("oom");
 	tcase_add_test(tc, test_oom_hook);
