@@ -50,6 +50,7 @@ struct pp {
 	bool flufl;      /* from __future__ import barry_as_FLUFL: `<>` */
 	bool fstring;    /* parsing an f-string replacement field */
 	int line0, col0; /* f-string field: where its string starts */
+	int last_line, last_col; /* the end of the last real token */
 };
 
 static void fail(struct pp *p, int line, int col, const char *fmt, ...)
@@ -72,9 +73,13 @@ static void fail(struct pp *p, int line, int col, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* At the end of the file, CPython points just past the last token. */
 static void fail_tok(struct pp *p, const char *msg)
 {
-	fail(p, p->t.line, p->t.col, "%s", msg);
+	if (p->t.kind == AG_TOK_EOF && p->last_line)
+		fail(p, p->last_line, p->last_col, "%s", msg);
+	else
+		fail(p, p->t.line, p->t.col, "%s", msg);
 }
 
 /* ---- tokens ---------------------------------------------------------- */
@@ -271,6 +276,15 @@ static void next(struct pp *p)
 		p->t.kind = AG_TOK_EOF;
 		return;
 	}
+	if (p->t.kind != AG_TOK_NEWLINE && p->t.kind != AG_TOK_EOF && p->t.len) {
+		p->last_line = p->t.line;
+		p->last_col = p->t.col + (int)p->t.len;
+		for (size_t i = 0; i < p->t.len; i++) /* a literal over several lines */
+			if (p->t.p[i] == '\n') {
+				p->last_line++;
+				p->last_col = (int)(p->t.len - i);
+			}
+	}
 	if (p->sp < p->se) {
 		next_split(p);
 		return;
@@ -328,10 +342,7 @@ static bool at_end(const struct pp *p)
 
 static void invalid(struct pp *p)
 {
-	if (p->t.kind == AG_TOK_EOF && !p->failed)
-		fail(p, p->t.line, p->t.col ? p->t.col : 1, "invalid syntax");
-	else
-		fail_tok(p, "invalid syntax");
+	fail_tok(p, "invalid syntax");
 }
 
 static bool expect_op(struct pp *p, const char *s, const char *msg)
@@ -1465,7 +1476,9 @@ static void block(struct pp *p, const char *what, int line, int indent)
 	if (p->failed)
 		return;
 	if (p->t.kind == AG_TOK_EOF || p->t.indent <= indent) {
-		fail(p, p->t.line, p->t.kind == AG_TOK_EOF ? 1 : p->t.col,
+		/* At the end of the file CPython points at the header. */
+		fail(p, p->t.kind == AG_TOK_EOF ? line : p->t.line,
+		     p->t.kind == AG_TOK_EOF ? 1 : p->t.col,
 		     "expected an indented block after %s on line %d", what, line);
 		return;
 	}
@@ -1675,10 +1688,11 @@ static void try_stmt(struct pp *p, int indent)
 	block(p, "'try' statement", line, indent);
 	int kind = 0; /* 1 except, 2 except* */
 	bool bare = false, any = false;
+	int bare_line = 0, bare_col = 0;
 	while (clause(p, "except", indent)) {
 		int l = p->t.line, c = p->t.col;
 		if (bare) {
-			fail(p, l, c, "default 'except:' must be last");
+			fail(p, bare_line, bare_col, "default 'except:' must be last");
 			return;
 		}
 		any = true;
@@ -1703,6 +1717,8 @@ static void try_stmt(struct pp *p, int indent)
 		kind = k;
 		if (op(p, ":")) {
 			bare = true;
+			bare_line = l;
+			bare_col = c;
 		} else {
 			struct ex x = expression(p);
 			(void)x;

@@ -16,6 +16,7 @@ Suite *lint_suite(void);
 Suite *opts_suite(void);
 Suite *outscan_suite(void);
 Suite *procfile_suite(void);
+Suite *pyparse_suite(void);
 Suite *pyscan_suite(void);
 Suite *quote_suite(void);
 Suite *repair_suite(void);
@@ -37,6 +38,7 @@ static Suite *(*const ag_test_suites[])(void) = {
 	opts_suite,
 	outscan_suite,
 	procfile_suite,
+	pyparse_suite,
 	pyscan_suite,
 	quote_suite,
 	repair_suite,
