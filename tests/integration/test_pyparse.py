@@ -220,5 +220,27 @@ class PyparseTest(unittest.TestCase):
             self.assertGreaterEqual(pct, MIN_AGREEMENT)
 
 
+class WiredTest(unittest.TestCase):
+    """A migration that does not compile blocks the deploy (syntax-error,
+    Python's message and line); its valid neighbour does not."""
+
+    def test_syntax_error_finding(self):
+        b = os.environ.get("AG_BIN") or os.path.join(ROOT, "build", "alembic-guard")
+        with tempfile.TemporaryDirectory(prefix="ag-pyparse-") as d:
+            with open(os.path.join(d, "a1_add.py"), "w") as f:
+                f.write('revision = "a1"\ndown_revision = None\n\n\ndef upgrade():\n'
+                        '    op.add_column("t", sa.Column("x" sa.Integer()))\n')
+            with open(os.path.join(d, "b2_next.py"), "w") as f:
+                f.write('revision = "b2"\ndown_revision = "a1"\n\n\nasync def upgrade():\n'
+                        '    match x:\n        case [a, *_]:\n            await a\n')
+            r = subprocess.run([b, "heads", "--format", "json", "--versions", d],
+                               capture_output=True, check=False, timeout=60)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            found = [x for x in json.loads(r.stdout)["findings"] if x["severity"] == "error"]
+            self.assertEqual([(x["code"], os.path.basename(x["file"]), x["line"]) for x in found],
+                             [("syntax-error", "a1_add.py", 6)])
+            self.assertIn("Perhaps you forgot a comma?", found[0]["message"])
+
+
 if __name__ == "__main__":
     unittest.main()
