@@ -51,6 +51,7 @@ struct pp {
 	bool fstring;    /* parsing an f-string replacement field */
 	int line0, col0; /* f-string field: where its string starts */
 	int last_line, last_col; /* the end of the last real token */
+	bool giveup;     /* the rest cannot be judged: accept the file */
 };
 
 static void fail(struct pp *p, int line, int col, const char *fmt, ...)
@@ -1434,8 +1435,18 @@ static void fstring_fields(struct pp *p, const struct ag_tok *t)
 				}
 				r++;
 			}
-			if (r >= e || inq)
+			if (r >= e || inq) {
+				/* A field the string ends in: since 3.12 (PEP 701) a
+				 * field may hold the string's own quote, which the
+				 * tokenizer reads the 3.11 way (the string ends
+				 * there). The tokens that follow cannot be judged:
+				 * accept the file rather than block a valid one. */
+				if (p->minor >= 12 && !p->fstring) {
+					p->giveup = true;
+					p->failed = true;
+				}
 				return;
+			}
 			if (!parse_fragment(p, x, (size_t)(r - x)))
 				return;
 			/* Skip the rest of the field: conversion and spec. */
@@ -2506,5 +2517,5 @@ bool ag_pyparse(const char *buf, size_t len, int major, int minor, struct ag_pyp
 		}
 		statement(&p);
 	}
-	return !p.failed;
+	return !p.failed || p.giveup;
 }

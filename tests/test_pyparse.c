@@ -242,6 +242,9 @@ START_TEST(test_versions)
 		{"def f[T = int](): pass\n", 13},
 		{"try:\n    pass\nexcept* E:\n    pass\n", 11},
 		{"match x:\n    case 1:\n        pass\n", 10},
+		/* PEP 701: the string's own quote inside a field; the tokenizer
+		 * reads it the 3.11 way, so 3.12+ accepts what follows unjudged. */
+		{"x = f\"{a[\"b\"]} {c}\"\ny = f'{'q' if z else 'r'}'\n", 12},
 	};
 	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
 		struct ag_pyparse_err e;
