@@ -31,7 +31,7 @@ TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all test test-run sanitize fuzz fuzz-run bench demo static dist install clean deps check-unit corpora
 
-all: $(BUILD)/alembic-guard
+all: $(BUILD)/alembic-guard $(BUILD)/pyparse-check
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -58,6 +58,10 @@ $(BUILD)/libag.a: $(LIB_OBJ)
 $(BUILD)/alembic-guard: $(CMD_OBJ) $(BUILD)/libag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@.tmp $(CMD_OBJ) $(BUILD)/libag.a $(AG_LIBS)
 	mv -f $@.tmp $@
+
+# The differential test's driver: lib/pyparse on files, one line each.
+$(BUILD)/pyparse-check: $(BUILD)/tests/pyparse_check.o $(BUILD)/libag.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/check-unit: $(TEST_OBJ) $(BUILD)/libag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libag.a $(AG_LIBS) \

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pyparse.h"
 #include "pyscan.h"
 
 #define MAX_FILE_SIZE (64u << 20) /* no migration is this large; refuse to read more */
@@ -736,6 +737,18 @@ void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, si
 	free(p.locals);
 	if (p.error)
 		return;
+	/* The tokenizer found nothing: now the grammar, as CPython's parser
+	 * and compiler judge it (the newest Python alembic-guard knows). */
+	struct ag_pyparse_err perr;
+	if (!ag_pyparse(buf, len, 0, 0, &perr)) {
+		struct ag_finding *f = ag_findings_add(
+			&sc->findings, AG_SEV_ERROR, "syntax-error", NULL, sc->path, perr.line,
+			"%s: SyntaxError: %s (line %d, column %d); Python, and so Alembic, cannot load this file",
+			sc->name, perr.msg, perr.line, perr.col);
+		ag_finding_fix(f, "correct the syntax at line %d of %s (`python3 -m py_compile %s` shows it)",
+			       perr.line, sc->name, sc->path);
+		return;
+	}
 	if (!has_revision) {
 		if (is_legacy_hex_name(sc->name)) {
 			size_t n = strlen(sc->name) - 3;

@@ -13,6 +13,7 @@ pkgs=(
 	python3-yaml                              # parses action.yml and .pre-commit-hooks.yaml (test_dist)
 	graphviz file                             # dot accepts `graph`; file checks the static binary
 	groff-base                                # test_docs checks the man page with groff -man -ww
+	libpython3.11-testsuite                   # test_pyparse: the standard library's tests (badsyntax_*) as parser cases
 )
 
 missing=()

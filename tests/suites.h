@@ -20,6 +20,7 @@ Suite *opts_suite(void);
 Suite *outscan_suite(void);
 Suite *procfile_suite(void);
 Suite *pyedit_suite(void);
+Suite *pyparse_suite(void);
 Suite *pyscan_suite(void);
 Suite *quote_suite(void);
 Suite *rename_suite(void);
@@ -48,6 +49,7 @@ static Suite *(*const ag_test_suites[])(void) = {
 	outscan_suite,
 	procfile_suite,
 	pyedit_suite,
+	pyparse_suite,
 	pyscan_suite,
 	quote_suite,
 	rename_suite,

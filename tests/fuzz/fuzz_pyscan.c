@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for lib/pyscan, lib/script and lib/schema's reader: the
+ * libFuzzer target for lib/pyscan, lib/pyparse, lib/script and lib/schema's reader: the
  * bytes of one migration file, read as ag_scripts_read reads it. The input is copied into a buffer of exactly its size
  * (no NUL after it) so AddressSanitizer catches any read past the end: the
  * tokenizer is bounded by an end pointer, never by a terminator.
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/pyparse.h"
 #include "lib/pyscan.h"
 #include "lib/schema.h"
 #include "lib/script.h"
@@ -51,6 +52,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ag_schema_read(&f, buf, size, NULL);
 	ag_schema_file_free(&f);
 	ag_strv_free(&helpers);
+
+	/* The grammar, in the newest and the oldest version followed: an
+	 * answer, never a crash, and an error has a message and a line. */
+	struct ag_pyparse_err perr;
+	for (int minor = 8; minor <= 13; minor += 5)
+		if (!ag_pyparse(buf, size, 3, minor, &perr) && (perr.msg[0] == '\0' || perr.line < 1))
+			abort();
 
 	/* The tokenizer alone, to EOF, decoding every string. */
 	struct ag_pyscan s;
