@@ -16,6 +16,8 @@ pkgs=(
 	libpython3.11-testsuite                   # test_pyparse: the standard library's tests (badsyntax_*) as parser cases
 )
 
+"$(dirname "$0")/oracles.sh" >/dev/null # Alembic 1.13.2 and 1.18.4 for the tests: unpacked into a cache, never installed
+
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
