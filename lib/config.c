@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "alembic.h"
+
 #include <errno.h>
 #include <ini.h>
 #include <stdlib.h>
@@ -167,12 +169,6 @@ static char *dir_of(const char *path)
 	return abs;
 }
 
-static bool truthy(const char *v)
-{
-	return v && (strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
-		     strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0);
-}
-
 /* Splits version_locations as Alembic does: path_separator (1.16),
  * version_path_separator, or the legacy split on commas and spaces. */
 static int split_locations(struct ag_config *cfg, const char *value, const char *sep,
@@ -266,8 +262,8 @@ static bool has_header(const char *text, size_t len, const char *section)
 	return false;
 }
 
-int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, const char *path,
-			const char *section, struct ag_err *err)
+static int parse_ini(struct ag_config *cfg, const char *text, size_t len, const char *path,
+		     const char *section, unsigned alembic, bool allow_no_section, struct ag_err *err)
 {
 	if (!section)
 		section = "alembic";
@@ -304,7 +300,7 @@ int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, con
 	static const char *const keys[] = {"script_location", "version_locations",
 					   "path_separator", "version_path_separator",
 					   "recursive_version_locations", "file_template",
-					   "sqlalchemy.url"};
+					   "sqlalchemy.url", "sourceless"};
 	for (size_t i = 0; i < AG_ARRAY_LEN(keys); i++) {
 		const char *raw = raw_get(&st, section, keys[i]);
 		if (!raw)
@@ -320,7 +316,7 @@ int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, con
 		found_section |= strcmp(st.v[i].section, section) == 0;
 	if (!found_section)
 		found_section = has_header(text, len, section);
-	if (!found_section) {
+	if (!found_section && !allow_no_section) {
 		rc = ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0, "%s has no [%s] section", path,
 				   section);
 		goto out;
@@ -328,25 +324,39 @@ int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, con
 	if (vals[0]) {
 		free(cfg->script_location);
 		cfg->script_location = ag_strdup(vals[0]);
+		cfg->has_script_location = true;
 	}
 	ag_strv_free(&cfg->version_locations);
 	if (vals[1] && vals[1][0]) {
-		if (split_locations(cfg, vals[1], vals[2] ? vals[2] : vals[3], path, err) < 0) {
+		/* path_separator is Alembic 1.16's name; older ones read only
+		 * version_path_separator. */
+		const char *sep = vals[2] && (!alembic || ag_alembic_applies(alembic, AG_AL_PYPROJECT))
+					  ? vals[2]
+					  : vals[3];
+		if (split_locations(cfg, vals[1], sep, path, err) < 0) {
 			rc = -1;
 			goto out;
 		}
+		cfg->has_version_locations = true;
 	} else if (cfg->script_location) {
 		ag_strv_push_take(&cfg->version_locations,
 				  ag_printf("%s/versions", cfg->script_location));
 	}
-	cfg->recursive = truthy(vals[4]);
+	/* Alembic compares with "true" exactly (`== "true"`): True, yes and 1
+	 * are not recursive, whatever configparser's getboolean would say. */
+	cfg->recursive = vals[4] && strcmp(vals[4], "true") == 0;
+	cfg->has_recursive = vals[4] != NULL;
+	cfg->sourceless = vals[7] && strcmp(vals[7], "true") == 0;
+	cfg->has_sourceless = vals[7] != NULL;
 	if (vals[5]) {
 		free(cfg->file_template);
 		cfg->file_template = ag_strdup(vals[5]);
+		cfg->has_file_template = true;
 	}
 	if (vals[6] && vals[6][0]) {
 		free(cfg->url);
 		cfg->url = ag_strdup(vals[6]);
+		cfg->has_url = true;
 	}
 	for (size_t i = 0; i < st.n; i++) {
 		if (strcmp(st.v[i].section, "alembic-guard") != 0)
@@ -365,6 +375,18 @@ out:
 		free(vals[i]);
 	ini_state_free(&st);
 	return rc;
+}
+
+int ag_config_parse_ini(struct ag_config *cfg, const char *text, size_t len, const char *path,
+			const char *section, struct ag_err *err)
+{
+	return parse_ini(cfg, text, len, path, section, 0, false, err);
+}
+
+int ag_config_parse_ini_as(struct ag_config *cfg, const char *text, size_t len, const char *path,
+			   const char *section, unsigned alembic, struct ag_err *err)
+{
+	return parse_ini(cfg, text, len, path, section, alembic, false, err);
 }
 
 const char *ag_config_guard(const struct ag_config *cfg, const char *key)
@@ -411,6 +433,7 @@ void ag_config_free(struct ag_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->path);
+	free(cfg->toml_path);
 	free(cfg->here);
 	free(cfg->script_location);
 	ag_strv_free(&cfg->version_locations);
@@ -645,8 +668,8 @@ static char *subst_here(const char *v, const char *here)
 	return ag_buf_take(&b);
 }
 
-int ag_config_parse_toml(struct ag_config *cfg, const char *text, size_t len, const char *path,
-			 struct ag_err *err)
+int ag_config_toml_walk(const char *text, size_t len, const char *path, ag_config_toml_fn fn,
+			void *user, struct ag_err *err)
 {
 	if (memchr(text, '\0', len))
 		return ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0,
@@ -654,11 +677,6 @@ int ag_config_parse_toml(struct ag_config *cfg, const char *text, size_t len, co
 	struct toml t = {text, text + len, path, 1, err};
 	struct ag_buf table = {0}, key = {0}, val = {0};
 	ag_buf_adds(&table, "");
-	bool seen_alembic = false;
-	free(cfg->path);
-	free(cfg->here);
-	cfg->path = ag_strdup(path);
-	cfg->here = dir_of(path);
 	int rc = 0;
 	for (;;) {
 		toml_skip_ws(&t, true);
@@ -680,13 +698,17 @@ int ag_config_parse_toml(struct ag_config *cfg, const char *text, size_t len, co
 					break;
 				}
 				t.p++;
-				/* An array of tables is never ours: make its name
-				 * unmatchable, prefixes included. */
+				/* An array of tables is marked "[]name", so that no
+				 * table of ours matches it, prefixes included. */
 				char *name = ag_buf_take(&table);
 				ag_buf_addf(&table, "[]%s", name);
 				free(name);
 			}
-			seen_alembic |= strcmp(table.p, "tool.alembic") == 0;
+			struct ag_config_toml_item it = {table.p, NULL, NULL, NULL, 0, t.line};
+			if (fn(user, &it, err) < 0) {
+				rc = -1;
+				break;
+			}
 			continue;
 		}
 		key.len = 0;
@@ -699,58 +721,251 @@ int ag_config_parse_toml(struct ag_config *cfg, const char *text, size_t len, co
 			break;
 		}
 		t.p++;
-		bool ours = strcmp(table.p, "tool.alembic") == 0 ||
-			    (strncmp(table.p, "tool.alembic-guard", 18) == 0 &&
-			     (table.p[18] == '\0' || table.p[18] == '.'));
-		if (toml_value(&t, &val, !ours, 0) < 0) {
+		toml_skip_ws(&t, false);
+		const char *raw = t.p;
+		if (toml_value(&t, &val, true, 0) < 0) {
 			rc = -1;
 			break;
 		}
+		size_t raw_len = (size_t)(t.p - raw);
 		toml_skip_ws(&t, false);
 		if (t.p < t.end && *t.p != '\n') {
 			rc = toml_fail(&t, "expected the end of the line after a value");
 			break;
 		}
-		if (!ours)
-			continue;
-		char *v = subst_here(val.p, cfg->here);
-		if (strcmp(table.p, "tool.alembic") == 0) {
-			if (strcmp(key.p, "script_location") == 0) {
-				free(cfg->script_location);
-				cfg->script_location = v;
-				v = NULL;
-			} else if (strcmp(key.p, "version_locations") == 0) {
-				ag_strv_free(&cfg->version_locations);
-				rc = split_locations(cfg, v, "newline", path, err);
-			} else if (strcmp(key.p, "recursive_version_locations") == 0) {
-				cfg->recursive = truthy(v);
-			} else if (strcmp(key.p, "file_template") == 0) {
-				free(cfg->file_template);
-				cfg->file_template = v;
-				v = NULL;
-			} else if (strcmp(key.p, "sqlalchemy.url") == 0 || strcmp(key.p, "sqlalchemy_url") == 0) {
-				free(cfg->url);
-				cfg->url = v;
-				v = NULL;
-			}
-		} else {
-			/* [tool.alembic-guard] and its subtables: "sub.key" */
-			const char *sub = table.p + 18;
-			char *k = *sub == '.' ? ag_printf("%s.%s", sub + 1, key.p) : ag_strdup(key.p);
-			ag_strv_push_take(&cfg->guard_keys, k);
-			ag_strv_push(&cfg->guard_values, v);
-		}
-		(void)kline;
-		free(v);
-		if (rc < 0)
+		struct ag_config_toml_item it = {table.p, key.p, val.p, raw, raw_len, kline};
+		if (fn(user, &it, err) < 0) {
+			rc = -1;
 			break;
+		}
 	}
-	if (rc == 0 && !seen_alembic)
-		rc = ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0, "%s has no [tool.alembic] table", path);
-	if (rc == 0 && cfg->version_locations.n == 0 && cfg->script_location)
-		ag_strv_push_take(&cfg->version_locations, ag_printf("%s/versions", cfg->script_location));
 	ag_buf_free(&table);
 	ag_buf_free(&key);
 	ag_buf_free(&val);
 	return rc;
+}
+
+struct toml_cfg {
+	struct ag_config *cfg;
+	const char *path;
+	bool seen_alembic;
+	bool strict_bool; /* set by ag_config_parse_toml_as */
+	unsigned alembic;
+};
+
+static int toml_cfg_item(void *user, const struct ag_config_toml_item *it, struct ag_err *err)
+{
+	struct toml_cfg *tc = user;
+	struct ag_config *cfg = tc->cfg;
+	if (!it->key) {
+		tc->seen_alembic |= strcmp(it->table, "tool.alembic") == 0;
+		return 0;
+	}
+	bool alembic = strcmp(it->table, "tool.alembic") == 0;
+	bool guard = strncmp(it->table, "tool.alembic-guard", 18) == 0 &&
+		     (it->table[18] == '\0' || it->table[18] == '.');
+	if (!alembic && !guard)
+		return 0;
+	if (it->raw_len && it->raw[0] == '{')
+		return ag_err_set_at(err, AG_ERR_CONFIG, tc->path, it->line, 0,
+				     "%s:%d: inline tables are not supported here; use a [table]",
+				     tc->path, it->line);
+	if (guard) {
+		/* [tool.alembic-guard] and its subtables: "sub.key" */
+		const char *sub = it->table + 18;
+		char *k = *sub == '.' ? ag_printf("%s.%s", sub + 1, it->key) : ag_strdup(it->key);
+		ag_strv_push_take(&cfg->guard_keys, k);
+		ag_strv_push_take(&cfg->guard_values, subst_here(it->value, cfg->here));
+		return 0;
+	}
+	bool is_string = it->raw_len && (it->raw[0] == '"' || it->raw[0] == '\'');
+	char *v = subst_here(it->value, cfg->here);
+	int rc = 0;
+	if (strcmp(it->key, "script_location") == 0) {
+		free(cfg->script_location);
+		cfg->script_location = v;
+		v = NULL;
+	} else if (strcmp(it->key, "version_locations") == 0) {
+		ag_strv_free(&cfg->version_locations);
+		rc = split_locations(cfg, v, "newline", tc->path, err);
+		cfg->has_version_locations = true;
+	} else if (strcmp(it->key, "recursive_version_locations") == 0 ||
+		   strcmp(it->key, "sourceless") == 0) {
+		bool r = strcmp(it->key, "sourceless") != 0;
+		/* Alembic 1.16.4+ wants a TOML boolean; 1.16.0 to 1.16.3
+		 * compared the value with the string "true", so only the string
+		 * "true" counted there, and the boolean true did not. */
+		if (is_string && tc->strict_bool)
+			rc = ag_err_set_at(err, AG_ERR_CONFIG, tc->path, it->line, 0,
+					   "%s:%d: %s = \"%s\" is a string; Alembic stops with "
+					   "\"boolean value expected for TOML parameter '%s'\" (write %s = %s)",
+					   tc->path, it->line, it->key, v, it->key, it->key,
+					   strcmp(v, "true") == 0 ? "true" : "false");
+		else if (r)
+			cfg->recursive = is_string == !tc->strict_bool && strcmp(v, "true") == 0;
+		else
+			cfg->sourceless = is_string == !tc->strict_bool && strcmp(v, "true") == 0;
+	} else if (strcmp(it->key, "file_template") == 0) {
+		free(cfg->file_template);
+		cfg->file_template = v;
+		v = NULL;
+	} else if (strcmp(it->key, "sqlalchemy.url") == 0 || strcmp(it->key, "sqlalchemy_url") == 0) {
+		free(cfg->url);
+		cfg->url = v;
+		v = NULL;
+	}
+	free(v);
+	return rc;
+}
+
+int ag_config_parse_toml(struct ag_config *cfg, const char *text, size_t len, const char *path,
+			 struct ag_err *err)
+{
+	return ag_config_parse_toml_as(cfg, text, len, path, 0, err);
+}
+
+static int parse_toml(struct ag_config *cfg, const char *text, size_t len, const char *path,
+		      unsigned alembic, bool allow_missing, struct ag_err *err)
+{
+	free(cfg->path);
+	free(cfg->here);
+	cfg->path = ag_strdup(path);
+	cfg->here = dir_of(path);
+	struct toml_cfg tc = {cfg, path, false, false, alembic};
+	tc.strict_bool = !alembic || ag_alembic_applies(alembic, AG_AL_TOML_BOOL_STRICT);
+	int rc = ag_config_toml_walk(text, len, path, toml_cfg_item, &tc, err);
+	if (rc == 0 && !tc.seen_alembic && !allow_missing)
+		rc = ag_err_set_at(err, AG_ERR_CONFIG, path, 0, 0, "%s has no [tool.alembic] table", path);
+	if (rc == 0 && cfg->version_locations.n == 0 && cfg->script_location)
+		ag_strv_push_take(&cfg->version_locations, ag_printf("%s/versions", cfg->script_location));
+	return rc;
+}
+
+int ag_config_parse_toml_as(struct ag_config *cfg, const char *text, size_t len, const char *path,
+			    unsigned alembic, struct ag_err *err)
+{
+	return parse_toml(cfg, text, len, path, alembic, false, err);
+}
+
+/* Reads one file with parse (ini when toml is false). A missing file is
+ * 1 (nothing read), not an error. */
+static int read_one(struct ag_config *cfg, const char *path, bool toml, const char *section,
+		    unsigned alembic, bool lenient, struct ag_err *err)
+{
+	size_t len = 0;
+	char *text = ag_read_file(path, &len);
+	if (!text) {
+		if (errno == ENOENT)
+			return 1;
+		return ag_err_set(err, AG_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+	}
+	int r = toml ? parse_toml(cfg, text, len, path, alembic, lenient, err)
+		     : parse_ini(cfg, text, len, path, section, alembic, lenient, err);
+	free(text);
+	return r;
+}
+
+static bool is_toml_name(const char *path)
+{
+	size_t n = strlen(path);
+	return n >= 5 && strcmp(path + n - 5, ".toml") == 0;
+}
+
+/* Alembic 1.16+: alembic.ini and pyproject.toml together, the ini first
+ * for every key (Config.get_alembic_option). */
+static int load_both(struct ag_config *cfg, const char *ini, const char *toml, const char *section,
+		     unsigned alembic, bool allow_none, struct ag_err *err)
+{
+	struct ag_config t = {0};
+	int rt = read_one(&t, toml, true, section, alembic, true, err);
+	if (rt < 0) {
+		ag_config_free(&t);
+		return -1;
+	}
+	int ri = read_one(cfg, ini, false, section, alembic, rt == 0, err);
+	if (ri < 0) {
+		ag_config_free(&t);
+		return -1;
+	}
+	if (ri == 1 && rt == 1) {
+		ag_config_free(&t);
+		if (allow_none)
+			return 0;
+		return ag_err_set(err, AG_ERR_CONFIG,
+				  "no %s or %s; pass -c FILE or --versions DIR", ini, toml);
+	}
+	if (ri == 1) {
+		ag_config_free(cfg);
+		*cfg = t;
+		return 0;
+	}
+	if (rt == 1) {
+		ag_config_free(&t);
+		return 0;
+	}
+	/* Both: take from the TOML what the ini does not set. */
+	if (!cfg->has_script_location && t.script_location) {
+		free(cfg->script_location);
+		cfg->script_location = t.script_location;
+		t.script_location = NULL;
+	}
+	if (!cfg->has_version_locations) {
+		ag_strv_free(&cfg->version_locations);
+		if (t.has_version_locations)
+			ag_strv_copy(&cfg->version_locations, &t.version_locations);
+		else if (cfg->script_location)
+			ag_strv_push_take(&cfg->version_locations,
+					  ag_printf("%s/versions", cfg->script_location));
+	}
+	if (!cfg->has_recursive)
+		cfg->recursive = t.recursive;
+	if (!cfg->has_sourceless)
+		cfg->sourceless = t.sourceless;
+	if (!cfg->has_file_template && t.file_template) {
+		free(cfg->file_template);
+		cfg->file_template = t.file_template;
+		t.file_template = NULL;
+	}
+	if (!cfg->has_url && t.url) {
+		free(cfg->url);
+		cfg->url = t.url;
+		t.url = NULL;
+	}
+	/* The guard's own settings: the TOML's first, so the ini's win in
+	 * ag_config_guard (the last one of a key counts). */
+	struct ag_strv k = {0}, v = {0};
+	ag_strv_copy(&k, &t.guard_keys);
+	ag_strv_copy(&v, &t.guard_values);
+	for (size_t i = 0; i < cfg->guard_keys.n; i++) {
+		ag_strv_push(&k, cfg->guard_keys.v[i]);
+		ag_strv_push(&v, cfg->guard_values.v[i]);
+	}
+	ag_strv_free(&cfg->guard_keys);
+	ag_strv_free(&cfg->guard_values);
+	cfg->guard_keys = k;
+	cfg->guard_values = v;
+	free(cfg->toml_path);
+	cfg->toml_path = t.path;
+	t.path = NULL;
+	ag_config_free(&t);
+	return 0;
+}
+
+int ag_config_load_as(struct ag_config *cfg, const char *path, const char *section,
+		      unsigned alembic, bool allow_none, struct ag_err *err)
+{
+	if (alembic && ag_alembic_applies(alembic, AG_AL_PYPROJECT)) {
+		/* As Alembic's CommandLine._inis_from_config: a file named
+		 * pyproject.toml is the TOML, anything else the ini. */
+		const char *ini = "alembic.ini", *toml = "pyproject.toml";
+		if (path && is_toml_name(path))
+			toml = path;
+		else if (path)
+			ini = path;
+		if (path && access(path, F_OK) != 0)
+			return ag_err_set(err, AG_ERR_CONFIG, "cannot read %s: %s", path,
+					  strerror(errno));
+		return load_both(cfg, ini, toml, section, alembic, allow_none, err);
+	}
+	return ag_config_load(cfg, path, section, allow_none, err);
 }
