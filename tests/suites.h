@@ -18,6 +18,7 @@ Suite *init_suite(void);
 Suite *lint_suite(void);
 Suite *opts_suite(void);
 Suite *outscan_suite(void);
+Suite *pins_suite(void);
 Suite *procfile_suite(void);
 Suite *pyedit_suite(void);
 Suite *pyparse_suite(void);
@@ -47,6 +48,7 @@ static Suite *(*const ag_test_suites[])(void) = {
 	lint_suite,
 	opts_suite,
 	outscan_suite,
+	pins_suite,
 	procfile_suite,
 	pyedit_suite,
 	pyparse_suite,
