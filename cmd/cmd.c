@@ -12,7 +12,9 @@
 
 #include <jansson.h>
 
+#include "lib/alembic.h"
 #include "lib/lint.h"
+#include "lib/pins.h"
 
 /* --- the global options: one row each --------------------------------------- */
 
@@ -42,6 +44,18 @@ static int set_version_table(struct ag_ctx *ctx, const char *arg)
 		return -1;
 	}
 	ctx->version_table = arg;
+	return 0;
+}
+
+static int set_alembic_version(struct ag_ctx *ctx, const char *arg)
+{
+	unsigned v;
+	if (ag_alembic_parse(arg, &v, NULL) < 0) {
+		ag_cmd_error(ctx, AG_EXIT_USAGE, "usage", "--alembic-version wants X.Y or X.Y.Z, not '%s'",
+			     arg);
+		return -1;
+	}
+	ctx->alembic_opt = arg;
 	return 0;
 }
 
@@ -95,6 +109,9 @@ static const struct global globals[] = {
 						"search path)"}, STR(version_table_schema)},
 	{{0, "format", 0, "text|json|github", "the output (default text); json: one object on "
 					      "stdout whatever the exit code"}, FN(set_format)},
+	{{0, "alembic-version", 0, "X.Y[.Z]", "judge as this Alembic (default: the settings' "
+					     "alembic_version, else the project's pins, else the newest "
+					     "the guard knows)"}, FN(set_alembic_version)},
 	{{0, "strict", 0, NULL, "warnings count as errors"}, FLAG(strict)},
 	{{0, "no-color", 0, NULL, "no ANSI colours (also NO_COLOR and TERM=dumb; colour only "
 				  "on a terminal)"}, FLAG(no_color)},
@@ -542,12 +559,111 @@ unused:
 	return rc;
 }
 
+/* ---- the Alembic judged as (lib/alembic.h, lib/pins.h) ---------------- */
+
+/* Sets ctx->alembic from text ("X.Y" means the newest X.Y.Z known);
+ * from is where text came from. */
+static void set_alembic(struct ag_ctx *ctx, const char *text, const char *from)
+{
+	unsigned v = 0;
+	bool patch = false;
+	char a[16], b[16], c[16];
+	free(ctx->alembic_warning);
+	ctx->alembic_warning = NULL;
+	(void)ag_alembic_parse(text, &v, &patch);
+	unsigned use = patch ? v : ag_alembic_newest_of(v / 10000, v / 100 % 100);
+	if (!use || !ag_alembic_is_known(use)) {
+		unsigned near = ag_alembic_oldest();
+		size_t n = 0;
+		const unsigned *known = ag_alembic_known(&n);
+		for (size_t i = 0; i < n; i++)
+			if (known[i] <= v)
+				near = known[i];
+		use = near;
+		ctx->alembic_warning = ag_printf(
+			"%s: Alembic %s is %s the guard knows (%s to %s); judging with %s's rules", from,
+			text, v < ag_alembic_oldest() ? "older than any release" : v > ag_alembic_newest() ? "newer than any release" : "not a release",
+			ag_alembic_format(ag_alembic_oldest(), a), ag_alembic_format(ag_alembic_newest(), b),
+			ag_alembic_format(use, c));
+	}
+	ctx->alembic = use;
+	ag_alembic_format(use, ctx->alembic_text);
+	free(ctx->alembic_from);
+	ctx->alembic_from = ag_strdup(from);
+}
+
+int ag_ctx_choose_alembic(struct ag_ctx *ctx, struct ag_err *err)
+{
+	if (ctx->alembic)
+		return 0;
+	if (ctx->alembic_opt) {
+		set_alembic(ctx, ctx->alembic_opt, "--alembic-version");
+		return 0;
+	}
+	/* The pins live beside the configuration (the project's root). */
+	char *dir = NULL;
+	const char *slash = ctx->config_path ? strrchr(ctx->config_path, '/') : NULL;
+	dir = slash ? ag_strndup(ctx->config_path, (size_t)(slash - ctx->config_path)) : ag_strdup(".");
+	struct ag_pin pin;
+	int r = ag_pins_find(&pin, dir, err);
+	free(dir);
+	if (r < 0)
+		return -1;
+	ctx->alembic = pin.version;
+	ag_alembic_format(pin.version, ctx->alembic_text);
+	free(ctx->alembic_from);
+	ctx->alembic_from = pin.from ? ag_strdup(pin.from) : NULL;
+	free(ctx->alembic_warning);
+	ctx->alembic_warning = pin.warning ? ag_strdup(pin.warning) : NULL;
+	ag_pin_free(&pin);
+	return 0;
+}
+
+/* An unknown pin is a warning finding (not only stderr): JSON and --strict
+ * see it too. */
+static void alembic_finding(const struct ag_ctx *ctx, struct ag_findings *fs)
+{
+	if (!ctx->alembic_warning)
+		return;
+	struct ag_finding *f = ag_findings_add(fs, AG_SEV_WARNING, "unknown-alembic-version", NULL,
+					       NULL, 0, "%s", ctx->alembic_warning);
+	ag_finding_fix(f, "pass --alembic-version X.Y (or set alembic_version in the settings) to "
+			  "the release whose rules fit best");
+}
+
 int ag_ctx_load_config(struct ag_ctx *ctx, bool allow_none, struct ag_err *err)
 {
 	if (ctx->config_loaded)
 		return 0;
-	if (ag_config_load(&ctx->config, ctx->config_path, ctx->ini_section, allow_none, err) < 0)
+	/* Alembic's own CLI reads ALEMBIC_CONFIG when -c is not given. */
+	const char *env = getenv("ALEMBIC_CONFIG");
+	if (!ctx->config_path && env && *env)
+		ctx->config_path = env;
+	if (ag_ctx_choose_alembic(ctx, err) < 0)
 		return -1;
+	if (ag_config_load_as(&ctx->config, ctx->config_path, ctx->ini_section, ctx->alembic,
+			      allow_none, err) < 0)
+		return -1;
+	/* The settings' alembic_version, when no option overrides it: the
+	 * configuration is read again as that Alembic reads it. */
+	const char *set = ag_config_guard(&ctx->config, "alembic_version");
+	if (set && !ctx->alembic_opt) {
+		unsigned v;
+		if (ag_alembic_parse(set, &v, NULL) < 0)
+			return ag_err_set(err, AG_ERR_CONFIG,
+					  "%s: alembic_version wants X.Y or X.Y.Z, not '%s'",
+					  ctx->config.path ? ctx->config.path : "the settings", set);
+		char *from = ag_printf("%s (alembic_version)",
+				       ctx->config.path ? ctx->config.path : "the settings");
+		char *text = ag_strdup(set);
+		set_alembic(ctx, text, from);
+		free(text);
+		free(from);
+		ag_config_free(&ctx->config);
+		if (ag_config_load_as(&ctx->config, ctx->config_path, ctx->ini_section, ctx->alembic,
+				      allow_none, err) < 0)
+			return -1;
+	}
 	if (ag_settings_parse(&ctx->settings, &ctx->config, err) < 0)
 		return -1;
 	/* The command line wins over the settings: --define names are kept,
@@ -593,21 +709,28 @@ int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err)
 		}
 	}
 	free(cwd);
-	bool recursive = ctx->recursive || ctx->config.recursive;
+	/* recursive_version_locations exists from Alembic 1.10; --recursive
+	 * is the user's own request and always holds. */
+	bool recursive = ctx->recursive ||
+			 (ctx->config.recursive &&
+			  (!ctx->alembic || ag_alembic_applies(ctx->alembic, AG_AL_RECURSIVE)));
 	/* heads needs only the graph; everything else also lints what each
 	 * upgrade() does, read in the same pass. */
 	struct ag_scripts_opts so = {
 		.recursive = recursive,
+		.alembic = ctx->alembic,
+		.sourceless = ctx->config.sourceless,
 		.defs = &ctx->defines,
 		.schema_helpers = ctx->graph_only ? NULL : &ctx->settings.uuid_helpers,
 	};
 	if (ag_scripts_read(&ctx->scripts, &ctx->locations, &so, err) < 0)
 		return -1;
-	struct ag_graph_opts gopts = {.heads_ok = ctx->heads_ok};
+	struct ag_graph_opts gopts = {.heads_ok = ctx->heads_ok, .alembic = ctx->alembic};
 	ctx->graph = ag_graph_build(&ctx->scripts, &gopts);
 	if (ctx->graph->n == 0)
 		ag_lint_no_migrations(&ctx->locations, recursive, ctx->versions.n > 0,
 				      ctx->config.path, &ctx->graph->findings);
+	alembic_finding(ctx, &ctx->graph->findings);
 	/* A squashed id must exist, or the UPDATE check prints would point
 	 * the database at nothing. */
 	for (size_t i = 0; i < ctx->settings.replaces_new.n; i++)
@@ -682,6 +805,10 @@ void ag_cmd_emit(struct ag_ctx *ctx, struct ag_report *r, enum ag_style style)
 	r->color = ctx->color && !ctx->no_color && ctx->format == AG_FORMAT_TEXT;
 	if (!r->locations && ctx->locations.n)
 		r->locations = &ctx->locations;
+	if (!r->alembic_version && ctx->alembic) {
+		r->alembic_version = ctx->alembic_text;
+		r->alembic_from = ctx->alembic_from;
+	}
 	ag_report_render(r, ctx->format, style, &b);
 	if (b.len)
 		fwrite(b.p, 1, b.len, ctx->out);

@@ -50,6 +50,12 @@ struct ag_ctx {
 	bool target_given;           /* --target was given: it wins over the settings' target */
 	bool graph_only;             /* ag_ctx_load_repo skips lib/lint's rules (heads) */
 	int connect_timeout;         /* seconds */
+	const char *alembic_opt;     /* --alembic-version X.Y[.Z], or NULL */
+	/* the Alembic judged as (lib/alembic.h), chosen by ag_ctx_choose_alembic */
+	unsigned alembic;            /* 0 until chosen */
+	char alembic_text[16];       /* "1.13.2" */
+	char *alembic_from;          /* NULL or malloced: "requirements.txt:4", "--alembic-version" */
+	char *alembic_warning;       /* NULL or malloced: a version the guard does not know */
 	/* state, filled by ag_ctx_load_repo */
 	struct ag_config config;
 	bool config_loaded;
@@ -152,6 +158,10 @@ int ag_cmd_parse(struct ag_ctx *ctx, const struct ag_cmd_entry *e, int argc, cha
 int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err);
 /* Loads the config only (for the database URL and settings). */
 int ag_ctx_load_config(struct ag_ctx *ctx, bool allow_none, struct ag_err *err);
+/* Chooses the Alembic to judge as: --alembic-version, else the settings'
+ * alembic_version, else the project's pins (lib/pins.h), else the newest
+ * known. Returns 0 or -1 with err set. */
+int ag_ctx_choose_alembic(struct ag_ctx *ctx, struct ag_err *err);
 /* The database URL by precedence, or NULL; borrowed. */
 const char *ag_ctx_database_url(struct ag_ctx *ctx);
 /* Prints "alembic-guard: CMD: message" to stderr (file:line: prefixed when

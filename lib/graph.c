@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alembic.h"
 #include "quote.h"
 #include "util.h"
 
@@ -93,16 +94,32 @@ static const char *file_of(const struct ag_node *nd)
 static void check_ids(struct ag_graph *g, const struct ag_graph_opts *opts)
 {
 	int max_len = opts && opts->max_id_len ? opts->max_id_len : 32;
+	/* The characters the Alembic judged as refuses (lib/alembic.h). */
+	unsigned al = opts ? opts->alembic : 0;
+	bool colon = al && ag_alembic_applies(al, AG_AL_COLON_ILLEGAL);
+	const char *illegal = colon ? "@-+:" : "@-+";
+	bool empty_down_fails = al && ag_alembic_applies(al, AG_AL_EMPTY_DOWN_ERROR);
 	for (size_t i = 0; i < g->n; i++) {
 		struct ag_node *nd = &g->v[i];
 		struct ag_script *sc = nd->script;
-		const char *bad = strpbrk(nd->id, "@-+");
+		const char *bad = strpbrk(nd->id, illegal);
+		if (sc->down_empty_str && empty_down_fails) {
+			struct ag_finding *f = ag_findings_add(
+				&g->findings, AG_SEV_ERROR, "dangling-down-revision", nd->id, file_of(nd),
+				sc->down_line,
+				"%s sets down_revision = ''; Alembic 1.12.1 and later read that as a "
+				"revision named '' and fail (KeyError: '')",
+				sc->name);
+			ag_finding_fix(f, "write down_revision = None for a base");
+			nd->broken = true;
+		}
 		if (bad) {
 			struct ag_finding *f = ag_findings_add(
 				&g->findings, AG_SEV_ERROR, "illegal-revision-id", nd->id, file_of(nd),
 				sc->revision_line,
-				"revision id '%s' contains '%c'; Alembic refuses ids with '-', '@' or '+'",
-				nd->id, *bad);
+				"revision id '%s' contains '%c'; Alembic refuses ids with '-', '@', '+'%s "
+				"(\"Character(s) '%c' not allowed in revision identifier '%s'\")",
+				nd->id, *bad, colon ? " or ':'" : "", *bad, nd->id);
 			ag_finding_fix(f, "choose an id of letters, digits and '_' (and rename the file "
 					  "and every down_revision that names it: alembic-guard rename --id)");
 		} else if (nd->id[0] == '\0') {

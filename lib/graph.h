@@ -56,6 +56,7 @@ struct ag_graph {
 struct ag_graph_opts {
 	bool heads_ok; /* several heads are intended (--target heads, expected_heads) */
 	int max_id_len; /* revision-id-too-long above this; 0 means 32 */
+	unsigned alembic; /* the Alembic judged as (lib/alembic.h); 0: as 1.8 */
 };
 
 /* Builds the graph; never fails (problems are findings). New; free with

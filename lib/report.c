@@ -143,6 +143,12 @@ json_t *ag_report_json(const struct ag_report *r)
 	json_object_set_new(root, "exit_code", json_integer(r->exit_code));
 	if (r->context)
 		ag_report_jset(root, "context", r->context);
+	if (r->alembic_version) { /* the Alembic judged as, and why (lib/pins.h) */
+		json_t *al = json_object();
+		ag_report_jset(al, "version", r->alembic_version);
+		ag_report_jset(al, "from", r->alembic_from);
+		json_object_set_new(root, "alembic", al);
+	}
 	const struct ag_graph *g = r->graph;
 	if (g) {
 		json_t *repo = json_object();
@@ -808,6 +814,10 @@ static void render_story(const struct ag_report *r, struct ag_buf *out)
 	ag_buf_addf(out, "%sRepository%s\n", b, off(r));
 	if (g) {
 		list_ids(out, "locations:", r->locations);
+		if (r->alembic_version) /* which rules, and why */
+			ag_buf_addf(out, "  %-16s%s (%s)\n", "judged as:", r->alembic_version,
+				    r->alembic_from ? r->alembic_from
+						    : "no pin found: the newest Alembic the guard knows");
 		size_t count = 0;
 		for (size_t i = 0; i < g->n; i++)
 			count += !g->v[i].shadowed;

@@ -55,6 +55,8 @@ struct ag_report {
 	bool quiet;                        /* text: only what blocks, and the verdict */
 	bool strict;                       /* warnings block, so quiet keeps them */
 	bool color;                        /* text: ANSI colours */
+	const char *alembic_version;       /* NULL or the Alembic judged as, "1.13.2" */
+	const char *alembic_from;          /* NULL (the newest known) or "requirements.txt:4" */
 };
 
 /* "ok" for exit 0, "blocked" for 1 and 5, "error" otherwise. */

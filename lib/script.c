@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alembic.h"
 #include "pyparse.h"
 #include "pyscan.h"
 
@@ -454,7 +455,8 @@ static void assign(struct parser *p, const char *name, const struct val *v, int 
 		sc->down_known = v->kind == V_STR || v->kind == V_NONE || v->kind == V_SEQ;
 		set_list(&sc->down, v);
 		/* '' and () are bases, as in Alembic (tuple_rev_as_scalar). */
-		if (sc->down.n == 1 && sc->down.v[0][0] == '\0' && v->kind == V_STR)
+		sc->down_empty_str = sc->down.n == 1 && sc->down.v[0][0] == '\0' && v->kind == V_STR;
+		if (sc->down_empty_str)
 			ag_strv_free(&sc->down);
 		report_value(p, "down_revision", v, line);
 	} else if (strcmp(name, "branch_labels") == 0) {
@@ -911,14 +913,159 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int list_dir(struct ag_scripts *ss, const char *dir, size_t loc, bool recursive,
+/* How one listing goes: the Alembic judged as decides (lib/alembic.h). */
+struct listing {
+	bool recursive;
+	bool walk;        /* 1.10+: os.walk, sorted files, directories are no files */
+	bool target_name; /* 1.10+: a link is loaded under its target's name */
+	bool loop_fails;  /* 1.16+: any symlink loop fails (pathlib's resolve) */
+	bool sourceless;
+	struct ag_strv real; /* realpaths loaded so far: Alembic loads a file once */
+};
+
+static void add_script(struct ag_scripts *ss, char *path, size_t loc)
+{
+	ag_grow((void **)&ss->v, &ss->cap, ss->n + 1, sizeof *ss->v);
+	struct ag_script *sc = &ss->v[ss->n++];
+	memset(sc, 0, sizeof *sc);
+	sc->path = path;
+	sc->name = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
+	sc->location = loc;
+}
+
+static void unloadable(struct ag_scripts *ss, const char *path, const char *why,
+		       const char *alembic_says, const char *fix)
+{
+	struct ag_finding *f = ag_findings_add(&ss->findings, AG_SEV_ERROR, "unloadable-migration", NULL,
+					       path, 0, "%s %s; Alembic fails to load it (%s)", path, why,
+					       alembic_says);
+	ag_finding_fix(f, "%s", fix);
+}
+
+/* True for a .pyc/.pyo name that sourceless = true loads. */
+static bool is_sourceless_candidate(const char *name)
+{
+	size_t n = strlen(name);
+	if (strncmp(name, ".#", 2) == 0 || strncmp(name, "__init__", 8) == 0 || strchr(name, '\n'))
+		return false;
+	return n >= 4 && (strcmp(name + n - 4, ".pyc") == 0 || strcmp(name + n - 4, ".pyo") == 0);
+}
+
+/* One entry of a directory: decides, as the Alembic judged as does, whether
+ * it is a migration, and adds it (or a finding). */
+static void list_entry(struct ag_scripts *ss, struct listing *ls, const char *dir, const char *name,
+		       size_t loc, bool is_dir)
+{
+	char *full = ag_printf("%s/%s", dir, name);
+	struct stat lst;
+	bool link = lstat(full, &lst) == 0 && S_ISLNK(lst.st_mode);
+	struct stat st;
+	bool exists = stat(full, &st) == 0;
+	int stat_errno = exists ? 0 : errno;
+	if (ls->walk && is_dir) {
+		free(full);
+		return;
+	}
+	const char *use_name = name;
+	char *use_path = full;
+	char *target = NULL;
+	if (link && ls->target_name) {
+		if (stat_errno == ELOOP) {
+			if (ls->loop_fails || ag_script_is_candidate(name)) {
+				unloadable(ss, full, "is a symlink loop",
+					   ls->loop_fails ? "RuntimeError: Symlink loop"
+							  : "ImportError: Can't find Python file",
+					   "remove the link, or point it at the migration file");
+			}
+			free(full);
+			return;
+		}
+		/* realpath(): for a dangling link, the path it names */
+		target = realpath(full, NULL);
+		if (!target && stat_errno == ENOENT) {
+			char buf[4096];
+			ssize_t n = readlink(full, buf, sizeof buf - 1);
+			if (n > 0) {
+				buf[n] = '\0';
+				target = buf[0] == '/' ? ag_strdup(buf) : ag_printf("%s/%s", dir, buf);
+			}
+		}
+		if (target) {
+			const char *slash = strrchr(target, '/');
+			use_name = slash ? slash + 1 : target;
+			use_path = target;
+		}
+	}
+	if (!ag_script_is_candidate(use_name)) {
+		if (ls->sourceless && is_sourceless_candidate(use_name)) {
+			/* A .pyc whose .py is absent is a migration Alembic loads and
+			 * the guard cannot read: never judge a graph without it. */
+			char *py = ag_strndup(use_path, strlen(use_path) - 1);
+			struct stat pst;
+			if (stat(py, &pst) != 0) {
+				struct ag_finding *f = ag_findings_add(
+					&ss->findings, AG_SEV_ERROR, "sourceless-migration", NULL, use_path,
+					0,
+					"%s is a compiled migration without its .py (sourceless = true); "
+					"Alembic loads it, the guard cannot read its ids, so the graph would "
+					"be judged with a file missing",
+					use_path);
+				ag_finding_fix(f, "commit the .py source of %s, or run the guard where it "
+						  "exists",
+					       use_name);
+			}
+			free(py);
+		}
+		goto out;
+	}
+	if (!exists) {
+		unloadable(ss, full, link ? "is a dangling symlink" : "cannot be read",
+			   "ImportError: Can't find Python file",
+			   "remove the link, or restore the file it points at");
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		/* 1.8/1.9 list directories as files (os.listdir) */
+		unloadable(ss, full, "is a directory whose name ends in .py",
+			   "IsADirectoryError, as Alembic before 1.10 loads every name ending .py",
+			   "rename the directory so its name does not end in .py");
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode))
+		goto out;
+	char *real = realpath(full, NULL);
+	if (real) {
+		if (ag_strv_has(&ls->real, real)) {
+			ag_findings_add(&ss->findings, AG_SEV_WARNING, "file-loaded-twice", NULL, full, 0,
+					"%s is the same file as one already loaded; Alembic warns \"File %s "
+					"loaded twice! ignoring\"",
+					full, real);
+			free(real);
+			goto out;
+		}
+		ag_strv_push_take(&ls->real, real);
+	}
+	add_script(ss, ag_strdup(use_path), loc);
+out:
+	free(full);
+	free(target);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int list_dir(struct ag_scripts *ss, struct listing *ls, const char *dir, size_t loc,
 		    struct ag_err *err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
 		return ag_err_set(err, AG_ERR_IO, "cannot read the version location %s: %s", dir,
 				  strerror(errno));
-	struct ag_strv subdirs = {0};
+	struct ag_strv names = {0}, subdirs = {0};
+	bool *isdir = NULL;
+	size_t cap = 0;
 	struct dirent *de;
 	/* readdir reports an error only through errno, and the stat below may
 	 * set it (a dangling symlink): clear it before every call. */
@@ -952,33 +1099,56 @@ static int list_dir(struct ag_scripts *ss, const char *dir, size_t loc, bool rec
 			free(full);
 			continue;
 		}
-		if (type == DT_DIR) {
-			/* os.walk does not follow links to directories, and a link
-			 * back up the tree would list the same files again. */
-			if (recursive && !link && strcmp(name, "__pycache__") != 0)
-				ag_strv_push(&subdirs, name);
-			continue;
-		}
-		if (type != DT_REG || !ag_script_is_candidate(name))
-			continue;
-		ag_grow((void **)&ss->v, &ss->cap, ss->n + 1, sizeof *ss->v);
-		struct ag_script *sc = &ss->v[ss->n++];
-		memset(sc, 0, sizeof *sc);
-		sc->path = ag_printf("%s/%s", dir, name);
-		sc->name = strrchr(sc->path, '/') + 1;
-		sc->location = loc;
+		/* os.walk: a link to a directory is a directory it does not
+		 * enter; a link back up the tree would list the same files. */
+		if (type == DT_DIR && ls->recursive && !link && strcmp(name, "__pycache__") != 0)
+			ag_strv_push(&subdirs, name);
+		ag_grow((void **)&isdir, &cap, names.n + 1, sizeof *isdir);
+		isdir[names.n] = type == DT_DIR;
+		ag_strv_push(&names, name);
 	}
 	int e = errno;
 	closedir(d);
 	if (e) {
+		ag_strv_free(&names);
 		ag_strv_free(&subdirs);
+		free(isdir);
 		return ag_err_set(err, AG_ERR_IO, "cannot list %s: %s", dir, strerror(e));
 	}
-	/* Alembic >= 1.10 walks subfolders in sorted order. */
+	if (ls->walk && names.n) {
+		/* sorted(files): sort names and their flags together */
+		size_t *idx = ag_malloc(names.n * sizeof *idx);
+		char **sorted = ag_malloc(names.n * sizeof *sorted);
+		memcpy(sorted, names.v, names.n * sizeof *sorted);
+		qsort(sorted, names.n, sizeof *sorted, cmp_name);
+		bool *flags = ag_malloc(names.n * sizeof *flags);
+		for (size_t i = 0; i < names.n; i++) {
+			for (size_t k = 0; k < names.n; k++)
+				if (names.v[k] == sorted[i]) {
+					idx[i] = k;
+					break;
+				}
+			flags[i] = isdir[idx[i]];
+		}
+		memcpy(names.v, sorted, names.n * sizeof *sorted);
+		memcpy(isdir, flags, names.n * sizeof *flags);
+		free(idx);
+		free(sorted);
+		free(flags);
+	}
+	for (size_t i = 0; i < names.n; i++)
+		list_entry(ss, ls, dir, names.v[i], loc, isdir[i]);
+	ag_strv_free(&names);
+	free(isdir);
+	/* Alembic >= 1.10 walks subfolders in sorted order; a folder whose
+	 * name ends in __pycache__ is passed over (root.endswith). */
 	ag_strv_sort(&subdirs);
 	for (size_t i = 0; i < subdirs.n; i++) {
+		size_t n = strlen(subdirs.v[i]);
+		if (n >= 11 && strcmp(subdirs.v[i] + n - 11, "__pycache__") == 0)
+			continue;
 		char *sub = ag_printf("%s/%s", dir, subdirs.v[i]);
-		int r = list_dir(ss, sub, loc, recursive, err);
+		int r = list_dir(ss, ls, sub, loc, err);
 		free(sub);
 		if (r < 0) {
 			ag_strv_free(&subdirs);
@@ -1002,7 +1172,15 @@ int ag_scripts_read(struct ag_scripts *out, const struct ag_strv *locations,
 	struct ag_scripts_opts none = {0};
 	if (!opts)
 		opts = &none;
-	bool recursive = opts->recursive;
+	/* 0 (no version given) keeps the guard's historic listing, 1.8's. */
+	unsigned al = opts->alembic;
+	struct listing ls = {
+		.recursive = opts->recursive,
+		.walk = al && ag_alembic_applies(al, AG_AL_WALK),
+		.target_name = al && ag_alembic_applies(al, AG_AL_LINK_TARGET_NAME),
+		.loop_fails = al && ag_alembic_applies(al, AG_AL_LINK_LOOP_RUNTIME),
+		.sourceless = opts->sourceless,
+	};
 	struct ag_strv seen = {0};
 	size_t present = 0;
 	for (size_t i = 0; i < locations->n; i++) {
@@ -1025,12 +1203,14 @@ int ag_scripts_read(struct ag_scripts *out, const struct ag_strv *locations,
 		}
 		if (real)
 			ag_strv_push_take(&seen, real);
-		if (list_dir(out, loc, i, recursive, err) < 0) {
+		if (list_dir(out, &ls, loc, i, err) < 0) {
 			ag_strv_free(&seen);
+			ag_strv_free(&ls.real);
 			return -1;
 		}
 	}
 	ag_strv_free(&seen);
+	ag_strv_free(&ls.real);
 	if (present == 0) {
 		char *all = ag_strv_join(locations, ", ");
 		ag_err_set(err, AG_ERR_CONFIG, "no version location exists (looked for: %s)",

@@ -47,6 +47,7 @@ struct ag_script {
 	bool down_known;   /* ... and its value is known */
 	struct ag_strv down; /* empty: a base; several: a merge (repeats kept) */
 	int down_line;
+	bool down_empty_str; /* down_revision = '': a base up to Alembic 1.12.0, an error after */
 	struct ag_strv labels;  /* branch_labels as written */
 	int labels_line;
 	struct ag_strv depends; /* depends_on as written */
@@ -91,6 +92,8 @@ int ag_scripts_load(struct ag_scripts *out, const struct ag_strv *locations, boo
 
 struct ag_scripts_opts {
 	bool recursive;
+	unsigned alembic;   /* the Alembic judged as (lib/alembic.h); 0: as 1.8 */
+	bool sourceless;    /* sourceless = true: .pyc files count (and are refused: see below) */
 	const struct ag_defines *defs;        /* NULL: no defines */
 	const struct ag_strv *schema_helpers; /* non-NULL: also fill each script's schema,
 						 with these UUID helper names */
