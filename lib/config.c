@@ -434,6 +434,8 @@ void ag_config_free(struct ag_config *cfg)
 		return;
 	free(cfg->path);
 	free(cfg->toml_path);
+	free(cfg->toml_recursive_err);
+	free(cfg->toml_sourceless_err);
 	free(cfg->here);
 	free(cfg->script_location);
 	ag_strv_free(&cfg->version_locations);
@@ -795,12 +797,16 @@ static int toml_cfg_item(void *user, const struct ag_config_toml_item *it, struc
 		/* Alembic 1.16.4+ wants a TOML boolean; 1.16.0 to 1.16.3
 		 * compared the value with the string "true", so only the string
 		 * "true" counted there, and the boolean true did not. */
-		if (is_string && tc->strict_bool)
-			rc = ag_err_set_at(err, AG_ERR_CONFIG, tc->path, it->line, 0,
-					   "%s:%d: %s = \"%s\" is a string; Alembic stops with "
-					   "\"boolean value expected for TOML parameter '%s'\" (write %s = %s)",
-					   tc->path, it->line, it->key, v, it->key, it->key,
-					   strcmp(v, "true") == 0 ? "true" : "false");
+		if (is_string && tc->strict_bool) {
+			/* Raised only when Alembic takes the value from the TOML
+			 * (an ini that sets the key shadows it): kept for later. */
+			char **slot = r ? &cfg->toml_recursive_err : &cfg->toml_sourceless_err;
+			free(*slot);
+			*slot = ag_printf("%s:%d: %s = \"%s\" is a string; Alembic stops with "
+					  "\"boolean value expected for TOML parameter '%s'\" (write %s = %s)",
+					  tc->path, it->line, it->key, v, it->key, it->key,
+					  strcmp(v, "true") == 0 ? "true" : "false");
+		}
 		else if (r)
 			cfg->recursive = is_string == !tc->strict_bool && strcmp(v, "true") == 0;
 		else
@@ -897,12 +903,23 @@ static int load_both(struct ag_config *cfg, const char *ini, const char *toml, c
 	if (ri == 1) {
 		ag_config_free(cfg);
 		*cfg = t;
-		return 0;
-	}
-	if (rt == 1) {
+		memset(&t, 0, sizeof t);
+	} else if (rt == 1) {
 		ag_config_free(&t);
 		return 0;
 	}
+	/* A TOML boolean written as a string fails where Alembic reads it. */
+	const struct ag_config *from_toml = ri == 1 ? cfg : &t;
+	const char *bad = !cfg->has_recursive ? from_toml->toml_recursive_err : NULL;
+	if (!bad && !cfg->has_sourceless)
+		bad = from_toml->toml_sourceless_err;
+	if (bad) {
+		ag_err_set(err, AG_ERR_CONFIG, "%s", bad);
+		ag_config_free(&t);
+		return -1;
+	}
+	if (ri == 1)
+		return 0;
 	/* Both: take from the TOML what the ini does not set. */
 	if (!cfg->has_script_location && t.script_location) {
 		free(cfg->script_location);
@@ -967,5 +984,15 @@ int ag_config_load_as(struct ag_config *cfg, const char *path, const char *secti
 					  strerror(errno));
 		return load_both(cfg, ini, toml, section, alembic, allow_none, err);
 	}
-	return ag_config_load(cfg, path, section, allow_none, err);
+	if (ag_config_load(cfg, path, section, allow_none, err) < 0)
+		return -1;
+	if (alembic && cfg->path && is_toml_name(cfg->path)) {
+		/* Before 1.16 Alembic reads no TOML: [tool.alembic] configures
+		 * nothing (the guard's own [tool.alembic-guard] still counts). */
+		free(cfg->script_location);
+		cfg->script_location = NULL;
+		ag_strv_free(&cfg->version_locations);
+		cfg->recursive = cfg->sourceless = false;
+	}
+	return 0;
 }

@@ -28,6 +28,9 @@ struct ag_config {
 	bool recursive;        /* recursive_version_locations = true */
 	bool sourceless;       /* sourceless = true: .pyc files are migrations too */
 	char *toml_path;       /* NULL or malloced: pyproject.toml read beside path */
+	/* NULL or malloced: a TOML boolean written as a string (Alembic 1.16.4+
+	 * fails on it when it reads that key from the TOML) */
+	char *toml_recursive_err, *toml_sourceless_err;
 	/* which keys the file set (Alembic 1.16+ takes the others from the TOML) */
 	bool has_script_location, has_version_locations, has_recursive, has_sourceless,
 		has_file_template, has_url;

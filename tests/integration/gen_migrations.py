@@ -632,15 +632,118 @@ def gen_case(rnd, idx):
     if rnd.random() < 0.04:
         files["old/0001_old.py"] = "revision = 'in_subdir'\ndown_revision = 'ghost'\n"
         tags.add("subdir")
+    if rnd.random() < 0.25:
+        _filesystem(rnd, revs, files, tags)
+    if rnd.random() < 0.30:
+        _config(rnd, files, tags)
     return files, tags
 
 
+class Link:
+    """A symbolic link to target (relative to the link's directory)."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __repr__(self):
+        return "-> %s" % self.target
+
+
+class Dir:
+    """An empty directory."""
+
+    def __repr__(self):
+        return "(directory)"
+
+
+ENV = "!ALEMBIC_CONFIG"  # not a file: the ALEMBIC_CONFIG the case runs with
+
+
+def _filesystem(rnd, revs, files, tags):
+    """Symlinks (to files, to non-.py files, dangling, loops), directories
+    named *.py and .pyc files: where Alembic releases differ in what they
+    list."""
+    py = [k for k, v in files.items() if isinstance(v, str) and k.endswith(".py") and "/" not in k]
+    for _ in range(rnd.randint(1, 2)):
+        r = rnd.random()
+        if r < 0.2 and py:
+            # the migration lives outside, under another name; linked in
+            name = rnd.choice(py)
+            files["../shared/real_%s" % name] = files.pop(name)
+            files[name] = Link("../shared/real_%s" % name)
+            tags.add("link-to-file")
+        elif r < 0.35 and py:
+            # linked to a file whose name does not end in .py
+            name = rnd.choice(py)
+            files["../shared/%s.txt" % name[:-3]] = files.pop(name)
+            files[name] = Link("../shared/%s.txt" % name[:-3])
+            tags.add("link-to-non-py")
+        elif r < 0.45:
+            files[rnd.choice(["gone.py", "gone_x"])] = Link(rnd.choice(["nothing.py",
+                                                                        "nothing.txt"]))
+            tags.add("link-dangling")
+        elif r < 0.52:
+            name = rnd.choice(["loop.py", "loop"])
+            files[name] = Link(name)
+            tags.add("link-loop")
+        elif r < 0.65 and py:
+            # a second name for a file already in the directory
+            files["zz_again.py" if rnd.random() < 0.5 else "aa_again.py"] = Link(rnd.choice(py))
+            tags.add("link-twice")
+        elif r < 0.8:
+            files[rnd.choice(["pkg.py", "0001_dir.py"])] = Dir()
+            tags.add("dir-named-py")
+        else:
+            files["stale.pyc"] = "\x00junk"
+            files["__pycache__/stale.cpython-311.pyc"] = "\x00junk"
+            tags.add("pyc")
+
+
+def _config(rnd, files, tags):
+    """An alembic.ini, a pyproject.toml [tool.alembic], both, or an ini that
+    ALEMBIC_CONFIG names; recursion written every way people write it. The
+    versions folder is ./versions (script_location . and its default)."""
+    rec = rnd.choice([None, "true", "True", "yes", "1", "false"])
+    trec = rnd.choice([None, "true", "false", '"true"', '"false"'])
+    mode = rnd.choice(["ini", "pyproject", "both", "both", "env"])
+    tags.add("cfg-" + mode)
+    if rec or trec:
+        # something only recursion finds
+        files["sub/zz_in_sub.py"] = ("revision = 'in_sub'\ndown_revision = %s\n"
+                                     % rnd.choice(["None", "'ghost_sub'"]))
+        tags.add("recursion")
+    ini = "[alembic]\nscript_location = %s\n" % ("%(here)s/.." if mode == "env" else ".")
+    if rec:
+        ini += "recursive_version_locations = %s\n" % rec
+    toml = '[tool.alembic]\nscript_location = "%(here)s"\n'
+    if trec:
+        toml += "recursive_version_locations = %s\n" % trec
+    if mode == "ini":
+        files["../alembic.ini"] = ini
+    elif mode == "pyproject":
+        files["../pyproject.toml"] = toml
+    elif mode == "both":
+        # the ini gives the location, the TOML may give the recursion
+        files["../alembic.ini"] = ini
+        files["../pyproject.toml"] = toml
+    else:
+        files["../conf/alembic.ini"] = ini
+        files[ENV] = "conf/alembic.ini"
+
+
 def write_case(versions, files):
-    for rel, text in files.items():
+    for rel, v in sorted(files.items(), key=lambda kv: isinstance(kv[1], Link)):
+        if rel == ENV:
+            continue
         path = os.path.join(versions, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        if isinstance(v, Link):
+            os.symlink(v.target, path)
+        elif isinstance(v, Dir):
+            os.makedirs(path, exist_ok=True)
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(v)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,25 @@
-"""The real Alembic judges the revision graph.
+"""Three real Alembics judge the revision graph.
 
 At least 500 random migration directories per run (AG_QUICK=1: 150), made by
 gen_migrations.py from a fixed seed (AG_DIFF_SEED overrides it; AG_DIFF_COUNT
-the number), go to both sides:
+the number), go to every side:
 
-  - alembic-guard: `heads -v --format json --versions DIR`, once per directory;
-  - Debian's Alembic 1.8.1 (/usr/bin/python3, never the python3 on PATH), in
-    ONE process for all directories: ScriptDirectory(dir, version_locations=
-    [versions]).revision_map, with the whole map built (`_revision_map`) and
-    `heads`/`bases` computed.
+  - alembic-guard: `heads -v --format json --alembic-version V --versions
+    DIR` (or, for a directory with a configuration, from the directory with
+    no --versions, ALEMBIC_CONFIG set when the case says so), once per
+    directory and Alembic;
+  - each Alembic: Debian 12's 1.8.1 (installed), Debian 13's 1.13.2 and
+    Debian unstable's 1.18.4 (tests/oracles.sh fetches and unpacks them; they
+    run from PYTHONPATH), all on /usr/bin/python3 (never the python3 on
+    PATH), each in ONE process for all directories:
+    ScriptDirectory(dir, version_locations=[versions]) -- or, for a
+    configuration, ScriptDirectory.from_config(Config(...)) built as the
+    `alembic` command line builds it -- with the whole map built
+    (`_revision_map`) and `heads`/`bases` computed.
 
-Per directory:
+Per directory and Alembic:
+  - Alembic refused the configuration (CommandError and the like): the guard
+    exits 2;
   - Alembic raised (a load error, KeyError, CycleDetected, RevisionError...):
     the guard exits 1 with an error finding whose code fits the exception
     (dangling-down-revision for a missing down_revision, cycle for a cycle...);
@@ -75,11 +84,32 @@ def tup(x):
 def strs(xs):
     return [x if isinstance(x, str) else repr(x) for x in xs]
 
+def script_directory(job):
+    if not job.get("cli"):
+        return ScriptDirectory(job["dir"], version_locations=[job["versions"]])
+    # As the `alembic` command line: from the directory, ALEMBIC_CONFIG (read
+    # when the parser is built in 1.8, when the files are chosen in 1.16+),
+    # alembic.ini and, from 1.16, pyproject.toml.
+    os.chdir(job["dir"])
+    if job.get("env"):
+        os.environ["ALEMBIC_CONFIG"] = job["env"]
+    else:
+        os.environ.pop("ALEMBIC_CONFIG", None)
+    from alembic.config import CommandLine, Config
+    cl = CommandLine(prog="alembic")
+    options = cl.parser.parse_args(["heads"])
+    if hasattr(cl, "_inis_from_config"):
+        toml, ini = cl._inis_from_config(options)
+        cfg = Config(file_=ini, toml_file=toml, ini_section=options.name, cmd_opts=options)
+    else:
+        cfg = Config(file_=options.config, ini_section=options.name, cmd_opts=options)
+    return ScriptDirectory.from_config(cfg)
+
 def labels_in_order(job, backwards):
     """The branch labels when _add_branches takes its sources in listing
     order (or the reverse) instead of the order of a set of objects."""
     loaded = []
-    sd = ScriptDirectory(job["dir"], version_locations=[job["versions"]])
+    sd = script_directory(job)
     rm = sd.revision_map
     gen = rm._generator
     def recording():
@@ -106,7 +136,7 @@ def judge(job):
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         try:
-            sd = ScriptDirectory(job["dir"], version_locations=[job["versions"]])
+            sd = script_directory(job)
             rm = sd.revision_map
             gen = rm._generator
             def recording():
@@ -164,13 +194,31 @@ for line in sys.stdin:
 '''
 
 
-class Judge:
-    """The Alembic process."""
+VERSIONS = ("1.8.1", "1.13.2", "1.18.4")
 
-    def __init__(self):
+
+def oracle_paths():
+    """{version: PYTHONPATH} of the fetched Alembics (tests/oracles.sh)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles.sh")
+    r = subprocess.run([script], capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        raise RuntimeError("tests/oracles.sh could not fetch the Alembic oracles (exit %d): %s"
+                           % (r.returncode, r.stderr[-2000:]))
+    paths = dict(line.split("\t", 1) for line in r.stdout.splitlines() if "\t" in line)
+    return {"1.8.1": None, **paths}
+
+
+class Judge:
+    """One Alembic's process."""
+
+    def __init__(self, version="1.8.1", pythonpath=None):
+        self.version = version
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         env.pop("PYTHONHOME", None)
+        env.pop("ALEMBIC_CONFIG", None)
+        if pythonpath:
+            env["PYTHONPATH"] = pythonpath
         env["PYTHONHASHSEED"] = os.environ.get("AG_DIFF_HASHSEED", "0")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         self.p = subprocess.Popen([harness.PY, "-c", JUDGE], stdin=subprocess.PIPE,
@@ -181,8 +229,8 @@ class Judge:
     def _read(self):
         line = self.p.stdout.readline()
         if not line:
-            raise RuntimeError("the Alembic judge (%s) died; is python3-alembic installed? %s"
-                               % (harness.PY, harness.INSTALL))
+            raise RuntimeError("the Alembic %s judge (%s) died; is python3-alembic installed? %s"
+                               % (self.version, harness.PY, harness.INSTALL))
         return json.loads(line)
 
     def ask_many(self, jobs, meanwhile=None):
@@ -227,19 +275,21 @@ class Judge:
             self.p.kill()
 
 
-_judge = None
+_judges = {}
 
 
-def judge():
-    global _judge
-    if _judge is None:
-        _judge = Judge()
-    return _judge
+def judge(version="1.8.1"):
+    if version not in _judges:
+        if not _judges.get("paths"):
+            _judges["paths"] = oracle_paths()
+        _judges[version] = Judge(version, _judges["paths"][version])
+    return _judges[version]
 
 
 def tearDownModule():
-    if _judge is not None:
-        _judge.close()
+    for k, j in _judges.items():
+        if k != "paths":
+            j.close()
 
 
 # --- the two sides on one directory ---------------------------------------------------
@@ -248,12 +298,22 @@ def write_dir(root, name, files):
     versions = os.path.join(d, "versions")
     os.makedirs(versions)
     gen_migrations.write_case(versions, files)
-    return {"dir": d, "versions": versions}
+    job = {"dir": d, "versions": versions}
+    # A configuration at the top: both sides read it, as `alembic` does.
+    if any(k.startswith("../") for k in files if "shared/" not in k):
+        job["cli"] = True
+        job["env"] = files.get(gen_migrations.ENV)
+    return job
 
 
-def run_guard(job):
-    r = harness.run_guard("heads", "-v", "--format", "json", "--versions", job["versions"],
-                          cwd=job["dir"], timeout=60)
+def run_guard(job, version="1.8.1"):
+    where = [] if job.get("cli") else ["--versions", job["versions"]]
+    env = harness.guard_env()
+    env.pop("ALEMBIC_CONFIG", None)
+    if job.get("env"):
+        env["ALEMBIC_CONFIG"] = job["env"]
+    r = harness.run_guard("heads", "-v", "--format", "json", "--alembic-version", version,
+                          *where, cwd=job["dir"], timeout=60, env=env)
     try:
         doc = json.loads(r.stdout)
     except ValueError:
@@ -297,10 +357,17 @@ def plausible_codes(al):
     return None
 
 
+CONFIG_ERRORS = {"CommandError", "ValueError", "NoSectionError", "NoOptionError",
+                 "TOMLDecodeError", "InterpolationError"}
+
+
 def compare(al, g):
     """Disagreements between Alembic's result and the guard's: [(category, detail)]."""
     probs = []
     doc = g["doc"]
+    if not al["ok"] and g["rc"] == 2 and (set(al["error"]["mro"]) & CONFIG_ERRORS) \
+            and "Could not determine revision id" not in al["error"]["message"]:
+        return []  # Alembic refused the configuration; so did the guard (exit 2)
     if doc is None or g["rc"] not in (0, 1):
         return [("guard-failed", "exit %d, stdout %r, stderr %r" % (g["rc"], g["stdout"],
                                                                     g["stderr"]))]
@@ -389,16 +456,20 @@ def compare(al, g):
 def show_files(files):
     out = []
     for rel in sorted(files):
-        out.append("---- versions/%s%s" % (rel, " (%d bytes)" % len(files[rel])))
-        out.append(files[rel].rstrip("\n"))
+        v = files[rel]
+        if not isinstance(v, str):
+            out.append("---- versions/%s %r" % (rel, v))
+            continue
+        out.append("---- versions/%s%s" % (rel, " (%d bytes)" % len(v)))
+        out.append(v.rstrip("\n"))
     return "\n".join(out)
 
 
-def check_files(root, files, seq=[0]):
+def check_files(root, files, version="1.8.1", seq=[0]):
     seq[0] += 1
     job = write_dir(root, "m%05d" % seq[0], files)
-    g = run_guard(job)
-    al = judge().ask(job)
+    g = run_guard(job, version)
+    al = judge(version).ask(job)
     shutil.rmtree(job["dir"], ignore_errors=True)
     return al, g, compare(al, g)
 
@@ -412,14 +483,14 @@ def signature(al, probs):
             any("more than once" in w for w in al["warnings"]))
 
 
-def minimise(files, sig, deadline):
+def minimise(files, sig, deadline, version="1.8.1"):
     """The smallest directory (by files, then lines) that still shows sig."""
     root = tempfile.mkdtemp(prefix="ag-diff-min.")
     try:
         def still(fs):
             if time.monotonic() > deadline:
                 return False
-            al, _, probs = check_files(root, fs)
+            al, _, probs = check_files(root, fs, version)
             return bool(probs) and any(signature(al, [p]) == sig for p in probs)
         files = dict(files)
         changed = True
@@ -430,6 +501,8 @@ def minimise(files, sig, deadline):
                 if still(trial):
                     files, changed = trial, True
             for rel in sorted(files):
+                if not isinstance(files[rel], str):
+                    continue
                 lines = files[rel].splitlines(True)
                 i = len(lines) - 1
                 while i >= 0:
@@ -439,7 +512,7 @@ def minimise(files, sig, deadline):
                         lines = lines[:i] + lines[i + 1:]
                         files, changed = trial, True
                     i -= 1
-        al, g, probs = check_files(root, files)
+        al, g, probs = check_files(root, files, version)
         return files, al, g, probs
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -470,17 +543,18 @@ def describe(al, g, probs):
 
 
 def report(cases, budget=90.0):
-    """cases: [(label, files, al, g, probs)]. Minimises one case per category."""
+    """cases: [(label, files, al, g, probs, version)]. Minimises one case per
+    category and Alembic."""
     deadline = time.monotonic() + budget
     out, done = [], set()
-    for label, files, al, g, probs in cases:
-        sig = signature(al, probs)
+    for label, files, al, g, probs, version in cases:
+        sig = (version,) + signature(al, probs)
         text = "==== %s: %s\n%s" % (label, ", ".join(sorted({c for c, _ in probs})),
                                     describe(al, g, probs))
         if sig not in done and time.monotonic() < deadline:
             done.add(sig)
-            mfiles, mal, mg, mprobs = minimise(files, sig, deadline)
-            if mprobs and any(signature(mal, [p]) == sig for p in mprobs):
+            mfiles, mal, mg, mprobs = minimise(files, sig[1:], deadline, version)
+            if mprobs and any((version,) + signature(mal, [p]) == sig for p in mprobs):
                 text += "\n-- minimised (%s) --\n%s\n%s" % (sig[0], show_files(mfiles),
                                                            describe(mal, mg, mprobs))
             else:
@@ -506,39 +580,51 @@ class TestDifferential(unittest.TestCase):
                 cases.append((i, files, tags, job))
             jobs = [c[3] for c in cases]
 
-            def guard_all():
-                with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as ex:
-                    return list(ex.map(run_guard, jobs))
-            alembic, guard = judge().ask_many(jobs, meanwhile=guard_all)
-
             bad = []
             accepted = raised = dups = 0
+            per = {}
             tagcount = {}
-            for (i, files, tags, job), al, g in zip(cases, alembic, guard):
+            for (i, files, tags, job) in cases:
                 for t in tags:
                     tagcount[t] = tagcount.get(t, 0) + 1
-                if al["ok"]:
-                    accepted += 1
-                else:
-                    raised += 1
-                if any("more than once" in w for w in al["warnings"]):
-                    dups += 1
-                probs = compare(al, g)
-                if probs:
-                    bad.append(("directory %s (tags %s)" % (job["dir"], ",".join(sorted(tags))),
-                                files, al, g, probs))
-            summary = ("differential: %d dirs (seed %d): Alembic accepted %d, raised %d "
-                       "(%d warned of a duplicate id); %d disagreements (%.1f s)"
-                       % (len(cases), SEED, accepted, raised, dups, len(bad),
+            for version in VERSIONS:
+                def guard_all():
+                    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as ex:
+                        return list(ex.map(lambda j: run_guard(j, version), jobs))
+                alembic, guard = judge(version).ask_many(jobs, meanwhile=guard_all)
+                nbad = 0
+                for (i, files, tags, job), al, g in zip(cases, alembic, guard):
+                    if al["ok"]:
+                        accepted += 1
+                    else:
+                        raised += 1
+                    if any("more than once" in w for w in al["warnings"]):
+                        dups += 1
+                    probs = compare(al, g)
+                    if probs:
+                        nbad += 1
+                        bad.append(("Alembic %s, directory %s (tags %s)"
+                                    % (version, job["dir"], ",".join(sorted(tags))),
+                                    files, al, g, probs, version))
+                per[version] = nbad
+            ncmp = len(cases) * len(VERSIONS)
+            summary = ("differential: %d dirs x %d Alembics (seed %d): accepted %d, raised %d "
+                       "(%d warned of a duplicate id); %d disagreements (%s) (%.1f s)"
+                       % (len(cases), len(VERSIONS), SEED, accepted, raised, dups, len(bad),
+                          ", ".join("%s: %d" % kv for kv in per.items()),
                           time.monotonic() - t0))
             print("\n" + summary)
             if os.environ.get("AG_DIFF_VERBOSE"):
                 print("tags: " + ", ".join("%s %d" % kv for kv in sorted(tagcount.items())))
             self.assertGreaterEqual(len(cases), 150 if QUICK else 500)
             # The generator must reach both sides of the judge, often.
-            self.assertGreater(accepted, len(cases) // 3, summary)
-            self.assertGreater(raised, len(cases) // 10, summary)
-            self.assertGreater(dups, len(cases) // 40, summary)
+            self.assertGreater(accepted, ncmp // 3, summary)
+            self.assertGreater(raised, ncmp // 10, summary)
+            self.assertGreater(dups, ncmp // 40, summary)
+            # ... and the features where the Alembics differ.
+            for t in ("cfg-ini", "cfg-pyproject", "cfg-both", "cfg-env", "link-to-file",
+                      "link-to-non-py", "link-dangling", "link-loop", "dir-named-py", "pyc"):
+                self.assertGreater(tagcount.get(t, 0), 0, "the generator never made %s" % t)
             if bad:
                 cats = {}
                 for b in bad:
