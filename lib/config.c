@@ -397,8 +397,18 @@ const char *ag_config_guard(const struct ag_config *cfg, const char *key)
 	return NULL;
 }
 
+static int load_legacy(struct ag_config *cfg, const char *path, const char *section,
+		       unsigned alembic, bool allow_none, struct ag_err *err);
+
 int ag_config_load(struct ag_config *cfg, const char *path, const char *section, bool allow_none,
 		   struct ag_err *err)
+{
+	return load_legacy(cfg, path, section, 0, allow_none, err);
+}
+
+/* alembic.ini, else pyproject.toml: the guard's reading before 1.16. */
+static int load_legacy(struct ag_config *cfg, const char *path, const char *section,
+		       unsigned alembic, bool allow_none, struct ag_err *err)
 {
 	const char *try_path = path;
 	if (!try_path) {
@@ -423,7 +433,7 @@ int ag_config_load(struct ag_config *cfg, const char *path, const char *section,
 	if (n >= 5 && strcmp(try_path + n - 5, ".toml") == 0)
 		r = ag_config_parse_toml(cfg, text, len, try_path, err);
 	else
-		r = ag_config_parse_ini(cfg, text, len, try_path, section, err);
+		r = parse_ini(cfg, text, len, try_path, section, alembic, false, err);
 	free(text);
 	return r;
 }
@@ -984,7 +994,7 @@ int ag_config_load_as(struct ag_config *cfg, const char *path, const char *secti
 					  strerror(errno));
 		return load_both(cfg, ini, toml, section, alembic, allow_none, err);
 	}
-	if (ag_config_load(cfg, path, section, allow_none, err) < 0)
+	if (load_legacy(cfg, path, section, alembic, allow_none, err) < 0)
 		return -1;
 	if (alembic && cfg->path && is_toml_name(cfg->path)) {
 		/* Before 1.16 Alembic reads no TOML: [tool.alembic] configures

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/alembic.h"
 #include "lib/config.h"
 #include "lib/util.h"
 #include "tests/suites.h"
@@ -615,6 +617,103 @@ START_TEST(test_load)
 }
 END_TEST
 
+
+/* Alembic 1.16+ reads alembic.ini and pyproject.toml together, key by key;
+ * older releases read no TOML. Read at the tags (alembic/config.py) and
+ * measured with 1.13.2 and 1.18.4 (tests/integration/test_differential.py). */
+START_TEST(test_load_as_versions)
+{
+	char dir[] = "/tmp/ag-test-config-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *cwd = getcwd(NULL, 0);
+	ck_assert_int_eq(chdir(dir), 0);
+	const unsigned v1313 = AG_ALEMBIC_VER(1, 13, 2), v1163 = AG_ALEMBIC_VER(1, 16, 3),
+		       v1184 = AG_ALEMBIC_VER(1, 18, 4);
+	struct ag_config cfg = {0};
+	struct ag_err err = {0};
+
+	/* `alembic init -t pyproject`: the location only in the TOML */
+	char *i = write_in(dir, "alembic.ini", "[alembic]\nsqlalchemy.url = postgresql:///x\n");
+	char *t = write_in(dir, "pyproject.toml",
+			   "[tool.alembic]\nscript_location = \"%(here)s/m\"\n"
+			   "recursive_version_locations = true\n");
+	ck_assert_int_eq(ag_config_load_as(&cfg, NULL, NULL, v1184, false, &err), 0);
+	char *want = ag_printf("%s/m", dir);
+	ck_assert_str_eq(cfg.script_location, want);
+	ck_assert_str_eq(cfg.url, "postgresql:///x");
+	ck_assert(cfg.recursive);
+	ag_config_free(&cfg);
+	/* 1.13 reads the ini alone: no script_location */
+	ck_assert_int_eq(ag_config_load_as(&cfg, NULL, NULL, v1313, false, &err), 0);
+	ck_assert_ptr_null(cfg.script_location);
+	ag_config_free(&cfg);
+	/* 1.16.0-1.16.3 compared the TOML value with "true": a boolean is not */
+	ck_assert_int_eq(ag_config_load_as(&cfg, NULL, NULL, v1163, false, &err), 0);
+	ck_assert(!cfg.recursive);
+	ag_config_free(&cfg);
+
+	/* the ini wins key by key; `True` is not "true" */
+	free(write_in(dir, "alembic.ini",
+		      "[alembic]\nscript_location = ini\nrecursive_version_locations = True\n"));
+	ck_assert_int_eq(ag_config_load_as(&cfg, NULL, NULL, v1184, false, &err), 0);
+	ck_assert_str_eq(cfg.script_location, "ini");
+	ck_assert(!cfg.recursive);
+	ag_config_free(&cfg);
+
+	/* a TOML string where a boolean belongs: an error from 1.16.4, but only
+	 * when Alembic takes the value from the TOML */
+	free(write_in(dir, "pyproject.toml",
+		      "[tool.alembic]\nscript_location = \"m\"\nrecursive_version_locations = \"true\"\n"));
+	ck_assert_int_eq(ag_config_load_as(&cfg, NULL, NULL, v1184, false, &err), 0);
+	ck_assert(!cfg.recursive); /* the ini's True shadows it */
+	ag_config_free(&cfg);
+	unlink(i);
+	memset(&err, 0, sizeof err);
+	ck_assert_int_eq(ag_config_load_as(&cfg, NULL, NULL, v1184, false, &err), -1);
+	ck_assert_int_eq(err.kind, AG_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "boolean value expected for TOML parameter"));
+	ag_config_free(&cfg);
+	ck_assert_int_eq(ag_config_load_as(&cfg, NULL, NULL, v1163, false, &err), 0);
+	ck_assert(cfg.recursive); /* 1.16.3: the string "true" counted */
+	ag_config_free(&cfg);
+
+	/* ALEMBIC_CONFIG (resolved by cmd/) naming an ini elsewhere; the TOML of
+	 * the current directory still completes it */
+	ck_assert_int_eq(mkdir("conf", 0700), 0);
+	free(write_in(dir, "conf/alembic.ini", "[alembic]\nversion_locations = a\n"));
+	free(write_in(dir, "pyproject.toml", "[tool.alembic]\nscript_location = \"m\"\n"));
+	ck_assert_int_eq(ag_config_load_as(&cfg, "conf/alembic.ini", NULL, v1184, false, &err), 0);
+	ck_assert_str_eq(cfg.script_location, "m");
+	ck_assert_uint_eq(cfg.version_locations.n, 1);
+	ck_assert_str_eq(cfg.version_locations.v[0], "a");
+	ag_config_free(&cfg);
+	/* path_separator is 1.16's: 1.13 splits on version_path_separator only */
+	free(write_in(dir, "conf/alembic.ini",
+		      "[alembic]\nscript_location = s\nversion_locations = a;b c\npath_separator = ;\n"));
+	ck_assert_int_eq(ag_config_load_as(&cfg, "conf/alembic.ini", NULL, v1184, false, &err), 0);
+	ck_assert_uint_eq(cfg.version_locations.n, 2);
+	ag_config_free(&cfg);
+	ck_assert_int_eq(ag_config_load_as(&cfg, "conf/alembic.ini", NULL, v1313, false, &err), 0);
+	ck_assert_uint_eq(cfg.version_locations.n, 2); /* legacy split: "a;b", "c" */
+	ck_assert_str_eq(cfg.version_locations.v[0], "a;b");
+	ag_config_free(&cfg);
+
+	/* nothing at all */
+	unlink(t);
+	free(t);
+	free(want);
+	free(i);
+	ck_assert_int_eq(ag_config_load_as(&cfg, NULL, NULL, v1184, true, &err), 0);
+	ck_assert_ptr_null(cfg.path);
+	ck_assert_int_eq(ag_config_load_as(&cfg, NULL, NULL, v1184, false, &err), -1);
+	ck_assert_int_eq(chdir(cwd), 0);
+	free(cwd);
+	char *cmd = ag_printf("rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -643,6 +742,7 @@ Suite *config_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("load");
 	tcase_add_test(tc, test_load);
+	tcase_add_test(tc, test_load_as_versions);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/alembic.h"
 #include "lib/graph.h"
 #include "lib/script.h"
 #include "lib/util.h"
@@ -747,11 +748,48 @@ START_TEST(test_limits)
 }
 END_TEST
 
+
+/* The graph rules of lib/alembic.h's table: down_revision = '' (a base up
+ * to 1.12.0, KeyError: '' from 1.12.1) and ':' in ids (refused from
+ * 1.17.1). */
+START_TEST(test_version_rules)
+{
+	static const char src_empty[] = "revision = 'a'\ndown_revision = ''\n";
+	static const char src_colon[] = "revision = 'b:1'\ndown_revision = 'a'\n";
+	static const unsigned vers[] = {AG_ALEMBIC_VER(1, 8, 1), AG_ALEMBIC_VER(1, 12, 0),
+					AG_ALEMBIC_VER(1, 12, 1), AG_ALEMBIC_VER(1, 17, 0),
+					AG_ALEMBIC_VER(1, 17, 1), AG_ALEMBIC_VER(1, 18, 4)};
+	for (size_t k = 0; k < AG_ARRAY_LEN(vers); k++) {
+		struct ag_scripts ss = {0};
+		ss.v = ag_calloc(2, sizeof *ss.v);
+		ss.cap = 2;
+		ag_script_parse(&ss.v[0], "v/a.py", src_empty, strlen(src_empty), NULL);
+		ag_script_parse(&ss.v[1], "v/b.py", src_colon, strlen(src_colon), NULL);
+		ss.n = 2;
+		struct ag_graph_opts o = {.alembic = vers[k]};
+		struct ag_graph *g = ag_graph_build(&ss, &o);
+		bool empty_fails = vers[k] >= AG_ALEMBIC_VER(1, 12, 1);
+		bool colon_fails = vers[k] >= AG_ALEMBIC_VER(1, 17, 1);
+		ck_assert_uint_eq(count_code(g, "dangling-down-revision"), empty_fails);
+		ck_assert_uint_eq(count_code(g, "illegal-revision-id"), colon_fails);
+		if (empty_fails)
+			ck_assert_ptr_nonnull(strstr(code(g, "dangling-down-revision")->message,
+						     "KeyError: ''"));
+		if (colon_fails)
+			ck_assert_ptr_nonnull(strstr(code(g, "illegal-revision-id")->message,
+						     "not allowed in revision identifier 'b:1'"));
+		ag_graph_free(g);
+		ag_scripts_free(&ss);
+	}
+}
+END_TEST
+
 Suite *graph_suite(void)
 {
 	Suite *s = suite_create("graph");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_linear);
+	tcase_add_test(tc, test_version_rules);
 	tcase_add_test(tc, test_branches_and_merges);
 	tcase_add_test(tc, test_depends_on);
 	tcase_add_test(tc, test_labels);

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/alembic.h"
 #include "lib/script.h"
 #include "lib/util.h"
 #include "tests/suites.h"
@@ -1067,6 +1068,102 @@ START_TEST(test_load_not_regular)
 	char *cmd = ag_printf("rm -rf '%s'", d);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
+
+static bool has_finding(const struct ag_scripts *ss, const char *code)
+{
+	for (size_t i = 0; i < ss->findings.n; i++)
+		if (strcmp(ss->findings.v[i].code, code) == 0)
+			return true;
+	return false;
+}
+
+/* The listing as each Alembic lists (lib/alembic.h): 1.8 os.listdir with
+ * link names and directories as files; 1.10+ sorted os.walk, links under
+ * their target's name; 1.16+ a symlink loop fails whatever its name. */
+START_TEST(test_load_by_version)
+{
+	char *root = tmpdir();
+	char *d = ag_printf("%s/versions", root);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	put(root, "outside.txt", MIG("lnk", "None"));
+	put(d, "b.py", MIG("dup", "None"));
+	put(d, "a.py", MIG("dup", "None"));
+	char *l = ag_printf("%s/l.py", d);
+	ck_assert_int_eq(symlink("../outside.txt", l), 0);
+	char *loop = ag_printf("%s/loop", d);
+	ck_assert_int_eq(symlink("loop", loop), 0);
+	struct ag_strv locs = {0};
+	ag_strv_push(&locs, d);
+	struct ag_err err;
+
+	/* 1.8.1: the link loads under its own name; no directory yet */
+	struct ag_scripts ss = {0};
+	struct ag_scripts_opts o = {.alembic = AG_ALEMBIC_VER(1, 8, 1)};
+	ck_assert_int_eq(ag_scripts_read(&ss, &locs, &o, &err), 0);
+	ck_assert_ptr_nonnull(by_name(&ss, "l.py"));
+	ck_assert(!has_finding(&ss, "unloadable-migration")); /* "loop" is no .py */
+	ag_scripts_free(&ss);
+	/* ... and a directory named x.py fails it */
+	sub(d, "pkg.py");
+	ck_assert_int_eq(ag_scripts_read(&ss, &locs, &o, &err), 0);
+	ck_assert(has_finding(&ss, "unloadable-migration"));
+	ag_scripts_free(&ss);
+
+	/* 1.13.2: sorted, so b.py (the last) is the copy used; the link's target
+	 * is not named .py: skipped; the directory is no file */
+	o.alembic = AG_ALEMBIC_VER(1, 13, 2);
+	ck_assert_int_eq(ag_scripts_read(&ss, &locs, &o, &err), 0);
+	ck_assert_uint_eq(ss.n, 2);
+	ck_assert_str_eq(ss.v[0].name, "a.py");
+	ck_assert_str_eq(ss.v[1].name, "b.py");
+	ck_assert(!has_finding(&ss, "unloadable-migration"));
+	ag_scripts_free(&ss);
+
+	/* 1.18.4: the loop fails (pathlib's resolve raises RuntimeError) */
+	o.alembic = AG_ALEMBIC_VER(1, 18, 4);
+	ck_assert_int_eq(ag_scripts_read(&ss, &locs, &o, &err), 0);
+	ck_assert(has_finding(&ss, "unloadable-migration"));
+	ag_scripts_free(&ss);
+	unlink(loop);
+
+	/* a link to a .py elsewhere loads under the target's name; a second
+	 * name for a file already listed is read once */
+	unlink(l);
+	put(root, "target_name.py", MIG("lnk", "None"));
+	ck_assert_int_eq(symlink("../target_name.py", l), 0);
+	char *again = ag_printf("%s/zz.py", d);
+	ck_assert_int_eq(symlink("a.py", again), 0);
+	ck_assert_int_eq(ag_scripts_read(&ss, &locs, &o, &err), 0);
+	ck_assert_ptr_nonnull(by_name(&ss, "target_name.py"));
+	ck_assert_ptr_null(by_name(&ss, "l.py"));
+	ck_assert_ptr_null(by_name(&ss, "zz.py"));
+	ck_assert(has_finding(&ss, "file-loaded-twice"));
+	ag_scripts_free(&ss);
+
+	/* a dangling link to x.py fails in every version */
+	unlink(l);
+	ck_assert_int_eq(symlink("../gone.py", l), 0);
+	for (int k = 0; k < 2; k++) {
+		o.alembic = k ? AG_ALEMBIC_VER(1, 8, 1) : AG_ALEMBIC_VER(1, 18, 4);
+		ck_assert_int_eq(ag_scripts_read(&ss, &locs, &o, &err), 0);
+		ck_assert(has_finding(&ss, "unloadable-migration"));
+		ag_scripts_free(&ss);
+	}
+
+	/* sourceless: a .pyc without its .py is a file the guard cannot read */
+	put(d, "c.pyc", "\x01junk");
+	o.sourceless = true;
+	ck_assert_int_eq(ag_scripts_read(&ss, &locs, &o, &err), 0);
+	ck_assert(has_finding(&ss, "sourceless-migration"));
+	ag_scripts_free(&ss);
+
+	ag_strv_free(&locs);
+	free(again);
+	free(loop);
+	free(l);
+	free(d);
+	rm_rf(root);
+	free(root);
 }
 END_TEST
 
@@ -1102,6 +1199,7 @@ Suite *script_suite(void)
 	tcase_add_test(tc, test_load_odd_files);
 	tcase_add_test(tc, test_load_unreadable);
 	tcase_add_test(tc, test_load_not_regular);
+	tcase_add_test(tc, test_load_by_version);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_load_limits);
