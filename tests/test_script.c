@@ -1068,6 +1068,8 @@ START_TEST(test_load_not_regular)
 	char *cmd = ag_printf("rm -rf '%s'", d);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
+}
+END_TEST
 
 static bool has_finding(const struct ag_scripts *ss, const char *code)
 {
