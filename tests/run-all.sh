@@ -2,12 +2,13 @@
 # tests/run-all.sh (make test-run): every test stage, in order.
 #
 #   unit         the Check suites (build/check-unit), one per lib/ module
+#   static       `make static` (cached after the first build), then
+#                tests/static_test.sh on the static binary (before
+#                integration: test_dist packs it)
 #   integration  tests/integration/*.py on the built binary, against the
 #                PostgreSQL 15 started here, with Debian's Alembic as oracle
 #   sanitize     the unit suites and a quick integration pass (AG_QUICK=1)
 #                built with clang -fsanitize=address,undefined
-#   static       `make static` (cached after the first build), then
-#                tests/static_test.sh on the static binary
 #
 # The server is started once, in a temp dir, and stopped at the end even when
 # a stage fails or the run is interrupted. Each stage ends with a line
@@ -115,6 +116,13 @@ if want integration || want sanitize || want static; then
 fi
 
 if [[ -n $pg_dir ]]; then
+	# First: the integration tests pack and run the static binary too
+	# (test_dist). It is built here (its dependencies are cached by version,
+	# so only the first build on a machine takes minutes): a stage that
+	# cannot run fails and says why, it is never left out.
+	if want static; then
+		stage static bash -c 'make -s static && bash tests/static_test.sh build/alembic-guard-static'
+	fi
 	if want integration; then
 		stage integration env AG_LABEL=integration AG_BIN="$root/build/alembic-guard" \
 			bash -c 'make -s all && cd tests/integration && /usr/bin/python3 -B run.py'
@@ -127,12 +135,6 @@ if [[ -n $pg_dir ]]; then
 		stage sanitize env AG_LABEL=sanitize AG_QUICK=1 AG_BIN="$root/build-asan/alembic-guard" \
 			bash -c 'make -s sanitize && cd tests/integration && /usr/bin/python3 -B run.py'
 		unset ASAN_OPTIONS UBSAN_OPTIONS
-	fi
-	if want static; then
-		# The release binary is built here (its dependencies are cached by
-		# version, so only the first build on a machine takes minutes): a
-		# stage that cannot run fails and says why, it is never left out.
-		stage static bash -c 'make -s static && bash tests/static_test.sh build/alembic-guard-static'
 	fi
 fi
 

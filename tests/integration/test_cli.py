@@ -206,7 +206,7 @@ class TestMistakes(unittest.TestCase):
         self.expect(["lint", "--target", "x"],
                     "alembic-guard: lint: --target wants head or heads, not 'x'\n")
         self.expect(["release", "--lock-timeout", "x", "--", "true"],
-                    "alembic-guard: release: --lock-timeout wants a whole number from 0 to "
+                    "alembic-guard: release: --lock-timeout wants seconds from 0 to "
                     "86400, not 'x'\n")
 
     def test_no_command(self):
@@ -240,7 +240,12 @@ class TestJsonEveryExit(unittest.TestCase):
         obj = json.loads(r.stdout)  # one object and nothing after it
         self.assertIsInstance(obj, dict)
         self.assertEqual(obj["format_version"], 1)
-        self.assertEqual(obj["command"], command)
+        if command == "release" and isinstance(obj["command"], dict):
+            # design.md: release's object carries what became of CMD as
+            # "command" (argv, exit code or signal, lock wait, duration).
+            self.assertIsInstance(obj["command"]["argv"], list)
+        else:
+            self.assertEqual(obj["command"], command)
         self.assertEqual(obj["exit_code"], rc)
         verdict = {0: "ok", 1: "blocked", 5: "blocked"}.get(rc, "error")
         self.assertEqual(obj["verdict"], verdict)

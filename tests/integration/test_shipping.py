@@ -108,7 +108,7 @@ class TestProcfile(AppCase):
                                "9d7e6f5a4b3c_guest_vote_lockout.py"))
         r = self.sh(procfile_line("release"))
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("NOT running `alembic`", r.stderr)
+        self.assertIn("NOT running `alembic upgrade head`", r.stderr)
         self.assertEqual(harness.rows(self.url), ["9d7e6f5a4b3c"])
         auto = procfile_line("release").replace("--on-ahead skip", "--on-ahead auto")
         r = self.sh(auto)
