@@ -4,9 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at p (NUL-terminated) and its code
- * point, or 0 when the byte at p starts none. */
-static size_t utf8_at(const unsigned char *p, unsigned long *cpp)
+size_t ag_quote_utf8_at(const unsigned char *p, unsigned long *cpp)
 {
 	unsigned long cp, min;
 	size_t n;
@@ -48,7 +46,7 @@ void ag_quote_visible(struct ag_buf *out, const char *s)
 	ag_buf_adds(out, "");
 	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
 		unsigned long cp = 0;
-		size_t n = utf8_at(p, &cp);
+		size_t n = ag_quote_utf8_at(p, &cp);
 		if (n == 0) {
 			ag_buf_addf(out, "\\x%02x", *p);
 			p++;
@@ -82,7 +80,7 @@ bool ag_quote_is_clean(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
 		unsigned long cp = 0;
-		size_t n = utf8_at(p, &cp);
+		size_t n = ag_quote_utf8_at(p, &cp);
 		if (n == 0 || is_control(cp))
 			return false;
 		p += n;
@@ -94,7 +92,7 @@ bool ag_quote_is_utf8(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
 		unsigned long cp = 0;
-		size_t n = utf8_at(p, &cp);
+		size_t n = ag_quote_utf8_at(p, &cp);
 		if (n == 0)
 			return false;
 		p += n;
@@ -108,7 +106,7 @@ char *ag_quote_bytes(const char *s)
 	ag_buf_adds(&b, "");
 	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
 		unsigned long cp = 0;
-		size_t n = utf8_at(p, &cp);
+		size_t n = ag_quote_utf8_at(p, &cp);
 		if (n == 0) {
 			ag_buf_addf(&b, "\\x%02x", *p);
 			n = 1;
@@ -166,7 +164,7 @@ void ag_quote_sql_literal(struct ag_buf *out, const char *s)
 	ag_buf_adds(out, plain ? "'" : "E'");
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		unsigned long cp = 0;
-		size_t n = utf8_at(p, &cp);
+		size_t n = ag_quote_utf8_at(p, &cp);
 		if (n == 0 || is_control(cp)) {
 			/* E'\xHH' is one byte: every byte of the sequence, so
 			 * the literal equals the row whatever the encoding. */
@@ -235,7 +233,7 @@ void ag_quote_sql_ident(struct ag_buf *out, const char *s)
 	ag_buf_adds(out, plain ? "\"" : "U&\"");
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		unsigned long cp = 0xfffd;
-		size_t n = utf8_at(p, &cp);
+		size_t n = ag_quote_utf8_at(p, &cp);
 		if (n == 0 || is_control(cp)) {
 			/* A byte that is not UTF-8 cannot be named in a UTF8
 			 * database at all: U+FFFD says so and matches nothing. */
@@ -339,7 +337,7 @@ void ag_quote_shell_word(struct ag_buf *out, const char *s)
 	ag_buf_adds(out, "\"$(printf '");
 	for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)s + len - trail;) {
 		unsigned long cp = 0;
-		size_t n = utf8_at(p, &cp);
+		size_t n = ag_quote_utf8_at(p, &cp);
 		if (n == 0 || is_control(cp)) {
 			for (size_t k = 0; k < (n ? n : 1); k++)
 				ag_buf_addf(out, "\\%03o", p[k]);

@@ -40,6 +40,11 @@ void ag_quote_visible(struct ag_buf *out, const char *s);
 char *ag_quote_visible_dup(const char *s);
 /* true when ag_quote_visible would leave s unchanged. */
 bool ag_quote_is_clean(const char *s);
+/* Length of the valid UTF-8 sequence at p (NUL-terminated) and its code
+ * point in *cp, or 0 when the byte at p starts none (overlong forms,
+ * surrogates and code points past U+10FFFF start none). The one UTF-8
+ * reader of the output side. */
+size_t ag_quote_utf8_at(const unsigned char *p, unsigned long *cp);
 /* true when s is valid UTF-8 (NULL is). */
 bool ag_quote_is_utf8(const char *s);
 /* The exact bytes of a string that is not UTF-8, for JSON's "<key>_bytes"

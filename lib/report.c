@@ -26,32 +26,6 @@ int ag_report_parse_format(const char *s, enum ag_format *fmt)
 
 /* ---- JSON ------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at p (NUL-terminated), or 0. */
-static size_t utf8_seq(const unsigned char *p)
-{
-	unsigned cp, min;
-	size_t n;
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2; cp = p[0] & 0x1fu; min = 0x80;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3; cp = p[0] & 0x0fu; min = 0x800;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4; cp = p[0] & 0x07u; min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 json_t *ag_report_jstr(const char *s)
 {
 	if (!s)
@@ -62,7 +36,8 @@ json_t *ag_report_jstr(const char *s)
 	struct ag_buf b = {0};
 	ag_buf_adds(&b, "");
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_seq(p);
+		unsigned long cp;
+		size_t n = ag_quote_utf8_at(p, &cp);
 		if (n) {
 			ag_buf_add(&b, p, n);
 			p += n;
