@@ -1051,9 +1051,73 @@ out:
 	free(target);
 }
 
-static int cmp_name(const void *a, const void *b)
+static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Orders positions by the names at them (qsort_r over an index). */
+static int cmp_index(const void *a, const void *b, void *names)
+{
+	char *const *v = names;
+	return strcmp(v[*(const size_t *)a], v[*(const size_t *)b]);
+}
+
+/* The part of a file name before its first '.', as Alembic's
+ * fname.split(".")[0]. New. */
+static char *stem(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	return dot ? ag_strndup(name, (size_t)(dot - name)) : ag_strdup(name);
+}
+
+/*
+ * sourceless = true: Alembic also loads the .pyc files of __pycache__
+ * whose stem no entry of the directory has (the source was deleted and
+ * its bytecode left behind). Such a file is a migration the guard cannot
+ * read, like a .pyc beside the folder's files: a finding, never a graph
+ * judged with it missing.
+ */
+static void sourceless_cache(struct ag_scripts *ss, const char *dir, const struct ag_strv *names)
+{
+	char *cache = ag_printf("%s/__pycache__", dir);
+	DIR *d = opendir(cache);
+	if (!d) {
+		free(cache);
+		return;
+	}
+	struct ag_strv stems = {0};
+	for (size_t i = 0; i < names->n; i++)
+		ag_strv_push_take(&stems, stem(names->v[i]));
+	ag_strv_sort(&stems);
+	struct ag_strv found = {0};
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		char *st = stem(de->d_name);
+		bool has_source =
+			stems.n && bsearch(&st, stems.v, stems.n, sizeof *stems.v, cmp_str);
+		if (is_sourceless_candidate(de->d_name) && !has_source)
+			ag_strv_push(&found, de->d_name);
+		free(st);
+	}
+	closedir(d);
+	ag_strv_sort(&found);
+	for (size_t i = 0; i < found.n; i++) {
+		char *path = ag_printf("%s/%s", cache, found.v[i]);
+		struct ag_finding *f = ag_findings_add(
+			&ss->findings, AG_SEV_ERROR, "sourceless-migration", NULL, path, 0,
+			"%s is compiled bytecode whose source is gone (sourceless = true); Alembic "
+			"loads it from __pycache__, the guard cannot read its ids, so the graph would "
+			"be judged with a file missing",
+			path);
+		ag_finding_fix(f, "delete %s if its migration was removed on purpose, or restore "
+				  "the .py",
+			       path);
+		free(path);
+	}
+	ag_strv_free(&found);
+	ag_strv_free(&stems);
+	free(cache);
 }
 
 static int list_dir(struct ag_scripts *ss, struct listing *ls, const char *dir, size_t loc,
@@ -1116,18 +1180,16 @@ static int list_dir(struct ag_scripts *ss, struct listing *ls, const char *dir, 
 		return ag_err_set(err, AG_ERR_IO, "cannot list %s: %s", dir, strerror(e));
 	}
 	if (ls->walk && names.n) {
-		/* sorted(files): sort names and their flags together */
+		/* sorted(files): sort the positions by name, then both arrays
+		 * by them (linear after the sort, on any number of files) */
 		size_t *idx = ag_malloc(names.n * sizeof *idx);
+		for (size_t i = 0; i < names.n; i++)
+			idx[i] = i;
+		qsort_r(idx, names.n, sizeof *idx, cmp_index, names.v);
 		char **sorted = ag_malloc(names.n * sizeof *sorted);
-		memcpy(sorted, names.v, names.n * sizeof *sorted);
-		qsort(sorted, names.n, sizeof *sorted, cmp_name);
 		bool *flags = ag_malloc(names.n * sizeof *flags);
 		for (size_t i = 0; i < names.n; i++) {
-			for (size_t k = 0; k < names.n; k++)
-				if (names.v[k] == sorted[i]) {
-					idx[i] = k;
-					break;
-				}
+			sorted[i] = names.v[idx[i]];
 			flags[i] = isdir[idx[i]];
 		}
 		memcpy(names.v, sorted, names.n * sizeof *sorted);
@@ -1136,6 +1198,8 @@ static int list_dir(struct ag_scripts *ss, struct listing *ls, const char *dir, 
 		free(sorted);
 		free(flags);
 	}
+	if (ls->sourceless)
+		sourceless_cache(ss, dir, &names);
 	for (size_t i = 0; i < names.n; i++)
 		list_entry(ss, ls, dir, names.v[i], loc, isdir[i]);
 	ag_strv_free(&names);

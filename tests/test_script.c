@@ -1159,6 +1159,29 @@ START_TEST(test_load_by_version)
 	ck_assert(has_finding(&ss, "sourceless-migration"));
 	ag_scripts_free(&ss);
 
+	/* sourceless also loads __pycache__'s bytecode whose stem no entry
+	 * of the folder has (Alembic's _list_py_dir); a stem that has its
+	 * file is Alembic's own cache and is no finding. */
+	char *pyc = ag_printf("%s/c.pyc", d);
+	ck_assert_int_eq(unlink(pyc), 0);
+	free(pyc);
+	char *cache = ag_printf("%s/__pycache__", d);
+	ck_assert_int_eq(mkdir(cache, 0755), 0);
+	put(cache, "a.cpython-311.pyc", "\x01junk");
+	ck_assert_int_eq(ag_scripts_read(&ss, &locs, &o, &err), 0);
+	ck_assert(!has_finding(&ss, "sourceless-migration"));
+	ag_scripts_free(&ss);
+	put(cache, "gone.cpython-311.pyc", "\x01junk");
+	ck_assert_int_eq(ag_scripts_read(&ss, &locs, &o, &err), 0);
+	ck_assert(has_finding(&ss, "sourceless-migration"));
+	ag_scripts_free(&ss);
+	/* without sourceless, Alembic reads no bytecode at all */
+	o.sourceless = false;
+	ck_assert_int_eq(ag_scripts_read(&ss, &locs, &o, &err), 0);
+	ck_assert(!has_finding(&ss, "sourceless-migration"));
+	ag_scripts_free(&ss);
+	free(cache);
+
 	ag_strv_free(&locs);
 	free(again);
 	free(loop);

@@ -35,6 +35,35 @@ class TestVersions(unittest.TestCase):
         r = harness.run_guard("lint", "--format", "json", *args, cwd=self.d, env=e)
         return r.returncode, json.loads(r.stdout)
 
+    def test_sourceless_bytecode_in_pycache(self):
+        """sourceless = true: Alembic loads __pycache__'s bytecode whose
+        source is gone; the guard cannot read it and blocks, naming it."""
+        import subprocess
+        self.put("alembic.ini", "[alembic]\nscript_location = m\nsourceless = true\n")
+        self.put("m/env.py", "")
+        self.put("m/versions/b2_y.py", "revision = 'b2'\ndown_revision = 'a1'\n")
+        self.put("m/versions/a1_x.py", "revision = 'a1'\ndown_revision = None\n")
+        cache = os.path.join(self.d, "m", "versions", "__pycache__", "b2_y.cpython-311.pyc")
+        subprocess.run(["/usr/bin/python3", "-c", "import py_compile, sys; "
+                        "py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)",
+                        os.path.join(self.d, "m", "versions", "b2_y.py"), cache], check=True)
+        os.unlink(os.path.join(self.d, "m", "versions", "b2_y.py"))
+        env = dict(os.environ)
+        env.pop("ALEMBIC_CONFIG", None)
+        r = subprocess.run(["/usr/bin/python3", "-m", "alembic", "heads"], cwd=self.d, env=env,
+                           capture_output=True, text=True)
+        self.assertIn("b2 (head)", r.stdout, r.stderr)  # Alembic loaded the bytecode
+        rc, obj = self.lint("--alembic-version", "1.8.1")
+        self.assertEqual(rc, 1)
+        codes = {f["code"]: f for f in obj["findings"]}
+        self.assertIn("sourceless-migration", codes)
+        self.assertTrue(codes["sourceless-migration"]["file"].endswith("b2_y.cpython-311.pyc"))
+        # Without sourceless Alembic reads no bytecode: no finding.
+        self.put("alembic.ini", "[alembic]\nscript_location = m\n")
+        self.put("m/versions/b2_y.py", "revision = 'b2'\ndown_revision = 'a1'\n")
+        rc, obj = self.lint("--alembic-version", "1.8.1")
+        self.assertNotIn("sourceless-migration", [f["code"] for f in obj["findings"]])
+
     def test_pins_choose_the_rules(self):
         # down_revision = '' is a base up to 1.12.0 and an error from 1.12.1
         self.put("requirements.txt", "flask==3.0.0\nalembic==1.11.3 \\\n"
