@@ -9,6 +9,7 @@
 #include "gate.h"
 #include "lib/backfill.h"
 #include "lib/lint.h"
+#include "lib/quote.h"
 
 enum { OPT_AFTER = 2000, OPT_REPOINT, OPT_DIR, OPT_WRITE };
 
@@ -266,10 +267,12 @@ static int cmd_backfill_exec(struct ag_ctx *ctx, void *sp, int argc, char **argv
 		}
 		written = true;
 		if (ctx->format != AG_FORMAT_JSON)
-			for (size_t k = 0; k < plan.n; k++)
+			for (size_t k = 0; k < plan.n; k++) {
+				char *path = ag_quote_visible_dup(plan.v[k].path);
 				fprintf(ctx->out, "%s %s\n",
-				        plan.v[k].kind == AG_REPAIR_CREATE ? "wrote" : "edited",
-				        plan.v[k].path);
+				        plan.v[k].kind == AG_REPAIR_CREATE ? "wrote" : "edited", path);
+				free(path);
+			}
 	} else if (ctx->format != AG_FORMAT_JSON) {
 		fprintf(ctx->out,
 		        "dry run: nothing was written; run again with --write to write %s.\n",

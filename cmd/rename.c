@@ -187,12 +187,17 @@ static void show_done(const struct run *r)
 		return;
 	for (size_t k = 0; r->written && k < r->plan.n; k++) {
 		const struct ag_repair_action *a = &r->plan.v[k];
+		/* File names are outside text: shown through the one sanitizer. */
+		char *path = ag_quote_visible_dup(a->path);
+		char *to = ag_quote_visible_dup(a->new_path);
 		if (a->kind == AG_REPAIR_RENAME)
-			fprintf(out, "renamed %s -> %s\n", a->path, a->new_path);
+			fprintf(out, "renamed %s -> %s\n", path, to);
 		else if (a->kind == AG_REPAIR_EDIT)
-			fprintf(out, "edited %s\n", a->path);
+			fprintf(out, "edited %s\n", path);
 		else if (a->kind == AG_REPAIR_DELETE)
-			fprintf(out, "deleted %s\n", a->path);
+			fprintf(out, "deleted %s\n", path);
+		free(path);
+		free(to);
 	}
 	if (r->applied)
 		fprintf(out, "updated %ld row%s of %s\n", r->updated, r->updated == 1 ? "" : "s",

@@ -1,4 +1,5 @@
 #include "lint.h"
+#include "quote.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +37,16 @@ bool ag_lint_parse_date(const char *s, long long *epoch)
 		return false;
 	*epoch = (long long)t;
 	return true;
+}
+
+/* The fix that renames one file: the command quoted as a shell reads it
+ * (lib/quote), since a path is outside text and people paste the line. */
+static void rename_fix(struct ag_finding *fd, const char *path, const char *want)
+{
+	char *cmd = ag_quote_commandl("alembic-guard", "rename", "--only", path, "--write",
+				      (const char *)NULL);
+	ag_finding_fix(fd, "%s   (renames it to %s)", cmd, want);
+	free(cmd);
 }
 
 /* ---- file-name-convention ------------------------------------------- */
@@ -235,9 +246,7 @@ void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *c
 				"%s (named in alembic_version, a log or a traceback) will not find it",
 				sc->name, sc->revision, sc->revision);
 			if (want)
-				ag_finding_fix(fd, "alembic-guard rename --only %s --write   (renames it "
-						   "to %s)",
-					       sc->path, want);
+				rename_fix(fd, sc->path, want);
 			else
 				ag_finding_fix(fd, "rename it by hand so that the name starts with %s",
 					       sc->revision);
@@ -297,8 +306,7 @@ void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *c
 			sc->name, ncur, named, g->v[example].script->name,
 			by_tmpl ? ", as file_template " : "", by_tmpl ? tmpl : "");
 		if (want)
-			ag_finding_fix(fd, "alembic-guard rename --only %s --write   (renames it to %s)",
-				       sc->path, want);
+			rename_fix(fd, sc->path, want);
 		else
 			ag_finding_fix(fd, "rename it the way the others are named, e.g. like %s",
 				       g->v[example].script->name);

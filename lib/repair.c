@@ -611,6 +611,12 @@ void ag_repair_render_text(const struct ag_repair *plan, const char *table, bool
 		ag_buf_addc(out, '\n');
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct ag_repair_action *a = &plan->v[i];
+		/* Paths and diffed lines are outside text: each line of the
+		 * action's rendering goes out through the one sanitizer, so a file
+		 * name or a file's bytes cannot start a line or send an escape. */
+		struct ag_buf raw = {0};
+		struct ag_buf *const shown = out;
+		out = &raw;
 		switch (a->kind) {
 		case AG_REPAIR_RENAME:
 			ag_buf_addf(out, "rename %s -> %s\n", a->path, a->new_path);
@@ -628,6 +634,17 @@ void ag_repair_render_text(const struct ag_repair *plan, const char *table, bool
 			ag_buf_addf(out, "  %s\n", a->why);
 		if (diffs)
 			action_diff(a, out);
+		out = shown;
+		for (const char *p = raw.p, *e = raw.p ? raw.p + raw.len : NULL; p && p < e;) {
+			const char *nl = memchr(p, '\n', (size_t)(e - p));
+			size_t n = nl ? (size_t)(nl - p) : (size_t)(e - p);
+			char *line = ag_strndup(p, n);
+			ag_quote_visible(out, line);
+			ag_buf_addc(out, '\n');
+			free(line);
+			p += n + (nl != NULL);
+		}
+		ag_buf_free(&raw);
 		ag_buf_addc(out, '\n');
 	}
 	if (plan->sql_old.n) {
