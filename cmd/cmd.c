@@ -15,6 +15,7 @@
 #include "lib/alembic.h"
 #include "lib/lint.h"
 #include "lib/pins.h"
+#include "lib/quote.h"
 
 /* --- the global options: one row each --------------------------------------- */
 
@@ -159,14 +160,28 @@ void ag_cmd_global_help(struct ag_buf *out)
 
 /* --- messages ----------------------------------------------------------------- */
 
+/* One message line on stderr. Messages carry outside text (option values,
+ * paths from a config, server messages), so the whole line goes through the
+ * one sanitizer: no byte of it can start a line or send a sequence. JSON
+ * keeps the exact message. */
+static void put_message(const char *cmd, const char *msg)
+{
+	char *shown = ag_quote_is_clean(msg) ? NULL : ag_quote_visible_dup(msg);
+	if (cmd)
+		fprintf(stderr, "alembic-guard: %s: %s\n", cmd, shown ? shown : msg);
+	else
+		fprintf(stderr, "alembic-guard: %s\n", shown ? shown : msg);
+	free(shown);
+}
+
 void ag_cmd_warn(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("alembic-guard: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	char *msg = ag_vprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	put_message(NULL, msg);
+	free(msg);
 }
 
 static const char *cmd_prefix(const struct ag_ctx *ctx)
@@ -183,11 +198,7 @@ int ag_cmd_error(struct ag_ctx *ctx, int exit, const char *code, const char *fmt
 	vsnprintf(ctx->error_msg, sizeof ctx->error_msg, fmt, ap);
 	va_end(ap);
 	snprintf(ctx->error_code, sizeof ctx->error_code, "%s", code);
-	const char *name = cmd_prefix(ctx);
-	if (name)
-		fprintf(stderr, "alembic-guard: %s: %s\n", name, ctx->error_msg);
-	else
-		fprintf(stderr, "alembic-guard: %s\n", ctx->error_msg);
+	put_message(cmd_prefix(ctx), ctx->error_msg);
 	return exit;
 }
 
@@ -775,7 +786,7 @@ int ag_cmd_fail(struct ag_ctx *ctx, const char *cmd, const struct ag_err *err)
 	else
 		snprintf(ctx->error_msg, sizeof ctx->error_msg, "%s", err->msg);
 	snprintf(ctx->error_code, sizeof ctx->error_code, "%s", ag_cmd_error_code(err->kind));
-	fprintf(stderr, "alembic-guard: %s: %s\n", cmd, ctx->error_msg);
+	put_message(cmd, ctx->error_msg);
 	switch (err->kind) {
 	case AG_ERR_USAGE:
 	case AG_ERR_CONFIG:

@@ -281,12 +281,20 @@ static void resolve_edges(struct ag_graph *g)
 			resolve_copy(g, i);
 			continue;
 		}
+		size_t dangling = 0;
 		for (size_t k = 0; k < sc->down.n; k++) {
 			const char *d = sc->down.v[k];
 			size_t p = ag_graph_find(g, d);
 			if (p == AG_NONE) {
 				size_t lab = ag_graph_find_label(g, d);
 				struct ag_finding *f;
+				nd->broken = true;
+				/* A finding with its fix and printed form costs about
+				 * a kilobyte: a one-line list of a million names would
+				 * cost gigabytes. Past the first ones, one finding
+				 * counts the rest. */
+				if (++dangling > AG_GRAPH_MAX_DANGLING)
+					continue;
 				if (lab != AG_NONE) {
 					f = ag_findings_add(
 						&g->findings, AG_SEV_ERROR, "dangling-down-revision", nd->id,
@@ -311,12 +319,22 @@ static void resolve_edges(struct ag_graph *g)
 						       d, cmd, nd->id);
 					free(cmd);
 				}
-				nd->broken = true;
 				continue;
 			}
 			push_idx(&nd->down, &nd->ndown, p);
 			if (!has_idx(g->v[p].next, g->v[p].nnext, i))
 				push_idx(&g->v[p].next, &g->v[p].nnext, i);
+		}
+		if (dangling > AG_GRAPH_MAX_DANGLING) {
+			struct ag_finding *f = ag_findings_add(
+				&g->findings, AG_SEV_ERROR, "dangling-down-revision", nd->id,
+				file_of(nd), sc->down_line,
+				"down_revision of %s names %zu more revisions that no file defines "
+				"(the first %d are listed); Alembic fails",
+				nd->id, dangling - AG_GRAPH_MAX_DANGLING, AG_GRAPH_MAX_DANGLING);
+			ag_finding_fix(f, "add the missing migrations, or point down_revision of %s at "
+					  "existing revisions",
+				       nd->id);
 		}
 		for (size_t k = 0; k < sc->depends.n; k++) {
 			const char *d = sc->depends.v[k];

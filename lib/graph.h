@@ -23,6 +23,10 @@
 
 #define AG_NONE ((size_t)-1)
 
+/* dangling-down-revision findings listed one by one for one revision; the
+ * rest are counted in one more finding, so a huge list stays small. */
+#define AG_GRAPH_MAX_DANGLING 50
+
 struct ag_node {
 	const char *id;           /* borrowed from script */
 	struct ag_script *script; /* borrowed */

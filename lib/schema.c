@@ -1257,12 +1257,17 @@ static bool tokenize(struct reader *r, const char *buf, size_t len)
 	/* Migrations run to about one token per five bytes: one allocation
 	 * for most files. */
 	size_t cap = len / 4 + 64;
+	if (cap > AG_SCHEMA_MAX_TOKENS + 1)
+		cap = AG_SCHEMA_MAX_TOKENS + 1;
 	r->t = ag_malloc(cap * sizeof *r->t);
 	r->n = 0;
 	for (;;) {
 		ag_grow((void **)&r->t, &cap, r->n + 1, sizeof *r->t);
 		enum ag_tok_kind k = ag_pyscan_next(&s, &r->t[r->n]);
-		if (k == AG_TOK_ERROR) {
+		/* Every token is kept (56 bytes with its bracket match), so a
+		 * token-dense file would cost forty times its size: past the
+		 * limit the file is not modelled, as one pyscan cannot read. */
+		if (k == AG_TOK_ERROR || (k != AG_TOK_EOF && r->n >= AG_SCHEMA_MAX_TOKENS)) {
 			free(r->t);
 			r->t = NULL;
 			r->n = 0;

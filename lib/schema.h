@@ -116,15 +116,22 @@ struct ag_schema_file {
 	bool calls_helper;  /* the UUID helper is called somewhere in the file */
 	char *message;      /* NULL or malloced: the docstring's first paragraph, on one line */
 	char *create_date;  /* NULL or malloced: the docstring's "Create Date:" value */
-	bool tokenized;     /* false: the file is not Python pyscan can read (no ops) */
+	bool tokenized;     /* false: the file is not Python pyscan can read, or has
+			     * more than AG_SCHEMA_MAX_TOKENS tokens (no ops) */
 };
+
+/* The most tokens of one file the reader keeps (about 56 MiB): a real
+ * migration has a few thousand; a file past it (a multi-megabyte literal)
+ * is not modelled, so that memory stays bounded whatever the file. */
+#define AG_SCHEMA_MAX_TOKENS ((size_t)1 << 20)
 
 /*
  * Reads buf (len bytes, need not be NUL-terminated) into out (zeroed by
  * the caller). helpers are the names of the project's UUID helper
  * functions ("get_uuid_type", or dotted "app.types.get_uuid_type": the
  * last part is what a call must end with); NULL means none. Never fails:
- * a file pyscan cannot read gives no operations (tokenized false).
+ * a file pyscan cannot read, or one over AG_SCHEMA_MAX_TOKENS tokens, gives no
+ * operations (tokenized false).
  */
 void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 		    const struct ag_strv *helpers);
