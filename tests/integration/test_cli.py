@@ -292,8 +292,10 @@ class TestJsonEveryExit(unittest.TestCase):
         obj, _ = self.one(["lint", "-c", self.tmp, "--format", "json"], 4, "lint", "io")
         self.assertIn("Is a directory", obj["error"]["message"])
         os.symlink("/proc/self/mem", os.path.join(self.versions, "c3_mem.py"))
-        obj, _ = self.one(["heads", "--versions", self.versions, "--format", "json"], 4,
-                          "heads", "io")
+        # Alembic 1.8.1 loads a link under its own name (1.10 and later under
+        # its target's, "mem", which is no migration).
+        obj, _ = self.one(["heads", "--versions", self.versions, "--alembic-version", "1.8.1",
+                           "--format", "json"], 4, "heads", "io")
         self.assertIn("Input/output error", obj["error"]["message"])
 
     def test_errors_before_format_is_parsed(self):

@@ -108,8 +108,12 @@ json.dump(made, sys.stdout)
 
 
 def checker():
+    # The sanitizer stage builds only the guard and the unit suites: the
+    # checker is the plain build's (`make` builds it with the guard).
     b = os.environ.get("AG_BIN")
     d = os.path.dirname(b) if b else os.path.join(ROOT, "build")
+    if not os.path.exists(os.path.join(d, "pyparse-check")):
+        d = os.path.join(ROOT, "build")
     return os.path.join(d, "pyparse-check")
 
 
