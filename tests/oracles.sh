@@ -49,7 +49,10 @@ unpack() {
 		"$keyring" trixie "$keyring" sid >"$src"
 	local opts=(-o "Dir::Etc::SourceList=$src" -o Dir::Etc::SourceParts=/dev/null
 		-o "Dir::State::Lists=$cache/apt/lists" -o "Dir::Cache=$cache/apt/cache"
-		-o Debug::NoLocking=1 -o APT::Sandbox::User=root -qq)
+		-o Debug::NoLocking=1 -o APT::Sandbox::User=root -qq
+		# A mirror's sid Release can be past its Valid-Until while still
+		# signed: the signature is checked, the date is not (pinned versions).
+		-o Acquire::Check-Valid-Until=false)
 	# One update per run is enough for every package.
 	if [ -z "${_updated:-}" ]; then
 		apt-get "${opts[@]}" update >&2 || { echo "oracles: apt-get update failed (is deb.debian.org reachable?)" >&2; return 1; }
@@ -68,16 +71,19 @@ unpack() {
 
 pythonpath() {
 	local v=$1
-	unpack python3-alembic "${DEBVER[$v]}"
-	unpack python3-typing-extensions "$TE_VER"
+	# An oracle that could not be fetched must fail the run: a missing path
+	# on PYTHONPATH would silently judge with the system's Alembic instead.
+	unpack python3-alembic "${DEBVER[$v]}" || return 1
+	unpack python3-typing-extensions "$TE_VER" || return 1
 	echo "$cache/python3-alembic_${DEBVER[$v]}/usr/lib/python3/dist-packages:$cache/python3-typing-extensions_${TE_VER}/usr/lib/python3/dist-packages"
 }
 
 if [ $# -eq 1 ]; then
 	[ -n "${DEBVER[$1]:-}" ] || { echo "oracles: no oracle for $1 (known: ${!DEBVER[*]})" >&2; exit 2; }
-	pythonpath "$1"
+	pythonpath "$1" || exit 1
 	exit 0
 fi
 for v in 1.13.2 1.18.4; do
-	printf '%s\t%s\n' "$v" "$(pythonpath "$v")"
+	path=$(pythonpath "$v") || exit 1
+	printf '%s\t%s\n' "$v" "$path"
 done
