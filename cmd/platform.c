@@ -1,5 +1,6 @@
 /* Platform API plumbing for commands: environment in, lib/heroku out. */
 #include "platform.h"
+#include "lib/quote.h"
 
 #include <errno.h>
 #include <math.h>
@@ -16,7 +17,11 @@ static void trace_line(void *arg, int level, const char *line)
 {
 	(void)arg;
 	(void)level;
-	fprintf(stderr, "alembic-guard: http: %s\n", line);
+	/* Server headers are outside text: the one sanitizer, like every
+	 * other line the guard prints. */
+	char *shown = ag_quote_visible_dup(line);
+	fprintf(stderr, "alembic-guard: http: %s\n", shown);
+	free(shown);
 }
 
 struct ag_heroku *ag_platform_client(struct ag_ctx *ctx, const struct ag_platform_opts *o,
