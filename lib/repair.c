@@ -1,6 +1,7 @@
 #include "repair.h"
 #include "quote.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic.h"
 #include "diff.h"
@@ -488,6 +490,53 @@ int ag_repair_revert(struct ag_repair *plan, struct ag_strv *left, struct ag_err
 	return rc;
 }
 
+/* Python trusts a __pycache__ file while the source's mtime, in whole
+ * seconds, and size are the ones it was compiled from: an edit of the same
+ * size within the second of the file's last change would leave Alembic
+ * running the old text. And with sourceless = true Alembic loads a
+ * __pycache__ file whose source is gone, so a renamed file's old bytecode
+ * would define the old id again. Both are caches of text this repair
+ * replaced, so they go (best effort: Python rewrites them). */
+static bool is_bytecode_of(const char *name, const char *stem, size_t slen)
+{
+	if (strncmp(name, stem, slen) != 0 || name[slen] != '.')
+		return false;
+	const char *tag = name + slen + 1; /* "cpython-311.pyc", "cpython-311.opt-1.pyc" */
+	const char *dot = strchr(tag, '.');
+	if (!dot || dot == tag)
+		return false;
+	if (strcmp(dot, ".pyc") == 0)
+		return true;
+	return strncmp(dot, ".opt-", 5) == 0 && strchr(dot + 1, '.') &&
+	       strcmp(strchr(dot + 1, '.'), ".pyc") == 0;
+}
+
+static void drop_bytecode(const char *py)
+{
+	size_t n = strlen(py);
+	if (n < 4 || strcmp(py + n - 3, ".py") != 0)
+		return;
+	const char *slash = strrchr(py, '/');
+	size_t dlen = slash ? (size_t)(slash - py) : 0;
+	const char *base = slash ? slash + 1 : py;
+	char *stem = ag_strndup(base, strlen(base) - 3);
+	char *cache = ag_printf("%.*s%s__pycache__", (int)dlen, py, slash ? "/" : "");
+	DIR *d = opendir(cache);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL) {
+			if (!is_bytecode_of(e->d_name, stem, strlen(stem)))
+				continue;
+			char *f = ag_printf("%s/%s", cache, e->d_name);
+			(void)unlink(f);
+			free(f);
+		}
+		closedir(d);
+	}
+	free(cache);
+	free(stem);
+}
+
 int ag_repair_apply(struct ag_repair *plan, struct ag_err *err)
 {
 	for (size_t o = 0; o < AG_ARRAY_LEN(apply_order); o++) {
@@ -525,6 +574,12 @@ int ag_repair_apply(struct ag_repair *plan, struct ag_err *err)
 			ag_strv_free(&left);
 			return -1;
 		}
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct ag_repair_action *a = &plan->v[i];
+		if (a->kind == AG_REPAIR_EDIT || a->kind == AG_REPAIR_RENAME ||
+		    a->kind == AG_REPAIR_DELETE)
+			drop_bytecode(a->path);
 	}
 	return 0;
 }

@@ -16,7 +16,10 @@
  *
  * ag_repair_apply never overwrites a file it did not mean to (lib/atomic)
  * and is all or nothing: what it did before a failure is undone from the
- * texts in the plan.
+ * texts in the plan. After it succeeds, the __pycache__ bytecode of each
+ * file it edited, renamed or deleted is removed: Python trusts a .pyc whose
+ * recorded size and mtime match, which a same-second, same-size edit keeps,
+ * and Alembic with sourceless=true would load a renamed file's old .pyc.
  *
  * Ownership: struct ag_repair owns every string in it; ag_repair_free
  * accepts a zeroed plan. Planning functions borrow their inputs. Errors

@@ -40,12 +40,18 @@ def main(argv):
     t0 = time.monotonic()
     runner = unittest.TextTestRunner(verbosity=2, resultclass=Result, stream=sys.stdout)
     res = runner.run(suite)
-    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
-    passed = res.testsRun - failed - len(res.skipped)
+    # Counted per test, not per report: one test's failing subTests each add
+    # a report, and counting those made "passed" go negative.
+    def test_id(t):
+        return getattr(t, "test_case", t).id()
+    bad = {test_id(t) for t, _ in res.failures + res.errors}
+    bad |= {test_id(t) for t in res.unexpectedSuccesses}
     # A skip would hide an untested path: it counts as a failure here.
     for test, why in res.skipped:
         print("SKIPPED (counts as failed): %s: %s" % (test, why))
-    failed += len(res.skipped)
+        bad.add(test_id(test))
+    failed = len(bad)
+    passed = res.testsRun - failed
     print("%s: %d passed, %d failed (%.0f s)" % (label, passed, failed, time.monotonic() - t0))
     if res.testsRun == 0:
         print("%s: no test ran" % label)
