@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "alembic.h"
+#include "template.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -822,9 +823,10 @@ static int toml_cfg_item(void *user, const struct ag_config_toml_item *it, struc
 		else
 			cfg->sourceless = is_string == !tc->strict_bool && strcmp(v, "true") == 0;
 	} else if (strcmp(it->key, "file_template") == 0) {
+		/* Alembic formats TOML strings with `% {"here": ...}`, so the
+		 * template it uses has one '%' where the file has "%%". */
 		free(cfg->file_template);
-		cfg->file_template = v;
-		v = NULL;
+		cfg->file_template = ag_template_from_toml(it->value, cfg->here);
 	} else if (strcmp(it->key, "sqlalchemy.url") == 0 || strcmp(it->key, "sqlalchemy_url") == 0) {
 		free(cfg->url);
 		cfg->url = v;

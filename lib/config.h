@@ -34,7 +34,8 @@ struct ag_config {
 	/* which keys the file set (Alembic 1.16+ takes the others from the TOML) */
 	bool has_script_location, has_version_locations, has_recursive, has_sourceless,
 		has_file_template, has_url;
-	char *file_template;   /* NULL (Alembic's default %(rev)s_%(slug)s) or malloced */
+	char *file_template;   /* NULL (Alembic's default %(rev)s_%(slug)s) or malloced: the
+	                        * template Alembic formats, its ini/TOML escapes removed */
 	char *url;             /* NULL or malloced: sqlalchemy.url; a secret */
 	/* [alembic-guard] or [tool.alembic-guard]: raw settings, in file order */
 	struct ag_strv guard_keys, guard_values;

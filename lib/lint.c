@@ -7,37 +7,9 @@
 #include <time.h>
 
 #include "repair.h"
+#include "template.h"
 
-#define DEFAULT_TEMPLATE "%(rev)s_%(slug)s"
 #define DEFAULT_HELPER "get_uuid_type"
-
-char *ag_lint_template(const char *tmpl)
-{
-	if (!tmpl)
-		return NULL;
-	struct ag_buf b = {0};
-	ag_buf_adds(&b, "");
-	for (const char *p = tmpl; *p; p++) {
-		if (p[0] == '%' && p[1] == '%' && p[2] == '(')
-			p++;
-		ag_buf_addc(&b, *p);
-	}
-	return ag_buf_take(&b);
-}
-
-bool ag_lint_parse_date(const char *s, long long *epoch)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	if (!s || !strptime(s, "%Y-%m-%d %H:%M:%S", &tm))
-		return false;
-	tm.tm_isdst = -1;
-	time_t t = mktime(&tm);
-	if (t == (time_t)-1)
-		return false;
-	*epoch = (long long)t;
-	return true;
-}
 
 /* The fix that renames one file: the command quoted as a shell reads it
  * (lib/quote), since a path is outside text and people paste the line. */
@@ -100,7 +72,7 @@ static char *template_shape(const char *tmpl, struct ag_err *err)
 {
 	const char *slash = strrchr(tmpl, '/');
 	const char *mark = "REVISIONMARK";
-	char *name = ag_repair_file_name(slash ? slash + 1 : tmpl, mark, "slug", (time_t)0, err);
+	char *name = ag_template_file_name(slash ? slash + 1 : tmpl, mark, "slug", (time_t)0, err);
 	if (!name)
 		return NULL;
 	const char *at = strstr(name, mark);
@@ -116,14 +88,14 @@ static char *template_shape(const char *tmpl, struct ag_err *err)
 static char *slug_for(const struct ag_script *sc, const struct ag_schema_file *f)
 {
 	if (f && f->message && *f->message)
-		return ag_repair_slug(f->message, 0);
+		return ag_template_slug(f->message, 0);
 	size_t n = strlen(sc->name);
 	char *stem = ag_strndup(sc->name, n > 3 ? n - 3 : n);
 	const char *rest = stem;
 	size_t rl = strlen(sc->revision);
 	if (strncmp(stem, sc->revision, rl) == 0)
 		rest = stem + rl;
-	char *slug = ag_repair_slug(rest, 0);
+	char *slug = ag_template_slug(rest, 0);
 	free(stem);
 	return slug;
 }
@@ -133,20 +105,15 @@ static char *slug_for(const struct ag_script *sc, const struct ag_schema_file *f
 static char *template_name(const char *tmpl, const struct ag_script *sc,
 			   const struct ag_schema_file *f)
 {
-	long long when = 0;
-	bool has_date = f && ag_lint_parse_date(f->create_date, &when);
+	time_t when = 0;
+	bool has_date = f && ag_template_parse_date(f->create_date, &when);
 	const char *slash = strrchr(tmpl, '/');
 	const char *base = slash ? slash + 1 : tmpl;
-	struct ag_err e = {0};
-	char *a = ag_repair_file_name(base, "r", "s", (time_t)0, &e);
-	char *b = ag_repair_file_name(base, "r", "s", (time_t)(86400 * 400 + 3661), &e);
-	bool dated = !a || !b || strcmp(a, b) != 0;
-	free(a);
-	free(b);
-	if (dated && !has_date)
+	if (!has_date && ag_template_uses_date(base))
 		return NULL;
+	struct ag_err e = {0};
 	char *slug = slug_for(sc, f);
-	char *want = ag_repair_file_name(base, sc->revision, slug, (time_t)when, &e);
+	char *want = ag_template_file_name(base, sc->revision, slug, when, &e);
 	free(slug);
 	return want;
 }
@@ -215,7 +182,7 @@ void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *c
 			const struct ag_lint_opts *o, struct ag_findings *out)
 {
 	bool configured = o && o->file_template;
-	char *tmpl = ag_lint_template(configured ? o->file_template : DEFAULT_TEMPLATE);
+	const char *tmpl = configured ? o->file_template : AG_TEMPLATE_DEFAULT;
 	struct ag_err e = {0};
 	char *tshape = template_shape(tmpl, &e);
 	if (!tshape) {
@@ -224,7 +191,7 @@ void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *c
 			"file names are judged by the project's habit only: file_template %s: %s", tmpl,
 			e.msg);
 		ag_finding_fix(f, "set file_template to a template Alembic can expand, e.g. %s",
-			       DEFAULT_TEMPLATE);
+			       AG_TEMPLATE_DEFAULT);
 	}
 	struct name_info *ni = ag_calloc(g->n + 1, sizeof *ni);
 	size_t *pos = upgrade_positions(g);
@@ -317,7 +284,6 @@ void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *c
 	free(ni);
 	free(pos);
 	free(tshape);
-	free(tmpl);
 }
 
 /* ---- docstring-mismatch ---------------------------------------------- */

@@ -91,13 +91,4 @@ void ag_lint_heads(const struct ag_graph *g, const struct ag_lint_opts *o, struc
 void ag_lint_no_migrations(const struct ag_strv *locs, bool recursive, bool from_cli,
 			   const char *config_path, struct ag_findings *out);
 
-/* A file_template as Alembic formats it: pyproject.toml keeps Python's
- * "%%" escapes, which configparser removes from alembic.ini; "%%(" -> "%(".
- * New (NULL for NULL). */
-char *ag_lint_template(const char *tmpl);
-
-/* Parses a docstring's Create Date ("2024-01-31 12:34:56.123456", local
- * time, as lib/repair.c reads it). False when it is not one. */
-bool ag_lint_parse_date(const char *s, long long *epoch);
-
 #endif

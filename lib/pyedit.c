@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pyscan.h"
+#include "template.h"
 
 static bool streq(const char *a, const char *b)
 {
@@ -194,26 +195,7 @@ static void docinfo_fn(const struct ag_pyedit_stmt *st, const char *text, void *
 	if (para + 1 >= e)
 		para = e;
 	d->message = ag_strndup(s, (size_t)(para - s));
-	for (const char *l = doc; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t n = nl ? (size_t)(nl - l) : strlen(l);
-		const char *v = l;
-		while (v < l + n && (*v == ' ' || *v == '\t'))
-			v++;
-		if ((size_t)(l + n - v) >= 12 && strncmp(v, "Create Date:", 12) == 0) {
-			v += 12;
-			while (v < l + n && *v == ' ')
-				v++;
-			const char *ve = l + n;
-			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\r' || ve[-1] == '\t'))
-				ve--;
-			d->create_date = ag_strndup(v, (size_t)(ve - v));
-			break;
-		}
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
+	d->create_date = ag_template_doc_create_date(doc);
 	ag_buf_free(&b);
 }
 
@@ -222,8 +204,6 @@ void ag_pyedit_read_doc(const char *text, size_t len, struct ag_pyedit_doc *d)
 	memset(d, 0, sizeof *d);
 	ag_pyedit_each_statement(text, len, docinfo_fn, d);
 }
-
-/* "2026-11-20 09:02:17.550912" (local time) -> time_t. */
 
 /* The span of line (1-based) in text, newline excluded. */
 static bool line_span(const char *text, size_t len, int line, size_t *off, size_t *n)

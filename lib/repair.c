@@ -603,23 +603,6 @@ void ag_repair_diff(const char *a_label, const char *a, size_t alen, const char 
 	ag_diff_unified(a_label, a, alen, b_label, b, blen, out);
 }
 
-char *ag_repair_file_name(const char *tmpl, const char *rev, const char *slug, time_t when,
-                          struct ag_err *err)
-{
-	return ag_template_file_name(tmpl, rev, slug, when, err);
-}
-
-bool ag_repair_name_conforms(const char *tmpl, const char *name, const char *rev, bool has_date,
-                             time_t when)
-{
-	return ag_template_name_conforms(tmpl, name, rev, has_date, when);
-}
-
-char *ag_repair_slug(const char *message, int truncate)
-{
-	return ag_template_slug(message, truncate);
-}
-
 /* ---- showing the plan --------------------------------------------------- */
 
 static const char *kind_name(enum ag_repair_kind k)

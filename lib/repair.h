@@ -176,20 +176,14 @@ const char *ag_repair_base_of(const char *path);
 char *ag_repair_join_path(const char *dir, const char *name);
 
 /* Kept for lib/lint.c and lib/init.c until they call the modules
- * directly: these only forward to ag_template_file_name,
- * ag_template_name_conforms, ag_template_slug (lib/template),
- * ag_atomic_write_new, ag_atomic_replace (lib/atomic) and ag_diff_unified
- * (lib/diff). */
+ * directly: these only forward to ag_atomic_write_new, ag_atomic_replace
+ * (lib/atomic) and ag_diff_unified (lib/diff). File names and Create
+ * Dates are lib/template's, called directly. */
 int ag_repair_write_new(const char *path, const char *data, size_t len, struct ag_err *err);
 int ag_repair_replace(const char *path, const char *expect, size_t elen, const char *data,
                       size_t len, struct ag_err *err);
 void ag_repair_diff(const char *a_label, const char *a, size_t alen, const char *b_label,
                     const char *b, size_t blen, struct ag_buf *out);
-char *ag_repair_file_name(const char *tmpl, const char *rev, const char *slug, time_t when,
-                          struct ag_err *err);
-bool ag_repair_name_conforms(const char *tmpl, const char *name, const char *rev, bool has_date,
-                             time_t when);
-char *ag_repair_slug(const char *message, int truncate);
 
 /* The plan for a person: each action with its diff, the SQL, the notes.
  * With diffs false, only one line per action. */

@@ -261,7 +261,12 @@ static int expand_field(const char *tmpl, const struct spec *sp, const struct tf
 		return ag_err_set(err, AG_ERR_CONFIG,
 		                  "file_template '%s' formats %%(%s) as a number; it is a string",
 		                  tmpl, sp->key);
-	bool hole = (is_str && strcmp(sp->key, "slug") == 0 && !f->slug) || (!is_str && !f->has_date);
+	/* A date field cut to nothing ("%(year).0s") writes only its padding
+	 * whatever the date: the name does not depend on it, so it is no hole
+	 * (Alembic's _rev_path formats it the same way for every date). */
+	bool blank = !is_str && strchr("sra", sp->conv) && sp->prec == 0;
+	bool hole = (is_str && strcmp(sp->key, "slug") == 0 && !f->slug) ||
+	            (!is_str && !f->has_date && !blank);
 	if (hole) {
 		segs_text(out, lit->p, lit->len);
 		lit->len = 0;
@@ -419,6 +424,48 @@ void ag_template_format_date(time_t when, long usec, char *out, size_t n)
 		snprintf(out, n, "%s.%06ld", base, usec);
 	else
 		snprintf(out, n, "%s", base);
+}
+
+char *ag_template_doc_create_date(const char *doc)
+{
+	for (const char *l = doc ? doc : ""; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		const char *v = l;
+		while (v < l + n && (*v == ' ' || *v == '\t'))
+			v++;
+		if ((size_t)(l + n - v) >= 12 && strncmp(v, "Create Date:", 12) == 0) {
+			v += 12;
+			while (v < l + n && *v == ' ')
+				v++;
+			const char *ve = l + n;
+			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\r' || ve[-1] == '\t'))
+				ve--;
+			return ag_strndup(v, (size_t)(ve - v));
+		}
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return NULL;
+}
+
+char *ag_template_from_toml(const char *value, const char *here)
+{
+	struct ag_buf b = {0};
+	ag_buf_adds(&b, "");
+	for (const char *p = value ? value : ""; *p;) {
+		if (p[0] == '%' && p[1] == '%') {
+			ag_buf_addc(&b, '%');
+			p += 2;
+		} else if (strncmp(p, "%(here)s", 8) == 0) {
+			ag_buf_adds(&b, here ? here : "");
+			p += 8;
+		} else {
+			ag_buf_addc(&b, *p++);
+		}
+	}
+	return ag_buf_take(&b);
 }
 
 const char *ag_template_unloadable(const char *name)

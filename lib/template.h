@@ -8,10 +8,12 @@
  * Alembic would load a file of a given name at all.
  *
  * It is the one place that knows these rules, for `rename` and `backfill`
- * (which write names) and for `lint` (which checks them): lint's
- * file-name-convention should call ag_template_uses_date,
- * ag_template_parse_date, ag_template_name_conforms,
- * ag_template_file_name and ag_template_slug rather than its own copies.
+ * (which write names), for `lint` (which checks them) and for lib/config
+ * (which reads a template from pyproject.toml): no other module parses a
+ * template or a Create Date. The template given to these functions is the
+ * one Alembic's _rev_path formats, its config escapes already removed
+ * (configparser's for alembic.ini, ag_template_from_toml's for TOML), so
+ * "%%(year)d" here is the literal text "%(year)d", not a date field.
  *
  * Ownership: inputs are borrowed; functions documented "new" return a
  * string the caller frees with free(). Errors come back through struct
@@ -51,18 +53,38 @@ char *ag_template_file_name(const char *tmpl, const char *rev, const char *slug,
 bool ag_template_name_conforms(const char *tmpl, const char *name, const char *rev, bool has_date,
                                time_t when);
 
-/* True when tmpl (NULL: the default) has a date field, so a file's name
- * can only be checked or made from its Create Date. */
+/* True when the name tmpl (NULL: the default) gives depends on the date,
+ * so a file's name can only be checked or made from its Create Date: a
+ * date field cut to nothing ("%(year).0s") does not count; a template
+ * Alembic could not expand has none. */
 bool ag_template_uses_date(const char *tmpl);
 
 /* A docstring's "Create Date:" value ("2026-11-20 09:02:17.550912", the
  * fraction optional), local time -> *out. False when s is NULL or not a
- * date. */
+ * date. What follows the seconds is not read: the fraction, and the UTC
+ * offset Alembic writes when alembic.ini sets `timezone` (the wall-clock
+ * fields stay right; the epoch is then off by the offset). */
 bool ag_template_parse_date(const char *s, time_t *out);
+
+/* The value of the first "Create Date:" line of a decoded docstring doc
+ * (blanks before the marker and after the colon skipped, trailing blanks
+ * and '\r' cut), as Alembic's template writes it. New, or NULL when doc
+ * (NULL: none) has no such line. lib/pyedit reads it here; lib/schema
+ * has its own copy of the same rule (read_docstring) still. */
+char *ag_template_doc_create_date(const char *doc);
 
 /* Writes when (+ usec, shown when 1..999999) as Alembic's Create Date into
  * out (n bytes; 32 are enough). */
 void ag_template_format_date(time_t when, long usec, char *out, size_t n);
+
+/*
+ * A file_template read from pyproject.toml as Alembic 1.16 reads it: the
+ * string goes through Python's `value % {"here": ...}`, so "%%" is one
+ * '%' and "%(here)s" the config's directory (here; NULL: ""). Any other
+ * '%' is kept (Alembic would stop there; expanding the template reports
+ * it). New.
+ */
+char *ag_template_from_toml(const char *value, const char *here);
 
 /*
  * NULL when Alembic 1.8 loads a migration file called name (a base name,

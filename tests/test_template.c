@@ -164,6 +164,128 @@ START_TEST(test_unloadable)
 }
 END_TEST
 
+/*
+ * Where lint's own copies and this module disagreed. lint unescaped "%%("
+ * in every template, rename and backfill in none: a pyproject.toml
+ * template ("%%(year)d_%%(rev)s") was a date field to lint and literal
+ * text to rename. Alembic formats a TOML string with % {"here": ...} and
+ * configparser removes an ini's escapes, so lib/config now hands every
+ * module the template _rev_path formats, and in that template "%%" is a
+ * literal '%'.
+ */
+START_TEST(test_escapes)
+{
+	static const char *const cases[][2] = {
+	    {"%%(year)d_%%(rev)s_%%(slug)s", "%(year)d_%(rev)s_%(slug)s"},
+	    {"%(rev)s_%(slug)s", "%(rev)s_%(slug)s"}, /* Alembic would stop: kept */
+	    {"100%%%%_%%(rev)s", "100%%_%(rev)s"},
+	    {"%(here)s/%%(rev)s", "/srv/app/%(rev)s"},
+	    {"%%(here)s", "%(here)s"}, /* an escaped %, not the directory */
+	    {"", ""},
+	};
+	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
+		char *t = ag_template_from_toml(cases[i][0], "/srv/app");
+		ck_assert_msg(strcmp(t, cases[i][1]) == 0, "from_toml(%s) = %s, want %s", cases[i][0],
+		              t, cases[i][1]);
+		free(t);
+	}
+	char *t = ag_template_from_toml(NULL, NULL);
+	ck_assert_str_eq(t, "");
+	free(t);
+	/* After the config's escapes, "%%" is literal text in the name. */
+	struct ag_err err = {0};
+	char *n = ag_template_file_name("%%(year)d_%(rev)s", "r1", "s", 0, &err);
+	ck_assert_str_eq(n, "%(year)d_r1.py");
+	free(n);
+	ck_assert(ag_template_name_conforms("%%(year)d_%(rev)s", "%(year)d_r1.py", "r1", false, 0));
+	ck_assert(!ag_template_name_conforms("%%(year)d_%(rev)s", "2026_r1.py", "r1", false, 0));
+	ck_assert(!ag_template_uses_date("%%(year)d_%(rev)s"));
+	t = ag_template_from_toml("%%(year)d_%%(rev)s", "/x");
+	ck_assert(ag_template_uses_date(t));
+	free(t);
+}
+END_TEST
+
+/*
+ * lint asked "does the name change with the date?" (two expansions
+ * compared), rename "is there a date field?": they disagreed on a field
+ * cut to nothing. Alembic's _rev_path writes "%(year).0s" as "" for every
+ * date, so the name does not depend on it: no Create Date is needed.
+ */
+START_TEST(test_blank_date_field)
+{
+	const char *tmpl = "%(rev)s_%(slug)s%(year).0s";
+	ck_assert(!ag_template_uses_date(tmpl));
+	ck_assert(ag_template_uses_date("%(rev)s_%(slug)s%(year).1s"));
+	ck_assert(ag_template_uses_date("%(rev)s_%(year).0d")); /* "%.0d" % 2026 is "2026" */
+	ck_assert(!ag_template_uses_date("%(rev)s%(epoch).0r"));
+	struct ag_err err = {0};
+	char *n = ag_template_file_name(tmpl, "r1", "x", 1790000000, &err);
+	ck_assert_str_eq(n, "r1_x.py");
+	free(n);
+	n = ag_template_file_name("%(rev)s%(year)3.0s", "r1", "x", 1790000000, &err);
+	ck_assert_str_eq(n, "r1   .py"); /* only the padding */
+	free(n);
+	ck_assert(ag_template_name_conforms(tmpl, "r1_x.py", "r1", false, 0));
+	ck_assert(ag_template_name_conforms(tmpl, "r1_x.py", "r1", true, 1790000000));
+}
+END_TEST
+
+/* What lint's own date parser did, kept: the fraction and anything after
+ * the seconds are not read, the wall clock is local time. */
+START_TEST(test_dates_lint)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	time_t a = 0, b = 0;
+	ck_assert(ag_template_parse_date("2024-01-05 11:00:00.000000", &a));
+	ck_assert(ag_template_parse_date("2024-01-05 11:00:01", &b));
+	ck_assert_int_eq((long long)(b - a), 1);
+	/* Alembic's `timezone` setting writes an offset: the fields are read. */
+	ck_assert(ag_template_parse_date("2024-01-05 11:00:01.5+05:00", &b));
+	ck_assert_int_eq((long long)(b - a), 1);
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	ck_assert(ag_template_parse_date("2024-07-05 11:00:00", &b));
+	ck_assert_int_eq((long long)b, 1720170000LL); /* 09:00 UTC: summer time */
+	struct ag_err err = {0};
+	char *n = ag_template_file_name("%(year)d_%(month).2d_%(day).2d_%(hour).2d-%(rev)s", "r", "",
+	                                b, &err);
+	ck_assert_str_eq(n, "2024_07_05_11-r.py"); /* the Create Date's own fields */
+	free(n);
+	ck_assert(!ag_template_parse_date("2024-01-05", &b));
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+END_TEST
+
+/* The Create Date line of a decoded docstring, as lib/pyedit read it. */
+START_TEST(test_doc_create_date)
+{
+	static const char *const cases[][2] = {
+	    {"add votes\n\nRevision ID: a1\nRevises: \nCreate Date: 2024-01-05 11:00:00.1\n",
+	     "2024-01-05 11:00:00.1"},
+	    {"x\n\t  Create Date:   2024-01-05 11:00:00 \t\r\n", "2024-01-05 11:00:00"},
+	    {"Create Date: one\nCreate Date: two", "one"}, /* the first */
+	    {"Create Date:", ""},
+	    {"Create Date:\t2024", "\t2024"}, /* only spaces are skipped */
+	    {"x Create Date: 2024", NULL},   /* not at the start of a line */
+	    {"create date: 2024", NULL},
+	    {"", NULL},
+	};
+	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
+		char *v = ag_template_doc_create_date(cases[i][0]);
+		if (!cases[i][1])
+			ck_assert_msg(!v, "case %zu: %s", i, v);
+		else
+			ck_assert_msg(v && strcmp(v, cases[i][1]) == 0, "case %zu: %s", i,
+			              v ? v : "(null)");
+		free(v);
+	}
+	ck_assert_ptr_null(ag_template_doc_create_date(NULL));
+}
+END_TEST
+
 Suite *template_suite(void)
 {
 	Suite *s = suite_create("template");
@@ -174,6 +296,10 @@ Suite *template_suite(void)
 	tcase_add_test(tc0, test_slug);
 	tcase_add_test(tc0, test_file_name);
 	tcase_add_test(tc0, test_name_conforms);
+	tcase_add_test(tc0, test_escapes);
+	tcase_add_test(tc0, test_blank_date_field);
+	tcase_add_test(tc0, test_dates_lint);
+	tcase_add_test(tc0, test_doc_create_date);
 	suite_add_tcase(s, tc0);
 	return s;
 }
