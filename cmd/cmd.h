@@ -17,6 +17,7 @@
 #include "lib/finding.h"
 #include "lib/graph.h"
 #include "lib/opts.h"
+#include "lib/pyver.h"
 #include "lib/report.h"
 #include "lib/script.h"
 #include "lib/settings.h"
@@ -56,6 +57,10 @@ struct ag_ctx {
 	char alembic_text[16];       /* "1.13.2" */
 	char *alembic_from;          /* NULL or malloced: "requirements.txt:4", "--alembic-version" */
 	char *alembic_warning;       /* NULL or malloced: a version the guard does not know */
+	const char *python_opt;      /* --python-version X.Y[.Z], or NULL */
+	/* the app's Python, whose grammar judges the files (lib/pyver.h),
+	 * chosen by ag_ctx_load_config; minor 0 until chosen */
+	struct ag_pyver python;
 	/* state, filled by ag_ctx_load_repo */
 	struct ag_config config;
 	bool config_loaded;

@@ -224,5 +224,6 @@ int main(int argc, char **argv)
 	ag_settings_free(&ctx.settings);
 	free(ctx.alembic_from);
 	free(ctx.alembic_warning);
+	ag_pyver_free(&ctx.python);
 	return ag_cmd_output_finish(&ctx, rc);
 }
