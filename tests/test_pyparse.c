@@ -101,6 +101,10 @@ static const char *const valid[] = {
 
 static const struct bad_case invalid[] = {
 	{"f(a b)\n", "Perhaps you forgot a comma?", 1},
+	{"for x in *a:\n    pass\n", "can't use starred expression here", 1},
+	{"x = 1\ndel x, *y\n", "cannot delete starred", 2},
+	{"del [*a]\n", "cannot delete starred", 1},
+	{"del (*a,)\n", "cannot delete starred", 1},
 	{"print x\n", "Missing parentheses in call to 'print'", 1},
 	{"print 'hello'\n", "Missing parentheses in call to 'print'", 1},
 	{"x = = 1\n", "invalid syntax", 1},
@@ -272,6 +276,8 @@ START_TEST(test_versions)
 		{"with (open(a) as f, open(b) as g):\n    pass\n", 9},
 		{"with (a as b,):\n    pass\n", 9},
 		{"async def f():\n    async with (a as b, c as d):\n        pass\n", 9},
+		/* the PEG parser's star_expressions after `for ... in` */
+		{"for x in *a, *b:\n    pass\n", 9},
 		/* PEP 614: any expression as a decorator */
 		{"@buttons[0].clicked.connect\ndef f(): pass\n", 9},
 		{"@(lambda f: f)\ndef f(): pass\n", 9},
@@ -300,6 +306,7 @@ START_TEST(test_versions)
 		"def f(a, /, b, *, c): pass\n",
 		"x = f\"{'#'} {a!r:>{w}} {x:\\n}\"\n",
 		"def f(*args: int): pass\nx = a[b, c:d]\n",
+		"for x in (*a, *b):\n    pass\nfor y in a, b:\n    pass\n",
 	};
 	for (size_t i = 0; i < AG_ARRAY_LEN(old_forms); i++)
 		for (int minor = 8; minor <= 13; minor++) {
