@@ -660,10 +660,9 @@ static void alembic_finding(const struct ag_ctx *ctx, struct ag_findings *fs)
 
 /* ---- the app's Python (lib/pyver.h) ------------------------------------ */
 
-/* The Python whose grammar judges the files: --python-version, else the
- * settings' python_version, else the project's files (beside the
- * configuration, where the pins are), else the newest known. */
-static int choose_python(struct ag_ctx *ctx, struct ag_err *err)
+/* The project's files are read beside the configuration, where the pins
+ * are. */
+int ag_ctx_choose_python(struct ag_ctx *ctx, struct ag_err *err)
 {
 	int major, minor;
 	if (ctx->python_opt) {
@@ -737,7 +736,7 @@ int ag_ctx_load_config(struct ag_ctx *ctx, bool allow_none, struct ag_err *err)
 				      allow_none, err) < 0)
 			return -1;
 	}
-	if (choose_python(ctx, err) < 0)
+	if (ag_ctx_choose_python(ctx, err) < 0)
 		return -1;
 	if (ag_settings_parse(&ctx->settings, &ctx->config, err) < 0)
 		return -1;

@@ -167,6 +167,11 @@ int ag_ctx_load_config(struct ag_ctx *ctx, bool allow_none, struct ag_err *err);
  * alembic_version, else the project's pins (lib/pins.h), else the newest
  * known. Returns 0 or -1 with err set. */
 int ag_ctx_choose_alembic(struct ag_ctx *ctx, struct ag_err *err);
+/* Chooses the Python whose grammar judges the files (ctx->python):
+ * --python-version, else the settings' python_version (when the config has
+ * been read), else the project's files (lib/pyver.h), else the newest
+ * known. Returns 0 or -1 with err set. */
+int ag_ctx_choose_python(struct ag_ctx *ctx, struct ag_err *err);
 /* The database URL by precedence, or NULL; borrowed. */
 const char *ag_ctx_database_url(struct ag_ctx *ctx);
 /* Prints "alembic-guard: CMD: message" to stderr (file:line: prefixed when

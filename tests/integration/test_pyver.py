@@ -157,6 +157,13 @@ class TestPythonVersion(unittest.TestCase):
         r = self.run_guard("diagnose")
         self.assertIn("3.13 (no version found: the newest Python the guard knows)", r.stdout)
 
+    def test_version_says_which(self):
+        self.put("runtime.txt", "python-3.10.14\n")
+        r = self.run_guard("--version")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("judging syntax as Python 3.10 (runtime.txt:1); grammars known for 3.8 "
+                      "to 3.13", r.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()
