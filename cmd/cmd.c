@@ -60,6 +60,18 @@ static int set_alembic_version(struct ag_ctx *ctx, const char *arg)
 	return 0;
 }
 
+static int set_python_version(struct ag_ctx *ctx, const char *arg)
+{
+	int major, minor;
+	if (ag_pyver_parse(arg, &major, &minor) < 0) {
+		ag_cmd_error(ctx, AG_EXIT_USAGE, "usage", "--python-version wants X.Y or X.Y.Z, not '%s'",
+			     arg);
+		return -1;
+	}
+	ctx->python_opt = arg;
+	return 0;
+}
+
 static int set_format(struct ag_ctx *ctx, const char *arg)
 {
 	if (ag_report_parse_format(arg, &ctx->format) < 0) {
@@ -113,6 +125,10 @@ static const struct global globals[] = {
 	{{0, "alembic-version", 0, "X.Y[.Z]", "judge as this Alembic (default: the settings' "
 					     "alembic_version, else the project's pins, else the newest "
 					     "the guard knows)"}, FN(set_alembic_version)},
+	{{0, "python-version", 0, "X.Y[.Z]", "judge the files' syntax as this Python (default: the "
+					    "settings' python_version, else runtime.txt, .python-version, "
+					    "Pipfile.lock or requires-python, else the newest the guard "
+					    "knows)"}, FN(set_python_version)},
 	{{0, "strict", 0, NULL, "warnings count as errors"}, FLAG(strict)},
 	{{0, "no-color", 0, NULL, "no ANSI colours (also NO_COLOR and TERM=dumb; colour only "
 				  "on a terminal)"}, FLAG(no_color)},
@@ -642,6 +658,51 @@ static void alembic_finding(const struct ag_ctx *ctx, struct ag_findings *fs)
 			  "the release whose rules fit best");
 }
 
+/* ---- the app's Python (lib/pyver.h) ------------------------------------ */
+
+/* The project's files are read beside the configuration, where the pins
+ * are. */
+int ag_ctx_choose_python(struct ag_ctx *ctx, struct ag_err *err)
+{
+	int major, minor;
+	if (ctx->python_opt) {
+		(void)ag_pyver_parse(ctx->python_opt, &major, &minor); /* checked when given */
+		ag_pyver_set(&ctx->python, major, minor, "--python-version");
+		return 0;
+	}
+	const char *set = ag_config_guard(&ctx->config, "python_version");
+	const char *cfg = ctx->config.path ? ctx->config.path : "the settings";
+	if (set) {
+		if (ag_pyver_parse(set, &major, &minor) < 0)
+			return ag_err_set(err, AG_ERR_CONFIG,
+					  "%s: python_version wants X.Y or X.Y.Z, not '%s'", cfg, set);
+		char *from = ag_printf("%s (python_version)", cfg);
+		ag_pyver_set(&ctx->python, major, minor, from);
+		free(from);
+		return 0;
+	}
+	const char *path = ctx->config.path ? ctx->config.path : ctx->config_path;
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	char *dir = slash ? ag_strndup(path, (size_t)(slash - path)) : ag_strdup(".");
+	int r = ag_pyver_find(&ctx->python, dir, err);
+	free(dir);
+	return r;
+}
+
+/* A Python the guard cannot judge as named is a finding, as an unknown
+ * Alembic is: a warning when the grammar used may refuse valid syntax (or
+ * the file was not understood), a note when it only accepts more. */
+static void python_finding(const struct ag_ctx *ctx, struct ag_findings *fs)
+{
+	if (!ctx->python.warning)
+		return;
+	struct ag_finding *f =
+		ag_findings_add(fs, ctx->python.warn_newer ? AG_SEV_WARNING : AG_SEV_INFO,
+				"unknown-python-version", NULL, NULL, 0, "%s", ctx->python.warning);
+	ag_finding_fix(f, "name the Python the app runs in .python-version (X.Y), or pass "
+			  "--python-version X.Y (or set python_version in the settings)");
+}
+
 int ag_ctx_load_config(struct ag_ctx *ctx, bool allow_none, struct ag_err *err)
 {
 	if (ctx->config_loaded)
@@ -675,6 +736,8 @@ int ag_ctx_load_config(struct ag_ctx *ctx, bool allow_none, struct ag_err *err)
 				      allow_none, err) < 0)
 			return -1;
 	}
+	if (ag_ctx_choose_python(ctx, err) < 0)
+		return -1;
 	if (ag_settings_parse(&ctx->settings, &ctx->config, err) < 0)
 		return -1;
 	/* The command line wins over the settings: --define names are kept,
@@ -730,6 +793,7 @@ int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err)
 	struct ag_scripts_opts so = {
 		.recursive = recursive,
 		.alembic = ctx->alembic,
+		.python = ctx->python.minor,
 		.sourceless = ctx->config.sourceless,
 		.defs = &ctx->defines,
 		.schema_helpers = ctx->graph_only ? NULL : &ctx->settings.uuid_helpers,
@@ -742,6 +806,7 @@ int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err)
 		ag_lint_no_migrations(&ctx->locations, recursive, ctx->versions.n > 0,
 				      ctx->config.path, &ctx->graph->findings);
 	alembic_finding(ctx, &ctx->graph->findings);
+	python_finding(ctx, &ctx->graph->findings);
 	/* A squashed id must exist, or the UPDATE check prints would point
 	 * the database at nothing. */
 	for (size_t i = 0; i < ctx->settings.replaces_new.n; i++)
@@ -819,6 +884,10 @@ void ag_cmd_emit(struct ag_ctx *ctx, struct ag_report *r, enum ag_style style)
 	if (!r->alembic_version && ctx->alembic) {
 		r->alembic_version = ctx->alembic_text;
 		r->alembic_from = ctx->alembic_from;
+	}
+	if (!r->python_version && ctx->python.minor) {
+		r->python_version = ctx->python.text;
+		r->python_from = ctx->python.from;
 	}
 	ag_report_render(r, ctx->format, style, &b);
 	if (b.len)

@@ -17,6 +17,7 @@
 #include "lib/finding.h"
 #include "lib/graph.h"
 #include "lib/opts.h"
+#include "lib/pyver.h"
 #include "lib/report.h"
 #include "lib/script.h"
 #include "lib/settings.h"
@@ -56,6 +57,10 @@ struct ag_ctx {
 	char alembic_text[16];       /* "1.13.2" */
 	char *alembic_from;          /* NULL or malloced: "requirements.txt:4", "--alembic-version" */
 	char *alembic_warning;       /* NULL or malloced: a version the guard does not know */
+	const char *python_opt;      /* --python-version X.Y[.Z], or NULL */
+	/* the app's Python, whose grammar judges the files (lib/pyver.h),
+	 * chosen by ag_ctx_load_config; minor 0 until chosen */
+	struct ag_pyver python;
 	/* state, filled by ag_ctx_load_repo */
 	struct ag_config config;
 	bool config_loaded;
@@ -162,6 +167,11 @@ int ag_ctx_load_config(struct ag_ctx *ctx, bool allow_none, struct ag_err *err);
  * alembic_version, else the project's pins (lib/pins.h), else the newest
  * known. Returns 0 or -1 with err set. */
 int ag_ctx_choose_alembic(struct ag_ctx *ctx, struct ag_err *err);
+/* Chooses the Python whose grammar judges the files (ctx->python):
+ * --python-version, else the settings' python_version (when the config has
+ * been read), else the project's files (lib/pyver.h), else the newest
+ * known. Returns 0 or -1 with err set. */
+int ag_ctx_choose_python(struct ag_ctx *ctx, struct ag_err *err);
 /* The database URL by precedence, or NULL; borrowed. */
 const char *ag_ctx_database_url(struct ag_ctx *ctx);
 /* Prints "alembic-guard: CMD: message" to stderr (file:line: prefixed when

@@ -237,6 +237,36 @@ int ag_pins_select(const char *spec, unsigned *version, bool *exact, unsigned *o
 	return rc;
 }
 
+int ag_pins_admits(const char *spec, unsigned major, unsigned minor, unsigned patch)
+{
+	unsigned v = AG_ALEMBIC_VER(major > 99 ? 99 : major, minor > 99 ? 99 : minor,
+				    patch > 99 ? 99 : patch);
+	char *s = ag_strdup(spec);
+	for (char *c = s; *c; c++)
+		if (*c == '(' || *c == ')')
+			*c = ' ';
+	int rc = 0;
+	for (const char *p = s;;) {
+		const char *bar = strstr(p, "||");
+		const char *end = bar ? bar : p + strlen(p);
+		int nc = 0;
+		bool ex = false;
+		unsigned pin = 0;
+		int ok = alt_ok(v, p, end, &nc, &ex, &pin);
+		if (ok < 0) {
+			rc = -1;
+			break;
+		}
+		if (ok)
+			rc = 1;
+		if (!bar)
+			break;
+		p = bar + 2;
+	}
+	free(s);
+	return rc;
+}
+
 /* ---- reading the files ------------------------------------------------- */
 
 static void add_spec(struct ag_pins_file *f, const char *spec, size_t len, int line)

@@ -59,6 +59,14 @@ void ag_pins_file_free(struct ag_pins_file *f);
  */
 int ag_pins_select(const char *spec, unsigned *version, bool *exact, unsigned *outside);
 
+/*
+ * Whether the release major.minor.patch satisfies spec, read with the same
+ * operators as ag_pins_select (so lib/pyver reads requires-python as pins
+ * read alembic's requirement). Returns 1 or 0; -1 when spec cannot be
+ * read. An empty spec admits every release.
+ */
+int ag_pins_admits(const char *spec, unsigned major, unsigned minor, unsigned patch);
+
 /* Looks for the pin files in dir, in the order above, and fills pin.
  * Returns 0, or -1 with err set on an I/O error. */
 int ag_pins_find(struct ag_pin *pin, const char *dir, struct ag_err *err);

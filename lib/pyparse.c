@@ -499,7 +499,8 @@ static void classdef(struct pp *p, int indent)
 	p->comp = scomp;
 }
 
-static void with_item(struct pp *p)
+/* Returns whether the item has `as`. */
+static bool with_item(struct pp *p)
 {
 	(void)ag_pyparse_expression(p);
 	if (kw(p, "as")) {
@@ -508,18 +509,51 @@ static void with_item(struct pp *p)
 		struct ex x = ag_pyparse_bitwise_or(p);
 		if (!p->failed && !op(p, ",") && !op(p, ":") && !op(p, ")")) {
 			ag_pyparse_invalid(p);
-			return;
+			return true;
 		}
 		ag_pyparse_check_target(p, &x, T_AS);
+		return true;
 	}
+	return false;
+}
+
+/*
+ * '(' ','.with_item+ [','] ')' as CPython's PEG parser tries it first:
+ * when it fails, the '(' starts an expression instead (`with (yield):`,
+ * `with (a, *b):`, `with (x := f()):`, `with (f(x) for x in y):`). The
+ * parser's state is saved in this frame only, not across the block.
+ * Returns false (p restored) when the group does not parse.
+ */
+static bool with_group(struct pp *p)
+{
+	struct pp save = *p;
+	ag_pyparse_next(p);
+	while (!p->failed && !op(p, ")")) {
+		int l = p->t.line, c = p->t.col;
+		/* 3.8 read `(a, b)` as one tuple: `as` inside the parentheses
+		 * came with the PEG parser of 3.9. */
+		if (with_item(p) && p->minor < 9 && !p->failed) {
+			ag_pyparse_fail(p, l, c, "parenthesized context managers need Python 3.9");
+			break;
+		}
+		if (!op(p, ","))
+			break;
+		ag_pyparse_next(p);
+	}
+	if (!p->failed)
+		ag_pyparse_expect_op(p, ")", NULL);
+	if (p->failed && !p->giveup) {
+		*p = save;
+		return false;
+	}
+	return true;
 }
 
 static void with_stmt(struct pp *p, int indent)
 {
 	int line = p->t.line;
 	ag_pyparse_next(p);
-	/* '(' ','.with_item+ [','] ')' ':' when the ')' matching the '(' is
-	 * followed by ':'; otherwise the '(' starts an expression. */
+	/* A group when the ')' matching the '(' is followed by ':'. */
 	bool grouped = false;
 	if (op(p, "(")) {
 		struct peek k;
@@ -535,16 +569,7 @@ static void with_stmt(struct pp *p, int indent)
 			grouped = t->kind == AG_TOK_OP && tok_eq(t, ":");
 		}
 	}
-	if (grouped) {
-		ag_pyparse_next(p);
-		while (!p->failed && !op(p, ")")) {
-			with_item(p);
-			if (!op(p, ","))
-				break;
-			ag_pyparse_next(p);
-		}
-		ag_pyparse_expect_op(p, ")", NULL);
-	} else {
+	if (!grouped || !with_group(p)) {
 		for (;;) {
 			with_item(p);
 			if (p->failed || !op(p, ","))
@@ -1189,6 +1214,34 @@ static void simple_stmts(struct pp *p)
 	}
 }
 
+/* 3.8's decorator: dotted_name [ '(' [arglist] ')' ] NEWLINE (PEP 614
+ * allowed any expression in 3.9). Looks ahead without consuming. */
+static bool decorator_38(const struct pp *p)
+{
+	struct peek k;
+	peek_init(&k, p);
+	const struct ag_tok *t = &k.t;
+	for (;;) {
+		if (t->kind != AG_TOK_NAME || ag_pyparse_is_keyword_tok(t))
+			return false;
+		t = peek_next(&k);
+		if (!(t->kind == AG_TOK_OP && tok_eq(t, ".")))
+			break;
+		t = peek_next(&k);
+	}
+	if (t->kind == AG_TOK_OP && tok_eq(t, "(")) {
+		int d = t->depth;
+		do
+			t = peek_next(&k);
+		while (t->kind != AG_TOK_EOF && t->kind != AG_TOK_ERROR &&
+		       !(t->kind == AG_TOK_OP && t->depth == d + 1 && tok_eq(t, ")")));
+		if (t->kind != AG_TOK_OP)
+			return true; /* the parser reports what is wrong there */
+		t = peek_next(&k);
+	}
+	return t->kind == AG_TOK_NEWLINE;
+}
+
 static void statement(struct pp *p)
 {
 	const struct ag_tok *t = &p->t;
@@ -1253,7 +1306,18 @@ static void statement(struct pp *p)
 				return;
 			}
 			ag_pyparse_next(p);
-			(void)ag_pyparse_star_expressions(p);
+			struct ex it = ag_pyparse_star_expressions(p);
+			if (!p->failed && it.k == X_STAR) {
+				ag_pyparse_fail(p, it.line, it.col, "can't use starred expression here");
+				return;
+			}
+			/* `for x in *a, *b:` came with 3.9's PEG parser (3.8's
+			 * testlist had no star). */
+			if (!p->failed && it.k == X_TUPLE && it.nstar && !it.paren && p->minor < 9) {
+				ag_pyparse_fail(p, it.line, it.col,
+						"starred expressions in a for loop's iterable need Python 3.9");
+				return;
+			}
 			colon(p);
 			loop_body(p, "'for' statement", l, indent);
 		} else if (tok_eq(t, "def")) {
@@ -1279,6 +1343,11 @@ static void statement(struct pp *p)
 	} else if (t->kind == AG_TOK_OP && tok_eq(t, "@")) {
 		while (!p->failed && op(p, "@")) {
 			ag_pyparse_next(p);
+			if (p->minor < 9 && !decorator_38(p)) {
+				ag_pyparse_fail_tok(p, "decorators other than a dotted name with arguments "
+						       "need Python 3.9");
+				return;
+			}
 			(void)ag_pyparse_named_expression(p);
 			if (p->failed)
 				return;

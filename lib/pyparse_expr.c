@@ -219,6 +219,16 @@ static struct ex list_atom(struct pp *p)
 }
 
 /* {...}: dict, set, or their comprehensions. */
+/* An unparenthesized `x := v` where 3.8 and 3.9 wanted parentheses (in a
+ * set display, a set comprehension or a subscript: 3.10 allowed it). */
+static void bare_walrus_310(struct pp *p, const struct ex *x)
+{
+	if (p->minor < 10 && !p->failed && x->k == X_OTHER && x->bad &&
+	    strcmp(x->bad, "named expression") == 0 && !x->paren)
+		ag_pyparse_fail(p, x->line, x->col,
+				"unparenthesized assignment expressions here need Python 3.10");
+}
+
 static struct ex brace_atom(struct pp *p)
 {
 	struct ex x = mk(p, X_OTHER, "dict literal");
@@ -239,6 +249,8 @@ static struct ex brace_atom(struct pp *p)
 	} else {
 		struct ex k = ag_pyparse_named_expression(p);
 		dict = op(p, ":");
+		if (!dict)
+			bare_walrus_310(p, &k);
 		if (dict) {
 			if (k.k == X_OTHER && k.bad && strcmp(k.bad, "named expression") == 0 && !k.paren) {
 				ag_pyparse_invalid(p);
@@ -274,7 +286,8 @@ static struct ex brace_atom(struct pp *p)
 				ag_pyparse_next(p);
 				(void)ag_pyparse_bitwise_or(p);
 			} else {
-				(void)ag_pyparse_named_expression(p);
+				struct ex el = ag_pyparse_named_expression(p);
+				bare_walrus_310(p, &el);
 			}
 		}
 	}
@@ -329,11 +342,17 @@ static void slices(struct pp *p)
 {
 	for (;;) {
 		if (op(p, "*")) {
+			if (p->minor < 11) { /* PEP 646 */
+				ag_pyparse_fail_tok(p, "starred expressions in subscripts need Python 3.11");
+				return;
+			}
 			ag_pyparse_next(p);
 			(void)ag_pyparse_bitwise_or(p);
 		} else {
-			if (!op(p, ":"))
-				(void)ag_pyparse_named_expression(p);
+			if (!op(p, ":")) {
+				struct ex ix = ag_pyparse_named_expression(p);
+				bare_walrus_310(p, &ix);
+			}
 			if (op(p, ":")) {
 				ag_pyparse_next(p);
 				if (!op(p, ":") && !op(p, ",") && !op(p, "]"))
@@ -723,7 +742,9 @@ void ag_pyparse_check_target(struct pp *p, const struct ex *x, int how)
 	if (p->failed)
 		return;
 	if (how == T_DEL) {
-		if (x->k == X_STAR)
+		/* a star at this level, alone or in the tuple or list (a
+		 * nested one is not seen: accepted) */
+		if (x->k == X_STAR || ((x->k == X_TUPLE || x->k == X_LIST) && x->nstar))
 			ag_pyparse_fail(p, x->line, x->col, "cannot delete starred");
 		else if (x->bad)
 			ag_pyparse_fail(p, x->line, x->col, "cannot delete %s", x->bad);
@@ -916,6 +937,10 @@ bool ag_pyparse_params(struct pp *p, const char *close, bool annotations)
 			if (annotations && op(p, ":")) {
 				ag_pyparse_next(p);
 				if (is_star && op(p, "*")) { /* *args: *Ts (3.11) */
+					if (p->minor < 11) { /* PEP 646 */
+						ag_pyparse_fail_tok(p, "starred annotations need Python 3.11");
+						return false;
+					}
 					ag_pyparse_next(p);
 					(void)ag_pyparse_expression(p);
 				} else {
@@ -1003,6 +1028,15 @@ static void fstring_fields(struct pp *p, const struct ag_tok *t)
 			char inq = 0;
 			while (r < e) {
 				char c = *r;
+				/* Before 3.12 (PEP 701) the expression part could
+				 * hold no backslash, even in a nested string, and no
+				 * '#'; CPython's own words. */
+				if (p->minor < 12 && (c == '\\' || (c == '#' && !inq))) {
+					ag_pyparse_fail(p, t->line, t->col,
+							"f-string expression part cannot include %s",
+							c == '#' ? "'#'" : "a backslash");
+					return;
+				}
 				if (inq) {
 					if (c == inq)
 						inq = 0;
@@ -1043,6 +1077,13 @@ static void fstring_fields(struct pp *p, const struct ag_tok *t)
 			/* Skip the rest of the field: conversion and spec. */
 			level = 0;
 			while (r < e) {
+				/* A field nested in the spec is an expression part
+				 * too (3.11 refuses `{x:{'\\t'}}`). */
+				if (*r == '\\' && level > 0 && p->minor < 12) {
+					ag_pyparse_fail(p, t->line, t->col,
+							"f-string expression part cannot include a backslash");
+					return;
+				}
 				if (*r == '{')
 					level++;
 				else if (*r == '}') {

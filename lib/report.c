@@ -124,6 +124,12 @@ json_t *ag_report_json(const struct ag_report *r)
 		ag_report_jset(al, "from", r->alembic_from);
 		json_object_set_new(root, "alembic", al);
 	}
+	if (r->python_version) { /* the grammar the files were judged with (lib/pyver.h) */
+		json_t *py = json_object();
+		ag_report_jset(py, "version", r->python_version);
+		ag_report_jset(py, "from", r->python_from);
+		json_object_set_new(root, "python", py);
+	}
 	const struct ag_graph *g = r->graph;
 	if (g) {
 		json_t *repo = json_object();
@@ -793,6 +799,14 @@ static void render_story(const struct ag_report *r, struct ag_buf *out)
 			ag_buf_addf(out, "  %-16s%s (%s)\n", "judged as:", r->alembic_version,
 				    r->alembic_from ? r->alembic_from
 						    : "no pin found: the newest Alembic the guard knows");
+		if (r->python_version) { /* which grammar, and why (a path: sanitized) */
+			ag_buf_addf(out, "  %-16s%s (", "python:", r->python_version);
+			if (r->python_from)
+				vis(out, r->python_from);
+			else
+				ag_buf_adds(out, "no version found: the newest Python the guard knows");
+			ag_buf_adds(out, ")\n");
+		}
 		size_t count = 0;
 		for (size_t i = 0; i < g->n; i++)
 			count += !g->v[i].shadowed;

@@ -57,6 +57,8 @@ struct ag_report {
 	bool color;                        /* text: ANSI colours */
 	const char *alembic_version;       /* NULL or the Alembic judged as, "1.13.2" */
 	const char *alembic_from;          /* NULL (the newest known) or "requirements.txt:4" */
+	const char *python_version;        /* NULL or the Python whose grammar judged, "3.12" */
+	const char *python_from;           /* NULL (the newest known) or ".python-version:1" */
 };
 
 /* "ok" for exit 0, "blocked" for 1 and 5, "error" otherwise. */

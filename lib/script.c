@@ -740,13 +740,14 @@ void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, si
 	if (p.error)
 		return;
 	/* The tokenizer found nothing: now the grammar, as CPython's parser
-	 * and compiler judge it (the newest Python alembic-guard knows). */
+	 * and compiler judge it (the app's Python, else the newest known). */
 	struct ag_pyparse_err perr;
-	if (!ag_pyparse(buf, len, 0, 0, &perr)) {
+	if (!ag_pyparse(buf, len, sc->python ? 3 : 0, sc->python, &perr)) {
 		struct ag_finding *f = ag_findings_add(
 			&sc->findings, AG_SEV_ERROR, "syntax-error", NULL, sc->path, perr.line,
-			"%s: SyntaxError: %s (line %d, column %d); Python, and so Alembic, cannot load this file",
-			sc->name, perr.msg, perr.line, perr.col);
+			"%s: SyntaxError: %s (line %d, column %d, as Python 3.%d reads it); Python, and so "
+			"Alembic, cannot load this file",
+			sc->name, perr.msg, perr.line, perr.col, sc->python ? sc->python : AG_PYPARSE_MAX_MINOR);
 		ag_finding_fix(f, "correct the syntax at line %d of %s (`python3 -m py_compile %s` shows it)",
 			       perr.line, sc->name, sc->path);
 		return;
@@ -811,6 +812,7 @@ struct job {
 	struct ag_scripts *ss;
 	const struct ag_defines *defs;
 	const struct ag_strv *schema_helpers;
+	int python;
 	atomic_size_t next;
 	atomic_int failed_errno;
 	atomic_size_t failed_index;
@@ -903,6 +905,7 @@ static void *worker(void *arg)
 				atomic_store(&j->failed_index, i);
 			continue;
 		}
+		sc->python = j->python;
 		ag_script_parse(sc, sc->path, buf, len, j->defs);
 		if (j->schema_helpers) {
 			sc->schema = ag_calloc(1, sizeof *sc->schema);
@@ -1288,6 +1291,7 @@ int ag_scripts_read(struct ag_scripts *out, const struct ag_strv *locations,
 	j.ss = out;
 	j.defs = opts->defs;
 	j.schema_helpers = opts->schema_helpers;
+	j.python = opts->python;
 	atomic_init(&j.next, 0);
 	atomic_init(&j.failed_errno, 0);
 	atomic_init(&j.failed_index, 0);

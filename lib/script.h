@@ -60,6 +60,9 @@ struct ag_script {
 	/* The file's style, so generated files can match it. */
 	bool annotated; /* revision: str = ... */
 	char quote;     /* the quote of the revision literal, ' or " */
+	/* The grammar the file is judged with: Python 3.python (lib/pyver.h);
+	 * 0: the newest lib/pyparse knows. Set before ag_script_parse. */
+	int python;
 	struct ag_findings findings;
 	/* NULL, or malloced when loaded with schema_helpers (and the file could
 	 * be read): the schema operations of its upgrade(). */
@@ -93,6 +96,7 @@ int ag_scripts_load(struct ag_scripts *out, const struct ag_strv *locations, boo
 struct ag_scripts_opts {
 	bool recursive;
 	unsigned alembic;   /* the Alembic judged as (lib/alembic.h); 0: as 1.8 */
+	int python;         /* the app's Python is 3.python (lib/pyver.h); 0: the newest known */
 	bool sourceless;    /* sourceless = true: .pyc files count (and are refused: see below) */
 	const struct ag_defines *defs;        /* NULL: no defines */
 	const struct ag_strv *schema_helpers; /* non-NULL: also fill each script's schema,

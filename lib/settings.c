@@ -11,7 +11,7 @@
 static const char *const known_keys[] = {"target", "expected_heads", "uuid_helper", "ignore",
 					 "define", "severity", "replaces"};
 /* Keys of other commands that live in the same section. */
-static const char *const foreign_keys[] = {"heroku.app", "alembic_version"};
+static const char *const foreign_keys[] = {"heroku.app", "alembic_version", "python_version"};
 /* Keys that may also be written as a table of NAME = VALUE. */
 static const char *const table_keys[] = {"define", "severity", "replaces"};
 

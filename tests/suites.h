@@ -23,6 +23,7 @@ Suite *procfile_suite(void);
 Suite *pyedit_suite(void);
 Suite *pyparse_suite(void);
 Suite *pyscan_suite(void);
+Suite *pyver_suite(void);
 Suite *quote_suite(void);
 Suite *rename_suite(void);
 Suite *repair_suite(void);
@@ -53,6 +54,7 @@ static Suite *(*const ag_test_suites[])(void) = {
 	pyedit_suite,
 	pyparse_suite,
 	pyscan_suite,
+	pyver_suite,
 	quote_suite,
 	rename_suite,
 	repair_suite,
