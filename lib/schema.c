@@ -53,6 +53,10 @@ static void op_free(struct ag_schema_op *op)
 	free(op->ref_table);
 	ag_strv_free(&op->cols);
 	ag_strv_free(&op->ref_cols);
+	free(op->schema);
+	free(op->ref_schema);
+	free(op->enum_name);
+	free(op->enum_schema);
 }
 
 void ag_schema_file_free(struct ag_schema_file *f)
@@ -129,6 +133,7 @@ enum region { R_MODULE, R_UPGRADE, R_OTHER };
 struct var {
 	char *name;
 	struct ag_coltype type;
+	size_t a, b; /* the value's tokens: an Enum bound to a name is read there */
 };
 
 struct reader {
@@ -142,6 +147,17 @@ struct reader {
 	size_t nvars, capvars;
 	struct ag_strv batch_names, batch_tables; /* `as batch_op` -> its table */
 	enum region region;
+	/* "schema.table" names qualify() built -> their schema, so that an
+	 * operation knows its schema= apart from its table. */
+	struct ag_strv qual_names, qual_schemas;
+	/* upgrade()'s open compound statements: their indent and whether
+	 * what runs under them may not run (if, for, while, try). */
+	int blk_indent[64];
+	bool blk_cond[64];
+	int nblk;
+	bool cur_cond, cur_batch; /* the op call being read */
+	bool in_create;           /* reading create_table's columns (it creates their Enums) */
+	int call_line;
 };
 
 struct arg {
@@ -269,7 +285,14 @@ static char *str_value(const struct reader *r, size_t a, size_t b)
 
 static char *arg_str(const struct reader *r, const struct arg *a)
 {
-	return a && !a->star ? str_value(r, a->a, a->b) : NULL;
+	if (!a || a->star)
+		return NULL;
+	/* op.f("ix_name"): a name Alembic takes as written. */
+	size_t k = a->a;
+	if (a->b - k >= 5 && is_name(&r->t[k], "op") && is_op(&r->t[k + 1], ".") &&
+	    is_name(&r->t[k + 2], "f") && is_op(&r->t[k + 3], "(") && r->match[k + 3] == a->b - 1)
+		return str_value(r, k + 4, a->b - 1);
+	return str_value(r, a->a, a->b);
 }
 
 /* A list or tuple of string literals (or one string) -> out. False when
@@ -517,6 +540,8 @@ static void add_use(struct reader *r, const struct ag_coltype *ct)
 	u->in_upgrade = r->region == R_UPGRADE;
 }
 
+static char *schema_of(const struct reader *r, const char *name);
+
 /* Appends an operation (only upgrade()'s count); returns it, or NULL. */
 static struct ag_schema_op *emit(struct reader *r, enum ag_schema_op_kind kind, const char *table,
 				 int line)
@@ -530,18 +555,36 @@ static struct ag_schema_op *emit(struct reader *r, enum ag_schema_op_kind kind, 
 	op->kind = kind;
 	op->table = ag_strdup(table);
 	op->line = line;
+	op->schema = schema_of(r, table);
+	op->call_line = r->call_line ? r->call_line : line;
+	op->conditional = r->cur_cond;
+	op->batch = r->cur_batch;
+	op->nullable = -1;
 	return op;
 }
 
 /* "schema.table" when a schema argument is a string. New. */
-static char *qualify(const struct reader *r, const char *table, const struct arg *schema)
+static char *qualify(struct reader *r, const char *table, const struct arg *schema)
 {
 	if (!table)
 		return NULL;
 	char *s = arg_str(r, schema);
 	char *q = s && *s ? ag_printf("%s.%s", s, table) : ag_strdup(table);
+	if (s && *s && !ag_strv_has(&r->qual_names, q)) {
+		ag_strv_push(&r->qual_names, q);
+		ag_strv_push(&r->qual_schemas, s);
+	}
 	free(s);
 	return q;
+}
+
+/* The schema qualify() put in front of name, or NULL. New. */
+static char *schema_of(const struct reader *r, const char *name)
+{
+	for (size_t i = 0; name && i < r->qual_names.n; i++)
+		if (strcmp(r->qual_names.v[i], name) == 0)
+			return ag_strdup(r->qual_schemas.v[i]);
+	return NULL;
 }
 
 /* A pending foreign key, emitted once a table's columns are all known. */
@@ -694,6 +737,100 @@ static char *column_fk(const struct reader *r, const struct arg *a, int *line)
 	return ref;
 }
 
+
+/* True, False, absent or something only Python knows. */
+enum tri { T_ABSENT, T_FALSE, T_TRUE, T_OTHER };
+
+static enum tri arg_bool(const struct reader *r, const struct arg *a)
+{
+	if (!a)
+		return T_ABSENT;
+	if (a->b == a->a + 1 && is_name(&r->t[a->a], "False"))
+		return T_FALSE;
+	if (a->b == a->a + 1 && is_name(&r->t[a->a], "True"))
+		return T_TRUE;
+	return T_OTHER;
+}
+
+static bool arg_none(const struct reader *r, const struct arg *a)
+{
+	return a && a->b == a->a + 1 && is_name(&r->t[a->a], "None");
+}
+
+/* An op call the reader cannot follow: pre-flight judges nothing it may
+ * touch. */
+static void unknown_op(struct reader *r, const char *table, const char *method, int line)
+{
+	struct ag_schema_op *op = emit(r, AG_SOP_UNKNOWN, table ? table : "", line);
+	if (op)
+		op->column = ag_strdup(method);
+}
+
+static const char *const enum_names[] = {"Enum", "ENUM"};
+
+/* The Enum of a column type [a, b) (or of the name it is bound to):
+ * its type name, whether SQLAlchemy makes it a native type. */
+static void column_enum(const struct reader *r, size_t a, size_t b, struct ag_schema_op *op)
+{
+	if (b == a + 1 && r->t[a].kind == AG_TOK_NAME) {
+		struct ag_buf nm = {0};
+		ag_buf_add(&nm, r->t[a].p, r->t[a].len);
+		const struct var *v = var_get(r, nm.p);
+		ag_buf_free(&nm);
+		if (!v)
+			return;
+		a = v->a;
+		b = v->b;
+	}
+	const char *last;
+	size_t ll, np, open;
+	open = callee(r, a, &last, &ll, &np);
+	if (open == NONE || r->match[open] != b - 1 || !in_list(last, ll, enum_names, AG_ARRAY_LEN(enum_names)))
+		return;
+	struct args as = {0};
+	split_args(r, open, &as);
+	if (arg_bool(r, arg_get(&as, -1, "native_enum")) == T_FALSE) {
+		free(as.v);
+		return;
+	}
+	const struct arg *nm = arg_get(&as, -1, "name");
+	op->enum_name = arg_str(r, nm);
+	op->enum_schema = arg_str(r, arg_get(&as, -1, "schema"));
+	bool strings = true;
+	for (size_t i = 0; i < as.n && strings; i++) {
+		if (as.v[i].kw)
+			continue;
+		char *v = arg_str(r, &as.v[i]);
+		strings = v != NULL;
+		free(v);
+	}
+	/* sa.Enum(MyEnum) is named after the class, a name only Python knows;
+	 * a name= that is not a literal likewise. */
+	if ((!op->enum_name && (nm || !strings)) || (arg_get(&as, -1, "schema") && !op->enum_schema))
+		op->enum_opaque = true;
+	enum tri ct = arg_bool(r, arg_get(&as, -1, "create_type"));
+	op->enum_creates = r->in_create && op->enum_name && ct != T_FALSE;
+	if (ct == T_OTHER)
+		op->enum_opaque = true;
+	free(as.v);
+}
+
+/* nullable, primary_key, server_default and the Enum of a Column. */
+static void column_flags(const struct reader *r, const struct args *as, const struct arg *type,
+			 struct ag_schema_op *op)
+{
+	enum tri n = arg_bool(r, arg_get(as, -1, "nullable"));
+	op->nullable = n == T_FALSE ? 0 : n == T_TRUE ? 1 : -1;
+	enum tri pk = arg_bool(r, arg_get(as, -1, "primary_key"));
+	op->primary_key = pk == T_TRUE;
+	const struct arg *d = arg_get(as, -1, "server_default");
+	op->has_default = d && !arg_none(r, d);
+	if (n == T_OTHER || pk == T_OTHER)
+		op->opaque = true;
+	if (type && !type->star)
+		column_enum(r, type->a, type->b, op);
+}
+
 /* Names of calls that are a Column's positional arguments but not its type. */
 static const char *const column_extras[] = {"ForeignKey", "Sequence", "Identity", "Computed",
 					    "CheckConstraint", "DefaultClause", "FetchedValue",
@@ -748,12 +885,15 @@ static bool read_column(struct reader *r, size_t a, size_t b, const char *table,
 	if (type)
 		classify(r, type->a, type->b, &ct);
 	add_use(r, &ct);
+	if (!name && r->region == R_UPGRADE)
+		unknown_op(r, table, "Column", line);
 	if (name) {
 		struct ag_schema_op *op = emit(r, AG_SOP_COLUMN, table, line);
 		if (op) {
 			op->column = ag_strdup(name);
 			coltype_copy(&op->type, &ct);
 			op->type_from_key = !type && refs.n;
+			column_flags(r, &as, type, op);
 		}
 		for (size_t i = 0; i < refs.n; i++) {
 			struct fk *f = fk_add(k, ref_lines[i]);
@@ -795,6 +935,7 @@ static void op_create_table(struct reader *r, const struct args *as, int line)
 	free(t);
 	emit(r, AG_SOP_CREATE_TABLE, table, line);
 	struct fks k = {0};
+	r->in_create = true;
 	for (size_t i = 0; i < as->n; i++) {
 		const struct arg *x = &as->v[i];
 		if (x == ta || x->kw || x->star)
@@ -802,6 +943,7 @@ static void op_create_table(struct reader *r, const struct args *as, int line)
 		if (!read_column(r, x->a, x->b, table, &k))
 			read_fk_constraint(r, x->a, x->b, &k);
 	}
+	r->in_create = false;
 	if (table)
 		emit_fks(r, table, &k);
 	fks_free(&k);
@@ -824,12 +966,13 @@ static void op_add_column(struct reader *r, const struct args *as, const char *b
 	struct fks k = {0};
 	if (c && !c->star && read_column(r, c->a, c->b, table, &k) && table)
 		emit_fks(r, table, &k);
+
 	fks_free(&k);
 	free(table);
 }
 
 /* The table of an op call: from the batch, or the argument at pos. New. */
-static char *table_arg(const struct reader *r, const struct args *as, int pos, const char *kw,
+static char *table_arg(struct reader *r, const struct args *as, int pos, const char *kw,
 		       const char *batch_table)
 {
 	if (batch_table)
@@ -859,6 +1002,13 @@ static void op_alter_column(struct reader *r, const struct args *as, const char 
 			col = NULL;
 			coltype_copy(&op->type, &ct);
 			op->new_name = arg_str(r, arg_get(as, -1, "new_column_name"));
+			enum tri n = arg_bool(r, arg_get(as, -1, "nullable"));
+			op->nullable = n == T_FALSE ? 0 : n == T_TRUE ? 1 : -1;
+			op->has_default = arg_get(as, -1, "server_default") != NULL;
+			op->opaque = n == T_OTHER ||
+				     (arg_get(as, -1, "new_column_name") && !op->new_name);
+			if (ty && !ty->star)
+				column_enum(r, ty->a, ty->b, op);
 		}
 	}
 	coltype_free(&ct);
@@ -939,6 +1089,106 @@ static void op_create_fk(struct reader *r, const struct args *as, const char *ba
 	free(ref);
 }
 
+
+/* op.create_index(name, table, columns, schema=, unique=, if_not_exists=,
+ * postgresql_concurrently=); batch_op.create_index(name, columns, ...). */
+static void op_create_index(struct reader *r, const struct args *as, const char *batch_table,
+			    int line)
+{
+	int shift = batch_table ? 1 : 0;
+	char *table = table_arg(r, as, 1, "table_name", batch_table);
+	char *name = arg_str(r, arg_get(as, 0, "index_name"));
+	struct ag_schema_op *op = name && table ? emit(r, AG_SOP_CREATE_INDEX, table, line) : NULL;
+	if (op) {
+		op->new_name = name;
+		name = NULL;
+		if (!arg_strlist(r, arg_get(as, 2 - shift, "columns"), &op->cols))
+			ag_strv_free(&op->cols); /* expressions: columns unknown */
+		enum tri u = arg_bool(r, arg_get(as, -1, "unique"));
+		enum tri c = arg_bool(r, arg_get(as, -1, "postgresql_concurrently"));
+		enum tri e = arg_bool(r, arg_get(as, -1, "if_not_exists"));
+		op->unique = u == T_TRUE;
+		op->concurrently = c == T_TRUE;
+		op->if_exists = e == T_TRUE;
+		op->opaque = u == T_OTHER || c == T_OTHER || e == T_OTHER;
+	}
+	free(name);
+	free(table);
+}
+
+/* op.drop_index(name, table_name=None, schema=None, if_exists=). */
+static void op_drop_index(struct reader *r, const struct args *as, const char *batch_table,
+			  int line)
+{
+	char *name = arg_str(r, arg_get(as, 0, "index_name"));
+	char *table = batch_table ? NULL : table_arg(r, as, 1, "table_name", NULL);
+	char *sch = arg_str(r, arg_get(as, -1, "schema"));
+	const char *t = batch_table ? batch_table : table ? table : "";
+	struct ag_schema_op *op = name ? emit(r, AG_SOP_DROP_INDEX, t, line) : NULL;
+	if (op) {
+		op->new_name = name;
+		name = NULL;
+		if (!op->schema && sch && *sch) {
+			op->schema = sch;
+			sch = NULL;
+		}
+		enum tri e = arg_bool(r, arg_get(as, -1, "if_exists"));
+		enum tri c = arg_bool(r, arg_get(as, -1, "postgresql_concurrently"));
+		op->if_exists = e == T_TRUE;
+		op->concurrently = c == T_TRUE;
+		op->opaque = e == T_OTHER || c == T_OTHER;
+	}
+	free(sch);
+	free(name);
+	free(table);
+}
+
+/* create_unique_constraint(name, table, columns) and
+ * create_check_constraint(name, table, condition): contype 'u' or 'c'. */
+static void op_create_constraint(struct reader *r, const struct args *as, const char *batch_table,
+				 int line, char contype)
+{
+	int shift = batch_table ? 1 : 0;
+	char *table = table_arg(r, as, 1, contype == 'u' ? "table_name" : "table_name", batch_table);
+	const struct arg *na = arg_get(as, 0, "constraint_name");
+	char *name = arg_str(r, na);
+	struct ag_schema_op *op = table && (name || arg_none(r, na))
+					  ? emit(r, AG_SOP_CREATE_CONSTRAINT, table, line)
+					  : NULL;
+	if (op) {
+		op->new_name = name;
+		name = NULL;
+		op->contype = contype;
+		if (contype == 'u' && !arg_strlist(r, arg_get(as, 2 - shift, "columns"), &op->cols))
+			ag_strv_free(&op->cols);
+	}
+	free(name);
+	free(table);
+}
+
+/* drop_constraint(name, table, type_=None, schema=None). */
+static void op_drop_constraint(struct reader *r, const struct args *as, const char *batch_table,
+			       int line)
+{
+	char *table = table_arg(r, as, 1, "table_name", batch_table);
+	char *name = arg_str(r, arg_get(as, 0, "constraint_name"));
+	struct ag_schema_op *op = table && name ? emit(r, AG_SOP_DROP_CONSTRAINT, table, line) : NULL;
+	if (op) {
+		op->new_name = name;
+		name = NULL;
+		char *ty = arg_str(r, arg_get(as, batch_table ? 1 : 2, "type_"));
+		op->contype = !ty                          ? 0
+			      : strcmp(ty, "foreignkey") == 0 ? 'f'
+			      : strcmp(ty, "unique") == 0     ? 'u'
+			      : strcmp(ty, "check") == 0      ? 'c'
+			      : strcmp(ty, "primary") == 0    ? 'p'
+							      : 0;
+		free(ty);
+	}
+	free(name);
+	free(table);
+}
+
 /* Raw SQL: every table an ALTER TABLE names has column types we can no
  * longer know (ALTER COLUMN ... TYPE uuid USING ...). Without a literal,
  * nothing is known about it; data migrations are the common case, so the
@@ -946,8 +1196,10 @@ static void op_create_fk(struct reader *r, const struct args *as, const char *ba
 static void op_execute(struct reader *r, const struct args *as, int line)
 {
 	const struct arg *a = arg_get(as, 0, "sqltext");
-	if (!a || a->star)
+	if (!a || a->star) {
+		emit(r, AG_SOP_EXECUTE, "", line);
 		return;
+	}
 	char *sql = arg_str(r, a);
 	size_t open;
 	if (!sql && (callee_is(r, a->a, a->b, "text", &open))) {
@@ -956,6 +1208,9 @@ static void op_execute(struct reader *r, const struct args *as, int line)
 		sql = arg_str(r, arg_get(&inner, 0, "text"));
 		free(inner.v);
 	}
+	struct ag_schema_op *ex = emit(r, AG_SOP_EXECUTE, "", line);
+	if (ex && sql)
+		ex->column = ag_strdup(sql);
 	if (!sql)
 		return;
 	for (const char *p = sql; (p = strcasestr(p, "alter")) != NULL;) {
@@ -1020,7 +1275,18 @@ static void read_op(struct reader *r, const char *method, size_t open, const cha
 {
 	struct args as = {0};
 	split_args(r, open, &as);
-	if (strcmp(method, "create_table") == 0 && !batch_table)
+	size_t before = r->out->n;
+	if (strcmp(method, "create_index") == 0)
+		op_create_index(r, &as, batch_table, line);
+	else if (strcmp(method, "drop_index") == 0)
+		op_drop_index(r, &as, batch_table, line);
+	else if (strcmp(method, "create_unique_constraint") == 0)
+		op_create_constraint(r, &as, batch_table, line, 'u');
+	else if (strcmp(method, "create_check_constraint") == 0)
+		op_create_constraint(r, &as, batch_table, line, 'c');
+	else if (strcmp(method, "drop_constraint") == 0)
+		op_drop_constraint(r, &as, batch_table, line);
+	else if (strcmp(method, "create_table") == 0 && !batch_table)
 		op_create_table(r, &as, line);
 	else if (strcmp(method, "add_column") == 0)
 		op_add_column(r, &as, batch_table);
@@ -1036,6 +1302,9 @@ static void read_op(struct reader *r, const char *method, size_t open, const cha
 		op_create_fk(r, &as, batch_table, line);
 	else if (strcmp(method, "execute") == 0 && !batch_table)
 		op_execute(r, &as, line);
+	/* Nothing read: a name only Python knows, or a method not modelled. */
+	if (r->out->n == before)
+		unknown_op(r, batch_table, method, line);
 	free(as.v);
 }
 
@@ -1133,6 +1402,8 @@ static void read_assignment(struct reader *r, size_t i)
 	struct var *v = &r->vars[r->nvars++];
 	v->name = ag_strndup(r->t[i].p, r->t[i].len);
 	v->type = ct;
+	v->a = i + 2;
+	v->b = end;
 }
 
 /* with op.batch_alter_table("t", schema=...) as NAME: */
@@ -1246,7 +1517,31 @@ static void match_brackets(struct reader *r)
 
 static const char *const op_methods[] = {"create_table", "add_column", "alter_column",
 					 "drop_column",  "drop_table", "rename_table",
-					 "create_foreign_key", "execute"};
+					 "create_foreign_key", "execute", "create_index", "drop_index",
+					 "create_unique_constraint", "create_check_constraint",
+					 "drop_constraint"};
+/* op.* calls that change nothing in the database. */
+static const char *const op_harmless[] = {"f", "inline_literal", "get_context",
+					  "batch_alter_table", "implementation_for"};
+/* Statements whose body may not run (or runs when something else calls it). */
+static const char *const cond_words[] = {"if", "elif", "else", "for", "while", "try", "except",
+					 "finally", "match", "case", "def", "class", "async"};
+
+/* upgrade()'s block structure at statement t: closes the blocks t is not
+ * inside, opens the one t starts. */
+static void track_blocks(struct reader *r, const struct ag_tok *t)
+{
+	while (r->nblk && t->indent <= r->blk_indent[r->nblk - 1])
+		r->nblk--;
+	bool cond = t->kind == AG_TOK_NAME && in_list(t->p, t->len, cond_words, AG_ARRAY_LEN(cond_words));
+	if ((cond || is_name(t, "with")) && r->nblk < (int)AG_ARRAY_LEN(r->blk_indent)) {
+		r->blk_indent[r->nblk] = t->indent;
+		r->blk_cond[r->nblk++] = cond;
+	}
+	r->cur_cond = false;
+	for (int i = 0; i < r->nblk; i++)
+		r->cur_cond = r->cur_cond || r->blk_cond[i];
+}
 
 /* Every token of buf into r->t, brackets matched; false (nothing kept)
  * when pyscan cannot read it. */
@@ -1300,6 +1595,8 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 			if (first_stmt && t->kind == AG_TOK_STRING)
 				read_docstring(&r, i);
 			first_stmt = false;
+			r.nblk = 0;
+			r.cur_cond = false;
 			if (is_name(t, "def"))
 				r.region = is_name(&r.t[i + 1], "upgrade") ? R_UPGRADE : R_OTHER;
 			else if (is_name(t, "async") || is_name(t, "class") || is_op(t, "@"))
@@ -1317,6 +1614,8 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 			read_assignment(&r, i);
 		if (stmt && is_name(t, "with"))
 			read_with(&r, i);
+		if (stmt && r.region == R_UPGRADE && t->indent > 0)
+			track_blocks(&r, t);
 		if (t->kind != AG_TOK_NAME || (i > 0 && is_op(&r.t[i - 1], ".")))
 			continue;
 		const char *last;
@@ -1329,15 +1628,22 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 		if (np < 2)
 			continue;
 		const struct ag_tok *m = &r.t[k - 1];
-		if (!in_list(m->p, m->len, op_methods, AG_ARRAY_LEN(op_methods)))
-			continue;
 		/* The receiver: `op` (or alembic.op), or a batch_alter_table's
 		 * `as` name. */
 		char *recv = np == 2 ? ag_strndup(t->p, t->len) : NULL;
 		const char *bt = recv ? batch_table(&r, recv) : NULL;
-		if (is_name(&r.t[k - 3], "op") || bt) {
+		bool known = in_list(m->p, m->len, op_methods, AG_ARRAY_LEN(op_methods));
+		if ((is_name(&r.t[k - 3], "op") || bt) &&
+		    (known || !in_list(m->p, m->len, op_harmless, AG_ARRAY_LEN(op_harmless)))) {
 			char *method = ag_strndup(m->p, m->len);
-			read_op(&r, method, k, bt, t->line);
+			r.cur_batch = bt != NULL;
+			r.call_line = t->line;
+			if (known)
+				read_op(&r, method, k, bt, t->line);
+			else
+				unknown_op(&r, bt, method, t->line);
+			r.call_line = 0;
+			r.cur_batch = false;
 			free(method);
 		}
 		free(recv);
@@ -1352,6 +1658,8 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 	ag_strv_free(&r.alias_paths);
 	ag_strv_free(&r.batch_names);
 	ag_strv_free(&r.batch_tables);
+	ag_strv_free(&r.qual_names);
+	ag_strv_free(&r.qual_schemas);
 	free(r.match);
 	free(r.t);
 }
@@ -1684,6 +1992,8 @@ static void reader_free(struct reader *r)
 	ag_strv_free(&r->alias_paths);
 	ag_strv_free(&r->batch_names);
 	ag_strv_free(&r->batch_tables);
+	ag_strv_free(&r->qual_names);
+	ag_strv_free(&r->qual_schemas);
 	free(r->match);
 	free(r->t);
 }
@@ -1908,6 +2218,13 @@ void ag_schema_apply(struct ag_schema *s, const struct ag_schema_file *f, const 
 		case AG_SOP_FOREIGN_KEY:
 			apply_fk(s, op, file, revision, fn, arg);
 			break;
+		case AG_SOP_CREATE_INDEX:
+		case AG_SOP_DROP_INDEX:
+		case AG_SOP_CREATE_CONSTRAINT:
+		case AG_SOP_DROP_CONSTRAINT:
+		case AG_SOP_EXECUTE:
+		case AG_SOP_UNKNOWN:
+			break; /* pre-flight's, not this model's */
 		case AG_SOP_FORGET_TABLE:
 			for (size_t c = 0; t != NONE && c < s->tables[t].ncols; c++) {
 				struct col *cl = col_at(s, t, c);
