@@ -831,6 +831,10 @@ static void column_flags(const struct reader *r, const struct args *as, const st
 		column_enum(r, type->a, type->b, op);
 }
 
+/* Column arguments that give the column a value in the database. */
+static const char *const column_generated[] = {"Sequence", "Identity", "Computed", "DefaultClause",
+					       "FetchedValue"};
+
 /* Names of calls that are a Column's positional arguments but not its type. */
 static const char *const column_extras[] = {"ForeignKey", "Sequence", "Identity", "Computed",
 					    "CheckConstraint", "DefaultClause", "FetchedValue",
@@ -861,6 +865,7 @@ static bool read_column(struct reader *r, size_t a, size_t b, const char *table,
 		name = arg_str(r, arg_get(&as, -1, "name"));
 	struct ag_strv refs = {0};
 	int *ref_lines = NULL;
+	bool generated = false; /* Identity, Sequence...: the database fills it */
 	for (size_t i = first; i < as.n; i++) {
 		const struct arg *x = &as.v[i];
 		if (x->kw || x->star)
@@ -878,6 +883,8 @@ static bool read_column(struct reader *r, size_t a, size_t b, const char *table,
 		size_t op = callee(r, x->a, &last, &ll, &np);
 		bool extra = op != NONE && r->match[op] == x->b - 1 &&
 			     in_list(last, ll, column_extras, AG_ARRAY_LEN(column_extras));
+		if (extra && in_list(last, ll, column_generated, AG_ARRAY_LEN(column_generated)))
+			generated = true;
 		if (!extra && !type)
 			type = x;
 	}
@@ -894,6 +901,7 @@ static bool read_column(struct reader *r, size_t a, size_t b, const char *table,
 			coltype_copy(&op->type, &ct);
 			op->type_from_key = !type && refs.n;
 			column_flags(r, &as, type, op);
+			op->has_default = op->has_default || generated;
 		}
 		for (size_t i = 0; i < refs.n; i++) {
 			struct fk *f = fk_add(k, ref_lines[i]);
@@ -1075,6 +1083,8 @@ static void op_create_fk(struct reader *r, const struct args *as, const char *ba
 	    cols.n) {
 		struct ag_schema_op *op = emit(r, AG_SOP_FOREIGN_KEY, src, line);
 		if (op) {
+			op->ref_schema = schema_of(r, ref);
+			op->new_name = arg_str(r, arg_get(as, 0, "constraint_name"));
 			op->ref_table = ref;
 			ref = NULL;
 			op->cols = cols;
