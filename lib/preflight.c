@@ -6,6 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The rules: each code in one place (docs/findings.md lists them). */
+struct rule {
+	const char *code;
+	enum ag_severity sev;
+};
+
+static const struct rule EXISTS = {.code = "object-exists", .sev = AG_SEV_ERROR};
+static const struct rule MISSING = {.code = "object-missing", .sev = AG_SEV_ERROR};
+static const struct rule NOT_NULL = {.code = "not-null-without-default", .sev = AG_SEV_ERROR};
+static const struct rule FK_MISMATCH = {.code = "foreign-key-mismatch", .sev = AG_SEV_ERROR};
+static const struct rule LOCK_RISK = {.code = "lock-risk", .sev = AG_SEV_WARNING};
+static const struct rule NOT_JUDGED = {.code = "not-judged", .sev = AG_SEV_INFO};
+
 struct run {
 	struct ag_catalog *c;
 	const struct ag_preflight_opts *o;
@@ -62,18 +75,17 @@ static void taint(struct run *r, const char *name)
 		ag_strv_push(&r->tainted, name);
 }
 
-static struct ag_finding *add(struct run *r, enum ag_severity sev, const char *code,
-			      const struct ag_schema_op *op, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+static struct ag_finding *add(struct run *r, const struct rule *f, const struct ag_schema_op *op,
+			      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static struct ag_finding *add(struct run *r, enum ag_severity sev, const char *code,
-			      const struct ag_schema_op *op, const char *fmt, ...)
+static struct ag_finding *add(struct run *r, const struct rule *f, const struct ag_schema_op *op,
+			      const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = ag_vprintf(fmt, ap);
 	va_end(ap);
-	struct ag_finding *fd = ag_findings_add(r->out, sev, code, r->f->revision, r->f->file,
+	struct ag_finding *fd = ag_findings_add(r->out, f->sev, f->code, r->f->revision, r->f->file,
 						op->call_line ? op->call_line : op->line, "%s", msg);
 	free(msg);
 	return fd;
@@ -106,8 +118,7 @@ static const char *search_path_text(struct run *r, struct ag_buf *b)
 static void missing_table(struct run *r, const struct ag_schema_op *op, const char *what)
 {
 	struct ag_buf b = {0};
-	struct ag_finding *fd = add(
-		r, AG_SEV_ERROR, "object-missing", op, "%s: table %s does not exist%s%s%s", what,
+	struct ag_finding *fd = add(r, &MISSING, op, "%s: table %s does not exist%s%s%s", what,
 		shown(op), op->schema ? "" : " (search_path: ", op->schema ? "" : search_path_text(r, &b),
 		op->schema ? "" : ")");
 	ag_finding_fix(fd, "the table is not there: check the name and schema, or the migration "
@@ -203,7 +214,7 @@ static const char *pg_type_of(const struct ag_coltype *t)
 static void not_judged(struct run *r, const struct ag_schema_op *op, const char *why,
 		       const char *scope)
 {
-	struct ag_finding *fd = add(r, AG_SEV_INFO, "not-judged", op, "%s: %s; %s", op->table[0] ? op->table : "op", why, scope);
+	struct ag_finding *fd = add(r, &NOT_JUDGED, op, "%s: %s; %s", op->table[0] ? op->table : "op", why, scope);
 	ag_finding_fix(fd, "check this operation against the database by hand before the release");
 }
 
@@ -213,7 +224,7 @@ static void op_create_table(struct run *r, const struct ag_schema_op *op)
 	const char *schema = create_schema(r, op->schema);
 	const char *what = NULL;
 	if (!tainted(r, name) && name_taken(r, schema, name, true, &what)) {
-		struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-exists", op,
+		struct ag_finding *fd = add(r, &EXISTS, op,
 					    "op.create_table(%s) will fail: %s named %s already exists in "
 					    "schema %s",
 					    shown(op), what, name, schema);
@@ -253,8 +264,7 @@ static void check_enum(struct run *r, const struct ag_schema_op *op, const char 
 		else
 			taken = name_taken(r, schema, op->enum_name, false, &what);
 		if (taken) {
-			struct ag_finding *fd = add(
-				r, AG_SEV_ERROR, "object-exists", op,
+			struct ag_finding *fd = add(r, &EXISTS, op,
 				"op.create_table(%s) will fail creating the enum type %s: %s named %s "
 				"already exists in schema %s (DuplicateObject: type \"%s\" already exists)",
 				shown(op), op->enum_name, what, op->enum_name, schema, op->enum_name);
@@ -268,7 +278,7 @@ static void check_enum(struct run *r, const struct ag_schema_op *op, const char 
 	}
 	if (!ag_catalog_object(r->c, &r->c->types, op->enum_schema, NULL, op->enum_name)) {
 		struct ag_buf b = {0};
-		struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-missing", op,
+		struct ag_finding *fd = add(r, &MISSING, op,
 					    "%s.%s will fail: the type %s does not exist (%s%s)",
 					    shown(op), op->column, op->enum_name,
 					    op->enum_schema ? "schema " : "search_path: ",
@@ -304,7 +314,7 @@ static int op_column(struct run *r, const struct ag_schema_op *op)
 	}
 	struct ag_catalog_column *col = ag_catalog_column(t, op->column);
 	if (col) {
-		struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-exists", op,
+		struct ag_finding *fd = add(r, &EXISTS, op,
 					    "op.add_column(%s, %s) will fail: table %s already has column "
 					    "%s (%s)",
 					    shown(op), op->column, name, op->column,
@@ -321,8 +331,7 @@ static int op_column(struct run *r, const struct ag_schema_op *op)
 		if (rows < 0)
 			return -1;
 		if (rows == 1) {
-			struct ag_finding *fd = add(
-				r, AG_SEV_ERROR, "not-null-without-default", op,
+			struct ag_finding *fd = add(r, &NOT_NULL, op,
 				"op.add_column(%s, %s) will fail: the column is NOT NULL without a "
 				"server_default and table %s has rows (NotNullViolation: column \"%s\" "
 				"contains null values)",
@@ -344,7 +353,7 @@ static bool big(struct run *r, const struct ag_catalog_table *t)
 static void lock_risk(struct run *r, const struct ag_schema_op *op, const struct ag_catalog_table *t,
 		      const char *what, const char *fix)
 {
-	struct ag_finding *fd = add(r, AG_SEV_WARNING, "lock-risk", op,
+	struct ag_finding *fd = add(r, &LOCK_RISK, op,
 				    "%s on table %s (about %.0f rows, pg_class.reltuples) %s", what,
 				    t->name, t->reltuples, "blocks its writes until it finishes");
 	ag_finding_fix(fd, "%s", fix);
@@ -361,7 +370,7 @@ static void op_alter(struct run *r, const struct ag_schema_op *op)
 			return;
 		}
 		if (!col) {
-			struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-missing", op,
+			struct ag_finding *fd = add(r, &MISSING, op,
 						    "op.alter_column(%s, %s) will fail: table %s has no "
 						    "column %s",
 						    shown(op), op->column, name, op->column);
@@ -370,7 +379,7 @@ static void op_alter(struct run *r, const struct ag_schema_op *op)
 			return;
 		}
 		if (op->new_name && ag_catalog_column(t, op->new_name)) {
-			struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-exists", op,
+			struct ag_finding *fd = add(r, &EXISTS, op,
 						    "op.alter_column(%s, %s, new_column_name=%s) will "
 						    "fail: table %s already has column %s",
 						    shown(op), op->column, op->new_name, name, op->new_name);
@@ -417,7 +426,7 @@ static void op_drop_column(struct run *r, const struct ag_schema_op *op)
 		if (!t) {
 			missing_table(r, op, "op.drop_column");
 		} else if (!col) {
-			struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-missing", op,
+			struct ag_finding *fd = add(r, &MISSING, op,
 						    "op.drop_column(%s, %s) will fail: table %s has no "
 						    "column %s",
 						    shown(op), op->column, name, op->column);
@@ -465,7 +474,7 @@ static void op_rename_table(struct run *r, const struct ag_schema_op *op)
 		if (!t)
 			missing_table(r, op, "op.rename_table");
 		else if (name_taken(r, t->schema, nw, true, &what)) {
-			struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-exists", op,
+			struct ag_finding *fd = add(r, &EXISTS, op,
 						    "op.rename_table(%s, %s) will fail: %s named %s "
 						    "already exists in schema %s",
 						    shown(op), nw, what, nw, t->schema);
@@ -490,7 +499,7 @@ static void op_rename_table(struct run *r, const struct ag_schema_op *op)
 static void fk_bad(struct run *r, const struct ag_schema_op *op, const char *from, const char *to,
 		   const char *why)
 {
-	struct ag_finding *fd = add(r, AG_SEV_ERROR, "foreign-key-mismatch", op,
+	struct ag_finding *fd = add(r, &FK_MISMATCH, op,
 				    "the foreign key from %s to %s will fail: %s", from, to, why);
 	ag_finding_fix(fd, "make the key's columns exist with the same type on both sides (or "
 			   "alter one side first in this migration)");
@@ -519,7 +528,7 @@ static void op_fk(struct run *r, const struct ag_schema_op *op)
 	}
 	if (standalone && op->new_name &&
 	    ag_catalog_object(r->c, &r->c->cons, t->schema, t->name, op->new_name)) {
-		struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-exists", op,
+		struct ag_finding *fd = add(r, &EXISTS, op,
 					    "op.create_foreign_key(%s) will fail: table %s already "
 					    "has a constraint named %s",
 					    op->new_name, name, op->new_name);
@@ -573,7 +582,7 @@ static void op_create_index(struct run *r, const struct ag_schema_op *op)
 			return;
 		}
 		if (!op->if_exists && name_taken(r, t->schema, op->new_name, false, &what)) {
-			struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-exists", op,
+			struct ag_finding *fd = add(r, &EXISTS, op,
 						    "op.create_index(%s) will fail: %s named %s already "
 						    "exists in schema %s",
 						    op->new_name, what, op->new_name, t->schema);
@@ -582,7 +591,7 @@ static void op_create_index(struct run *r, const struct ag_schema_op *op)
 		}
 		for (size_t i = 0; i < op->cols.n; i++)
 			if (!ag_catalog_column(t, op->cols.v[i])) {
-				struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-missing", op,
+				struct ag_finding *fd = add(r, &MISSING, op,
 							    "op.create_index(%s) will fail: table %s has no "
 							    "column %s",
 							    op->new_name, name, op->cols.v[i]);
@@ -608,7 +617,7 @@ static void op_drop_index(struct run *r, const struct ag_schema_op *op)
 	bool judge = !r->all_tainted && !tainted(r, tname) && !(tname && ag_strv_has(&r->loose, tname));
 	if (judge && !o && !op->if_exists) {
 		struct ag_buf b = {0};
-		struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-missing", op,
+		struct ag_finding *fd = add(r, &MISSING, op,
 					    "op.drop_index(%s) will fail: no index %s %s%s", op->new_name,
 					    op->new_name, op->schema ? "in schema " : "on search_path: ",
 					    op->schema ? op->schema : search_path_text(r, &b));
@@ -638,7 +647,7 @@ static void op_create_constraint(struct run *r, const struct ag_schema_op *op)
 		else if (op->new_name && op->contype == 'u')
 			taken = name_taken(r, t->schema, op->new_name, false, &what);
 		if (taken) {
-			struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-exists", op,
+			struct ag_finding *fd = add(r, &EXISTS, op,
 						    "the constraint %s on %s will fail: %s named %s "
 						    "already exists%s",
 						    op->new_name, name, what, op->new_name,
@@ -648,7 +657,7 @@ static void op_create_constraint(struct run *r, const struct ag_schema_op *op)
 		}
 		for (size_t i = 0; i < op->cols.n; i++)
 			if (!ag_catalog_column(t, op->cols.v[i])) {
-				struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-missing", op,
+				struct ag_finding *fd = add(r, &MISSING, op,
 							    "the unique constraint on %s will fail: table "
 							    "%s has no column %s",
 							    name, name, op->cols.v[i]);
@@ -684,7 +693,7 @@ static void op_drop_constraint(struct run *r, const struct ag_schema_op *op)
 		if (!t) {
 			missing_table(r, op, "op.drop_constraint");
 		} else if (!o) {
-			struct ag_finding *fd = add(r, AG_SEV_ERROR, "object-missing", op,
+			struct ag_finding *fd = add(r, &MISSING, op,
 						    "op.drop_constraint(%s, %s) will fail: table %s has "
 						    "no constraint %s",
 						    op->new_name, shown(op), name, op->new_name);
@@ -731,8 +740,7 @@ static void op_execute(struct run *r, const struct ag_schema_op *op)
 			removes_rows = removes_rows || strcmp(w, removes[i]) == 0;
 	}
 	if (any_ddl && !r->all_tainted) {
-		struct ag_finding *fd = add(
-			r, AG_SEV_INFO, "not-judged", op,
+		struct ag_finding *fd = add(r, &NOT_JUDGED, op,
 			"op.execute: %s is not judged, and the operations after it in the pending "
 			"migrations are not judged either (it may change any table)",
 			sql ? "raw SQL" : "SQL only Python knows");
@@ -754,8 +762,7 @@ static int replay_op(struct run *r, const struct ag_schema_op *op)
 	if (op->kind == AG_SOP_UNKNOWN) {
 		if (!name) {
 			if (!r->all_tainted) {
-				struct ag_finding *fd = add(
-					r, AG_SEV_INFO, "not-judged", op,
+				struct ag_finding *fd = add(r, &NOT_JUDGED, op,
 					"op.%s: not judged (an argument only Python knows, or an "
 					"operation pre-flight does not model); the operations after it "
 					"are not judged either",
