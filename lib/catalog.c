@@ -281,10 +281,25 @@ int ag_catalog_has_rows(struct ag_catalog *c, struct ag_catalog_table *t, struct
 	if (t->has_rows >= 0)
 		return t->has_rows;
 	char *q = ag_quote_sql_table(t->schema, t->name);
+	/* A table this role cannot read is not a reason to fail the check:
+	 * asked first, so that the transaction never sees the error. */
+	const char *params[1] = {q};
+	struct ag_db_result rows;
+	int rc = ag_db_select(db, "the privileges on a table",
+			      "SELECT pg_catalog.has_table_privilege($1, 'SELECT')", 1, params, &rows,
+			      err);
+	bool readable = rc == 0 && rows.nrows == 1 && rows.ncols == 1 && eq(rows.v[0], "t");
+	if (rc == 0)
+		ag_db_result_free(&rows);
+	if (rc < 0 || !readable) {
+		free(q);
+		if (rc == 0)
+			t->has_rows = 2;
+		return rc < 0 ? -1 : 2;
+	}
 	char *sql = ag_printf("SELECT EXISTS (SELECT 1 FROM %s)", q);
 	free(q);
-	struct ag_db_result rows;
-	int rc = ag_db_select(db, "whether a table has rows", sql, 0, NULL, &rows, err);
+	rc = ag_db_select(db, "whether a table has rows", sql, 0, NULL, &rows, err);
 	free(sql);
 	if (rc < 0)
 		return -1;

@@ -42,7 +42,7 @@ struct ag_catalog_column {
 struct ag_catalog_table {
 	char *schema, *name;
 	double reltuples;  /* the planner's estimate; -1: never analyzed */
-	int has_rows;      /* -1 not asked, 0 empty, 1 has rows */
+	int has_rows;      /* -1 not asked, 0 empty, 1 has rows, 2 cannot be read */
 	bool created;      /* by a pending migration: empty when it runs */
 	bool dropped;
 	struct ag_catalog_column *cols;
@@ -89,7 +89,8 @@ void ag_catalog_parse(struct ag_catalog *c, const struct ag_db_result *rows);
 /*
  * Whether t has a row: asks the database once (EXISTS (SELECT 1 FROM
  * "schema"."table")) and remembers it. A table created by a pending
- * migration is empty. Returns 0 or 1, or -1 with err.
+ * migration is empty. Returns 0 or 1; 2 when this role may not read the
+ * table (asked first, so the transaction goes on); -1 with err.
  */
 int ag_catalog_has_rows(struct ag_catalog *c, struct ag_catalog_table *t, struct ag_db *db,
 			struct ag_err *err);

@@ -27,6 +27,7 @@ struct run {
 	double lock_rows;
 	bool all_tainted;       /* raw SQL or an unknown call: nothing after it is judged */
 	bool rows_unknown;      /* raw SQL deleted rows: emptiness is not known */
+	bool unnamed;           /* pending DDL made indexes or constraints with names not known */
 	struct ag_strv tainted; /* tables (bare names) not judged any more */
 	struct ag_strv loose;   /* tables whose indexes and constraints may have gone */
 	/* The create_table being replayed: its columns are part of it. */
@@ -238,6 +239,11 @@ static void op_create_table(struct run *r, const struct ag_schema_op *op)
 	}
 	struct ag_catalog_table *t = ag_catalog_add_table(r->c, schema, name);
 	t->created = true;
+	/* Its indexes and constraints (index=True, a primary key, a Column's
+	 * ForeignKey) get names the replay does not know. */
+	if (!ag_strv_has(&r->loose, name))
+		ag_strv_push(&r->loose, name);
+	r->unnamed = true;
 	t->has_rows = 0;
 	r->create_table = op->table;
 	r->create_line = op->call_line;
@@ -330,6 +336,7 @@ static int op_column(struct run *r, const struct ag_schema_op *op)
 		int rows = t->created ? 0 : r->o->has_rows(r->o->arg, t);
 		if (rows < 0)
 			return -1;
+		/* 2: the table cannot be read (no privilege): not judged. */
 		if (rows == 1) {
 			struct ag_finding *fd = add(r, &NOT_NULL, op,
 				"op.add_column(%s, %s) will fail: the column is NOT NULL without a "
@@ -342,6 +349,10 @@ static int op_column(struct run *r, const struct ag_schema_op *op)
 	}
 	ag_catalog_add_column(t, op->column, pg_type_of(&op->type), op->nullable == 0,
 			      op->has_default);
+	if (op->unique && !ag_strv_has(&r->loose, name)) {
+		ag_strv_push(&r->loose, name);
+		r->unnamed = true;
+	}
 	return 0;
 }
 
@@ -494,6 +505,10 @@ static void op_rename_table(struct run *r, const struct ag_schema_op *op)
 	}
 	free(t->name);
 	t->name = ag_strdup(nw);
+	if (ag_strv_has(&r->tainted, name))
+		taint(r, nw);
+	if (ag_strv_has(&r->loose, name) && !ag_strv_has(&r->loose, nw))
+		ag_strv_push(&r->loose, nw);
 }
 
 static void fk_bad(struct run *r, const struct ag_schema_op *op, const char *from, const char *to,
@@ -512,11 +527,14 @@ static void op_fk(struct run *r, const struct ag_schema_op *op)
 	ref_split(op, &rs, &rn);
 	struct ag_catalog_table *t = find(r, op);
 	struct ag_catalog_table *rt = ag_catalog_table(r->c, rs, rn);
-	bool standalone = !(eq(r->create_table, op->table) && op->call_line == r->create_line);
+	/* op.create_foreign_key; a Column's key is part of create_table or
+	 * add_column, which judged the table already. */
+	bool standalone = op->contype == 'f';
 	if (tainted(r, name) || tainted(r, rn))
 		goto out;
 	if (!t) {
-		missing_table(r, op, "op.create_foreign_key");
+		if (standalone)
+			missing_table(r, op, "op.create_foreign_key");
 		goto out;
 	}
 	if (!rt) {
@@ -567,6 +585,10 @@ static void op_fk(struct run *r, const struct ag_schema_op *op)
 out:
 	if (t && standalone && op->new_name)
 		ag_catalog_add_object(&r->c->cons, t->schema, t->name, op->new_name, 'f');
+	if (t && !op->new_name && !ag_strv_has(&r->loose, t->name)) {
+		ag_strv_push(&r->loose, t->name); /* named by the database */
+		r->unnamed = true;
+	}
 	free(rs);
 	free(rn);
 }
@@ -614,7 +636,9 @@ static void op_drop_index(struct run *r, const struct ag_schema_op *op)
 	if (o && !(o->kind == 'i' || o->kind == 'I'))
 		o = NULL;
 	const char *tname = op->table[0] ? bare(op->table, op->schema) : o ? o->table : NULL;
-	bool judge = !r->all_tainted && !tainted(r, tname) && !(tname && ag_strv_has(&r->loose, tname));
+	bool judge = !r->all_tainted && !tainted(r, tname) &&
+		     !(tname && ag_strv_has(&r->loose, tname)) &&
+		     !(!o && r->unnamed && !op->table[0]); /* maybe an index the replay cannot name */
 	if (judge && !o && !op->if_exists) {
 		struct ag_buf b = {0};
 		struct ag_finding *fd = add(r, &MISSING, op,
@@ -675,6 +699,10 @@ static void op_create_constraint(struct run *r, const struct ag_schema_op *op)
 					    "constraint USING INDEX (op.execute)"
 					  : "add it NOT VALID in raw SQL, then VALIDATE CONSTRAINT in a "
 					    "later migration");
+	}
+	if (t && !op->new_name && !ag_strv_has(&r->loose, t->name)) {
+		ag_strv_push(&r->loose, t->name); /* named by the database */
+		r->unnamed = true;
 	}
 	if (t && op->new_name) {
 		ag_catalog_add_object(&r->c->cons, t->schema, t->name, op->new_name, op->contype);

@@ -49,7 +49,8 @@ struct ag_preflight_file {
 
 struct ag_preflight_opts {
 	double lock_rows; /* lock-risk from this many estimated rows; <= 0: the default */
-	/* Whether table t has a row: 0 or 1, -1 on failure (stops the replay).
+	/* Whether table t has a row: 0 or 1, 2 cannot tell (not judged), -1 on
+	 * failure (stops the replay).
 	 * NULL: never asked (not-null-without-default is then not judged). */
 	int (*has_rows)(void *arg, struct ag_catalog_table *t);
 	void *arg;

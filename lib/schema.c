@@ -825,6 +825,12 @@ static void column_flags(const struct reader *r, const struct args *as, const st
 	op->primary_key = pk == T_TRUE;
 	const struct arg *d = arg_get(as, -1, "server_default");
 	op->has_default = d && !arg_none(r, d);
+	/* index=True, unique=True: the column brings an index or constraint
+	 * whose name the database or SQLAlchemy picks. */
+	enum tri ix = arg_bool(r, arg_get(as, -1, "index"));
+	enum tri uq = arg_bool(r, arg_get(as, -1, "unique"));
+	op->unique = (ix != T_ABSENT && ix != T_FALSE) || (uq != T_ABSENT && uq != T_FALSE) ||
+		     op->primary_key;
 	if (n == T_OTHER || pk == T_OTHER)
 		op->opaque = true;
 	if (type && !type->star)
@@ -1085,6 +1091,7 @@ static void op_create_fk(struct reader *r, const struct args *as, const char *ba
 		if (op) {
 			op->ref_schema = schema_of(r, ref);
 			op->new_name = arg_str(r, arg_get(as, 0, "constraint_name"));
+			op->contype = 'f'; /* op.create_foreign_key, not a Column's key */
 			op->ref_table = ref;
 			ref = NULL;
 			op->cols = cols;
@@ -1530,6 +1537,10 @@ static const char *const op_methods[] = {"create_table", "add_column", "alter_co
 					 "create_foreign_key", "execute", "create_index", "drop_index",
 					 "create_unique_constraint", "create_check_constraint",
 					 "drop_constraint"};
+/* Methods of other objects (an Enum, a connection, a MetaData) that run
+ * SQL in upgrade(). */
+static const char *const side_effects[] = {"create",  "drop",  "create_all", "drop_all",
+					   "execute", "exec_driver_sql", "executemany"};
 /* op.* calls that change nothing in the database. */
 static const char *const op_harmless[] = {"f", "inline_literal", "get_context",
 					  "batch_alter_table", "implementation_for"};
@@ -1638,6 +1649,15 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 		if (np < 2)
 			continue;
 		const struct ag_tok *m = &r.t[k - 1];
+		if (r.region == R_UPGRADE && !is_name(&r.t[k - 3], "op") &&
+		    in_list(m->p, m->len, side_effects, AG_ARRAY_LEN(side_effects))) {
+			/* my_enum.create(bind), conn.execute(...): DDL or data the op
+			 * calls do not show. */
+			char *method = ag_strndup(m->p, m->len);
+			unknown_op(&r, NULL, method, t->line);
+			free(method);
+			continue;
+		}
 		/* The receiver: `op` (or alembic.op), or a batch_alter_table's
 		 * `as` name. */
 		char *recv = np == 2 ? ag_strndup(t->p, t->len) : NULL;

@@ -180,14 +180,19 @@ START_TEST(test_index_and_constraint_exist)
 	pending("    op.create_index('ix_g_n', 'g', ['n'])\n"
 		"    op.create_index('ix_g_n', 'g', ['n'], if_not_exists=True)\n"
 		"    op.create_check_constraint('ck_g', 'g', 'n > 0')\n"
+		"    op.create_index('ix_g_m', 'g', ['m'])\n"
 		"    op.create_unique_constraint(None, 'g', ['n'])\n"
-		"    op.create_index('ix_g_m', 'g', ['m'])\n");
+		"    op.drop_index('ix_auto')\n"
+		"    op.create_index('ix_g_n', 'g', ['n'])\n");
 	run();
 	ck_assert_uint_eq(count("object-exists"), 2);
 	ck_assert_int_eq(out.v[0].line, 5);
 	ck_assert_int_eq(out.v[1].line, 7);
 	const struct ag_finding *m = only("object-missing");
-	ck_assert_int_eq(m->line, 9); /* no column m */
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(m->line, 8); /* no column m */
+	/* After an index the database named, no judgement on g's indexes. */
+	ck_assert_uint_eq(out.n, 3);
 }
 END_TEST
 
@@ -398,6 +403,36 @@ START_TEST(test_python_values_stop_judging)
 }
 END_TEST
 
+START_TEST(test_enum_created_by_hand_is_not_guessed)
+{
+	table("public", "g", 0);
+	pending("    status = postgresql.ENUM('a', name='status')\n"
+		"    status.create(op.get_bind(), checkfirst=True)\n"
+		"    op.add_column('g', sa.Column('s', status))\n"
+		"    op.drop_table('nope')\n");
+	run();
+	const struct ag_finding *n = only("not-judged");
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(n->line, 6);
+	ck_assert_uint_eq(out.n, 1);
+}
+END_TEST
+
+START_TEST(test_column_key_reported_once)
+{
+	struct ag_catalog_table *u = table("public", "users", 0);
+	ag_catalog_add_column(u, "id", "uuid", true, false);
+	pending("    op.add_column('nope', sa.Column('u', sa.Integer, sa.ForeignKey('users.id')))\n"
+		"    op.create_table('t', sa.Column('u', sa.Integer, sa.ForeignKey('missing.id')))\n");
+	run();
+	ck_assert_ptr_nonnull(only("object-missing"));
+	const struct ag_finding *f = only("foreign-key-mismatch");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->line, 6);
+	ck_assert_uint_eq(out.n, 2);
+}
+END_TEST
+
 START_TEST(test_schemas_named)
 {
 	pending("    op.add_column('t', sa.Column('x', sa.Integer()), schema='b')\n"
@@ -437,6 +472,8 @@ Suite *preflight_suite(void)
 	tcase_add_test(tc, test_raw_sql_stops_judging);
 	tcase_add_test(tc, test_batch_and_conditions_taint_their_table);
 	tcase_add_test(tc, test_python_values_stop_judging);
+	tcase_add_test(tc, test_enum_created_by_hand_is_not_guessed);
+	tcase_add_test(tc, test_column_key_reported_once);
 	tcase_add_test(tc, test_schemas_named);
 	suite_add_tcase(s, tc);
 	return s;
