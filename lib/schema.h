@@ -4,7 +4,8 @@
  * enough to know each column's type family (a native UUID, a string, an
  * integer...) and every foreign key.
  *
- * Two halves:
+ * Two halves (the Python-reading machinery they share is lib/schemaread,
+ * internal to this module):
  *
  *   ag_schema_read   one file's buffer -> the list of schema operations
  *                    its upgrade() performs (op.create_table with its
@@ -15,7 +16,14 @@
  *                    as batch_op`; op.execute of a literal "ALTER TABLE t"
  *                    makes t's column types unknown, since the SQL may
  *                    change them), plus every column type written in the
- *                    file and the docstring's message and Create Date;
+ *                    file and the docstring's message and Create Date.
+ *                    For pre-flight (lib/preflight) each operation also
+ *                    carries its op.* call's line, schema=, nullable,
+ *                    server_default, an Enum's type, whether it is a batch
+ *                    operation or under if/for/while/try, and the reader
+ *                    adds create_index/drop_index, unique and check
+ *                    constraints, drop_constraint, op.execute, and the op
+ *                    calls it cannot follow (AG_SOP_UNKNOWN);
  *   ag_schema_apply  replays files in upgrade order on a model of the
  *                    database and hands every foreign key whose two column
  *                    types are known to a callback, at the moment the key
