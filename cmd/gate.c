@@ -56,10 +56,11 @@ static int preflight(struct ag_ctx *ctx, struct ag_gate *gate, struct ag_db *db,
 		files[i].file = nd->script->path;
 		files[i].revision = nd->id;
 	}
-	struct ag_strv schemas = {0};
+	struct ag_strv schemas = {0}, names = {0};
 	ag_preflight_schemas(files, v->npending, &schemas);
+	ag_preflight_names(files, v->npending, &names);
 	struct ag_catalog cat = {0};
-	int rc = ag_catalog_read(&cat, db, &schemas, err);
+	int rc = ag_catalog_read(&cat, db, &schemas, &names, err);
 	struct ag_findings pf = {0};
 	if (rc == 0) {
 		struct rows_arg ra = {&cat, db, err};
@@ -86,6 +87,7 @@ static int preflight(struct ag_ctx *ctx, struct ag_gate *gate, struct ag_db *db,
 	ag_findings_free(&pf);
 	ag_catalog_free(&cat);
 	ag_strv_free(&schemas);
+	ag_strv_free(&names);
 	free(files);
 	return rc;
 }

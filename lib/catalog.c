@@ -11,9 +11,12 @@
  *   C  schema, table, column, format_type, attnotnull, atthasdef
  *   K  schema, table, conname, contype
  *   T  schema, typname, typtype
- * Only the schemas on search_path and those in $1 (a text[]) are read.
- * Row types of tables are left out (the table stands for them), and so
- * are array types.
+ * Only the schemas on search_path and those in $1 (a text[]) are read,
+ * and only the objects named in $2 (a name[]: every table, index,
+ * constraint and type name the pending migrations mention), so that a
+ * database of thousands of tables costs what a small one does: pre-flight
+ * looks everything up by name. Row types of tables are left out (the
+ * table stands for them), and so are array types.
  */
 static const char catalog_sql[] =
 	"WITH s AS (SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n"
@@ -26,22 +29,24 @@ static const char catalog_sql[] =
 	" FROM pg_catalog.pg_class c JOIN s ON s.oid = c.relnamespace"
 	" LEFT JOIN pg_catalog.pg_index ix ON ix.indexrelid = c.oid"
 	" LEFT JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid"
-	" WHERE c.relkind IN ('r', 'p', 'i', 'I', 'S', 'v', 'm', 'f')"
+	" WHERE c.relkind IN ('r', 'p', 'i', 'I', 'S', 'v', 'm', 'f') AND c.relname = ANY ($2::name[])"
 	" UNION ALL"
 	" SELECT 'C', s.nspname::text, c.relname::text, a.attname::text,"
 	" pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::text, a.atthasdef::text"
 	" FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 	" JOIN s ON s.oid = c.relnamespace"
 	" WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
+	" AND c.relname = ANY ($2::name[])"
 	" UNION ALL"
 	" SELECT 'K', s.nspname::text, c.relname::text, k.conname::text, k.contype::text, NULL, NULL"
 	" FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid"
-	" JOIN s ON s.oid = c.relnamespace"
+	" JOIN s ON s.oid = c.relnamespace WHERE c.relname = ANY ($2::name[])"
 	" UNION ALL"
 	" SELECT 'T', s.nspname::text, t.typname::text, t.typtype::text, NULL, NULL, NULL"
 	" FROM pg_catalog.pg_type t JOIN s ON s.oid = t.typnamespace"
 	" LEFT JOIN pg_catalog.pg_class r ON r.oid = t.typrelid"
-	" WHERE t.typcategory <> 'A' AND (t.typrelid = 0 OR r.relkind = 'c')";
+	" WHERE t.typname = ANY ($2::name[]) AND t.typcategory <> 'A'"
+	" AND (t.typrelid = 0 OR r.relkind = 'c')";
 
 #define NCOLS 7
 
@@ -258,13 +263,15 @@ static char *array_literal(const struct ag_strv *v)
 }
 
 int ag_catalog_read(struct ag_catalog *c, struct ag_db *db, const struct ag_strv *schemas,
-		    struct ag_err *err)
+		    const struct ag_strv *names, struct ag_err *err)
 {
 	char *arr = array_literal(schemas);
-	const char *params[1] = {arr};
+	char *nm = array_literal(names);
+	const char *params[2] = {arr, nm};
 	struct ag_db_result rows;
-	int rc = ag_db_select(db, "the catalog", catalog_sql, 1, params, &rows, err);
+	int rc = ag_db_select(db, "the catalog", catalog_sql, 2, params, &rows, err);
 	free(arr);
+	free(nm);
 	if (rc < 0)
 		return -1;
 	ag_catalog_parse(c, &rows);

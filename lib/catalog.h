@@ -9,7 +9,9 @@
  *
  * It is read in ONE query inside the read-only transaction lib/db opened
  * (ag_db_begin_read), for the schemas on search_path and those the caller
- * names (the schema= of pending operations). Whether a table has rows is
+ * names (the schema= of pending operations), and only for the object
+ * names the caller lists (tables, indexes, constraints, types the pending
+ * operations mention: every lookup is by name). Whether a table has rows is
  * asked only for the tables that need it (EXISTS (SELECT 1 FROM t), never
  * a count), and remembered.
  *
@@ -74,11 +76,12 @@ struct ag_catalog {
 
 /*
  * Reads the catalog for the schemas on search_path and those in schemas
- * (may be NULL). db must be inside ag_db_begin_read. Returns 0, or -1
- * with err (the transaction is then ended).
+ * (may be NULL), the objects named in names (may be NULL: none). db must
+ * be inside ag_db_begin_read. Returns 0, or -1 with err (the transaction
+ * is then ended).
  */
 int ag_catalog_read(struct ag_catalog *c, struct ag_db *db, const struct ag_strv *schemas,
-		    struct ag_err *err);
+		    const struct ag_strv *names, struct ag_err *err);
 /*
  * Fills c from the rows of the catalog query (as ag_db_select returns
  * them: kind, then up to six text columns; see catalog.c). Separate so

@@ -887,6 +887,31 @@ void ag_preflight_schemas(const struct ag_preflight_file *files, size_t n, struc
 	ag_strv_uniq(out);
 }
 
+void ag_preflight_names(const struct ag_preflight_file *files, size_t n, struct ag_strv *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct ag_schema_file *f = files[i].ops;
+		for (size_t k = 0; f && k < f->n; k++) {
+			const struct ag_schema_op *op = &f->v[k];
+			if (op->table[0])
+				ag_strv_push(out, bare(op->table, op->schema));
+			if (op->new_name)
+				ag_strv_push(out, op->kind == AG_SOP_RENAME_TABLE
+							  ? bare(op->new_name, op->schema)
+							  : op->new_name);
+			if (op->enum_name)
+				ag_strv_push(out, op->enum_name);
+			if (op->ref_table) {
+				char *rs = NULL, *rn = NULL;
+				ref_split(op, &rs, &rn);
+				ag_strv_push_take(out, rn);
+				free(rs);
+			}
+		}
+	}
+	ag_strv_uniq(out);
+}
+
 int ag_preflight_run(struct ag_catalog *c, const struct ag_preflight_file *files, size_t n,
 		     const struct ag_preflight_opts *o, struct ag_findings *out)
 {

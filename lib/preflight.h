@@ -60,6 +60,10 @@ struct ag_preflight_opts {
  * sorted and unique, appended to out: what ag_catalog_read must read
  * besides search_path. */
 void ag_preflight_schemas(const struct ag_preflight_file *files, size_t n, struct ag_strv *out);
+/* Every object name the files mention (tables as written and referenced,
+ * new names, indexes, constraints, Enum types), sorted and unique,
+ * appended to out: the names ag_catalog_read must read. */
+void ag_preflight_names(const struct ag_preflight_file *files, size_t n, struct ag_strv *out);
 
 /* Replays files[0..n) over c; appends findings to out. Returns 0, or -1
  * when has_rows failed. */

@@ -446,6 +446,13 @@ START_TEST(test_schemas_named)
 	ck_assert_str_eq(s.v[1], "b");
 	ck_assert_str_eq(s.v[2], "c");
 	ag_strv_free(&s);
+	/* The names the catalog query reads: every lookup is by one of them. */
+	ag_preflight_names(&pf, 1, &s);
+	const char *want[] = {"f", "t", "u", "v"};
+	ck_assert_uint_eq(s.n, AG_ARRAY_LEN(want));
+	for (size_t i = 0; i < s.n; i++)
+		ck_assert_str_eq(s.v[i], want[i]);
+	ag_strv_free(&s);
 }
 END_TEST
 
