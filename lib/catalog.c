@@ -88,6 +88,29 @@ static bool eq(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
+/* PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1),
+ * cut at a character boundary: a longer name in a migration is the
+ * truncated one in the catalog. */
+static size_t clipped(const char *s)
+{
+	size_t n = strlen(s);
+	if (n <= 63)
+		return n;
+	n = 63;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/* Two identifiers as PostgreSQL compares them. */
+static bool name_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return false;
+	size_t na = clipped(a), nb = clipped(b);
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
 const char *ag_catalog_create_schema(const struct ag_catalog *c)
 {
 	return c->search_path.n ? c->search_path.v[0] : NULL;
@@ -98,7 +121,7 @@ static struct ag_catalog_table *table_in(struct ag_catalog *c, const char *schem
 {
 	for (size_t i = c->ntables; i-- > 0;) {
 		struct ag_catalog_table *t = &c->tables[i];
-		if (!t->dropped && eq(t->name, name) && eq(t->schema, schema))
+		if (!t->dropped && name_eq(t->name, name) && name_eq(t->schema, schema))
 			return t;
 	}
 	return NULL;
@@ -132,7 +155,7 @@ struct ag_catalog_table *ag_catalog_add_table(struct ag_catalog *c, const char *
 struct ag_catalog_column *ag_catalog_column(struct ag_catalog_table *t, const char *name)
 {
 	for (size_t i = t->ncols; i-- > 0;)
-		if (!t->cols[i].dropped && eq(t->cols[i].name, name))
+		if (!t->cols[i].dropped && name_eq(t->cols[i].name, name))
 			return &t->cols[i];
 	return NULL;
 }
@@ -155,8 +178,8 @@ static struct ag_catalog_object *object_in(struct ag_catalog_objects *objs, cons
 {
 	for (size_t i = objs->n; i-- > 0;) {
 		struct ag_catalog_object *o = &objs->v[i];
-		if (!o->dropped && eq(o->name, name) && eq(o->schema, schema) &&
-		    (!table || eq(o->table, table)))
+		if (!o->dropped && name_eq(o->name, name) && name_eq(o->schema, schema) &&
+		    (!table || name_eq(o->table, table)))
 			return o;
 	}
 	return NULL;

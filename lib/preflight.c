@@ -33,7 +33,10 @@ struct run {
 	/* The create_table being replayed: its columns are part of it. */
 	const char *create_table;
 	int create_line;
-	struct ag_strv create_enums; /* Enum types this create_table made (made once) */
+	/* Enum types a pending create_table made: SQLAlchemy remembers them
+	 * for the whole run (the memo of Alembic's DDL runner) and never
+	 * creates one twice, so a second table using it is not an error. */
+	struct ag_strv create_enums;
 	int failed;
 };
 
@@ -224,7 +227,7 @@ static void op_create_table(struct run *r, const struct ag_schema_op *op)
 	const char *name = bare(op->table, op->schema);
 	const char *schema = create_schema(r, op->schema);
 	const char *what = NULL;
-	if (!tainted(r, name) && name_taken(r, schema, name, true, &what)) {
+	if (!tainted(r, name) && !op->if_exists && name_taken(r, schema, name, true, &what)) {
 		struct ag_finding *fd = add(r, &EXISTS, op,
 					    "op.create_table(%s) will fail: %s named %s already exists in "
 					    "schema %s",
@@ -247,7 +250,6 @@ static void op_create_table(struct run *r, const struct ag_schema_op *op)
 	t->has_rows = 0;
 	r->create_table = op->table;
 	r->create_line = op->call_line;
-	ag_strv_free(&r->create_enums);
 }
 
 /* The Enum type a column needs: CREATE TYPE in create_table, or there
@@ -259,9 +261,13 @@ static void check_enum(struct run *r, const struct ag_schema_op *op, const char 
 		return;
 	(void)table_schema;
 	if (creates) {
-		if (ag_strv_has(&r->create_enums, op->enum_name))
-			return; /* SQLAlchemy creates one type once per table */
-		ag_strv_push(&r->create_enums, op->enum_name);
+		char *key = ag_printf("%s.%s", op->enum_schema ? op->enum_schema : "", op->enum_name);
+		bool seen = ag_strv_has(&r->create_enums, key);
+		if (!seen)
+			ag_strv_push(&r->create_enums, key);
+		free(key);
+		if (seen)
+			return; /* created once per upgrade run */
 		const char *schema = create_schema(r, op->enum_schema);
 		const char *what = NULL;
 		bool taken = ag_catalog_object(r->c, &r->c->types, schema, NULL, op->enum_name) != NULL;
@@ -319,6 +325,8 @@ static int op_column(struct run *r, const struct ag_schema_op *op)
 		return 0;
 	}
 	struct ag_catalog_column *col = ag_catalog_column(t, op->column);
+	if (col && op->if_exists)
+		return 0;
 	if (col) {
 		struct ag_finding *fd = add(r, &EXISTS, op,
 					    "op.add_column(%s, %s) will fail: table %s already has column "
@@ -433,7 +441,7 @@ static void op_drop_column(struct run *r, const struct ag_schema_op *op)
 	const char *name = bare(op->table, op->schema);
 	struct ag_catalog_table *t = find(r, op);
 	struct ag_catalog_column *col = t ? ag_catalog_column(t, op->column) : NULL;
-	if (!tainted(r, name)) {
+	if (!tainted(r, name) && !op->if_exists) {
 		if (!t) {
 			missing_table(r, op, "op.drop_column");
 		} else if (!col) {
@@ -467,7 +475,7 @@ static void op_drop_table(struct run *r, const struct ag_schema_op *op)
 {
 	const char *name = bare(op->table, op->schema);
 	struct ag_catalog_table *t = find(r, op);
-	if (!t && !tainted(r, name))
+	if (!t && !tainted(r, name) && !op->if_exists)
 		missing_table(r, op, "op.drop_table");
 	if (t) {
 		drop_objects_of(r, t);
@@ -717,7 +725,7 @@ static void op_drop_constraint(struct run *r, const struct ag_schema_op *op)
 	struct ag_catalog_table *t = find(r, op);
 	struct ag_catalog_object *o =
 		t ? ag_catalog_object(r->c, &r->c->cons, t->schema, t->name, op->new_name) : NULL;
-	if (!tainted(r, name) && !ag_strv_has(&r->loose, name)) {
+	if (!tainted(r, name) && !ag_strv_has(&r->loose, name) && !op->if_exists) {
 		if (!t) {
 			missing_table(r, op, "op.drop_constraint");
 		} else if (!o) {

@@ -780,6 +780,17 @@ static void read_op(struct reader *r, const char *method, size_t open, const cha
 	/* Nothing read: a name only Python knows, or a method not modelled. */
 	if (r->out->n == before)
 		unknown_op(r, batch_table, method, line);
+	/* if_exists= / if_not_exists= (newer Alembic): the call skips what
+	 * is (or is not) there. */
+	enum tri ie = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(&as, -1, "if_exists"));
+	enum tri ine = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(&as, -1, "if_not_exists"));
+	for (size_t i = before; r->region == R_UPGRADE && i < r->out->n; i++) {
+		struct ag_schema_op *op = &r->out->v[i];
+		if (ie == T_TRUE || ine == T_TRUE)
+			op->if_exists = true;
+		if (ie == T_OTHER || ine == T_OTHER)
+			op->opaque = true;
+	}
 	free(as.v);
 }
 

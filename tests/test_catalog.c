@@ -98,6 +98,15 @@ START_TEST(test_dropped_and_created)
 	t->created = true;
 	ck_assert_ptr_eq(ag_catalog_table(&c, NULL, "t"), t);
 	ck_assert_int_eq(ag_catalog_has_rows(&c, t, NULL, NULL), 0); /* no query for a new table */
+	/* Names past 63 bytes are the truncated ones PostgreSQL keeps. */
+	char longname[80];
+	memset(longname, 'x', 70);
+	longname[70] = '\0';
+	ag_catalog_add_column(t, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "int", false,
+			      false);
+	ck_assert_ptr_nonnull(ag_catalog_column(t, longname));
+	longname[62] = 'y';
+	ck_assert_ptr_null(ag_catalog_column(t, longname));
 	ag_catalog_free(&c);
 }
 END_TEST

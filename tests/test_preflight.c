@@ -433,6 +433,21 @@ START_TEST(test_column_key_reported_once)
 }
 END_TEST
 
+START_TEST(test_enum_once_per_run_and_if_exists)
+{
+	pending("    op.create_table('a', sa.Column('s', sa.Enum('x', name='st')))\n");
+	pending("    op.create_table('b', sa.Column('s', sa.Enum('x', name='st')))\n"
+		"    op.drop_table('nope', if_exists=True)\n"
+		"    op.create_table('a', sa.Column('id', sa.Integer), if_not_exists=True)\n"
+		"    op.drop_column('a', 'nope', if_exists=flag)\n");
+	run();
+	/* SQLAlchemy remembers the type for the whole run: no CREATE TYPE twice. */
+	ck_assert_uint_eq(count("object-exists"), 0);
+	ck_assert_uint_eq(count("object-missing"), 0);
+	ck_assert_uint_eq(count("not-judged"), 1); /* if_exists=flag: only Python knows */
+}
+END_TEST
+
 START_TEST(test_schemas_named)
 {
 	pending("    op.add_column('t', sa.Column('x', sa.Integer()), schema='b')\n"
@@ -481,6 +496,7 @@ Suite *preflight_suite(void)
 	tcase_add_test(tc, test_python_values_stop_judging);
 	tcase_add_test(tc, test_enum_created_by_hand_is_not_guessed);
 	tcase_add_test(tc, test_column_key_reported_once);
+	tcase_add_test(tc, test_enum_once_per_run_and_if_exists);
 	tcase_add_test(tc, test_schemas_named);
 	suite_add_tcase(s, tc);
 	return s;
