@@ -817,9 +817,13 @@ static void track_blocks(struct reader *r, const struct ag_tok *t)
 	while (r->nblk && t->indent <= r->blk_indent[r->nblk - 1])
 		r->nblk--;
 	bool cond = t->kind == AG_TOK_NAME && ag_schemaread_in_list(t->p, t->len, cond_words, AG_ARRAY_LEN(cond_words));
-	if ((cond || ag_schemaread_is_name(t, "with")) && r->nblk < (int)AG_ARRAY_LEN(r->blk_indent)) {
-		r->blk_indent[r->nblk] = t->indent;
-		r->blk_cond[r->nblk++] = cond;
+	if (cond || ag_schemaread_is_name(t, "with")) {
+		if (r->nblk < (int)AG_ARRAY_LEN(r->blk_indent)) {
+			r->blk_indent[r->nblk] = t->indent;
+			r->blk_cond[r->nblk++] = cond;
+		} else {
+			r->blk_cond[r->nblk - 1] = true; /* too deep to follow: may not run */
+		}
 	}
 	r->cur_cond = false;
 	for (int i = 0; i < r->nblk; i++)
