@@ -3,9 +3,8 @@ version table at the first revision, pending migrations that meet it; then
 `check --format json` (and `diagnose`) must name the code, the file and the
 line of the op.* call, or stay silent for the near miss.
 
-The 300-scenario differential test against `alembic upgrade` lives
-elsewhere (tests/integration/test_preflight_diff.py); these are the
-handful of cases that pin the CLI and JSON shape.
+The generated differential test against `alembic upgrade` is a module of
+its own; these are the handful of cases that pin the CLI and JSON shape.
 """
 import json
 import os
