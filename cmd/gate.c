@@ -1,5 +1,7 @@
 #include "gate.h"
 #include "platform.h"
+#include "lib/catalog.h"
+#include "lib/preflight.h"
 #include "lib/quote.h"
 
 #include <stdlib.h>
@@ -21,6 +23,73 @@ void ag_gate_verdict_opts(const struct ag_ctx *ctx, const char *table, struct ag
 	vo->replaces_old = &ctx->settings.replaces_old;
 	vo->replaces_new = &ctx->settings.replaces_new;
 	vo->settings = &ctx->settings;
+}
+
+struct rows_arg {
+	struct ag_catalog *cat;
+	struct ag_db *db;
+	struct ag_err *err;
+};
+
+static int has_rows(void *arg, struct ag_catalog_table *t)
+{
+	struct rows_arg *a = arg;
+	return ag_catalog_has_rows(a->cat, t, a->db, a->err);
+}
+
+/*
+ * Pre-flight: the pending migrations replayed over the live catalog, read
+ * in the gate's read-only transaction. Its findings join the database's,
+ * after the settings (ignore, severity), and can block: an error (or, with
+ * --strict, a warning) makes the exit code 1. -1 with err when the
+ * catalog could not be read.
+ */
+static int preflight(struct ag_ctx *ctx, struct ag_gate *gate, struct ag_db *db,
+		     const struct ag_verdict_opts *vo, struct ag_err *err)
+{
+	const struct ag_graph *g = ctx->graph;
+	struct ag_verdict *v = &gate->verdict;
+	struct ag_preflight_file *files = ag_calloc(v->npending, sizeof *files);
+	for (size_t i = 0; i < v->npending; i++) {
+		const struct ag_node *nd = &g->v[v->pending[i]];
+		files[i].ops = nd->script->schema;
+		files[i].file = nd->script->path;
+		files[i].revision = nd->id;
+	}
+	struct ag_strv schemas = {0}, names = {0};
+	ag_preflight_schemas(files, v->npending, &schemas);
+	ag_preflight_names(files, v->npending, &names);
+	struct ag_catalog cat = {0};
+	int rc = ag_catalog_read(&cat, db, &schemas, &names, err);
+	struct ag_findings pf = {0};
+	if (rc == 0) {
+		struct rows_arg ra = {&cat, db, err};
+		struct ag_preflight_opts po = {
+			.lock_rows = ctx->settings.lock_risk_rows, .has_rows = has_rows, .arg = &ra};
+		rc = ag_preflight_run(&cat, files, v->npending, &po, &pf);
+	}
+	if (rc == 0) {
+		ag_settings_apply(vo->settings, &pf);
+		bool block = ag_findings_count(&pf, AG_SEV_ERROR) ||
+			     (vo->strict && ag_findings_count(&pf, AG_SEV_WARNING));
+		if (block && gate->exit_code != 1) {
+			gate->exit_code = 1;
+			v->exit_code = 1;
+			/* A blocked release runs nothing (as lib/verdict does). */
+			for (size_t i = 0; i < v->findings.n; i++)
+				if (strcmp(v->findings.v[i].code, "pending-migrations") == 0) {
+					free(v->findings.v[i].fix);
+					v->findings.v[i].fix = NULL;
+				}
+		}
+		ag_findings_move(&v->findings, &pf);
+	}
+	ag_findings_free(&pf);
+	ag_catalog_free(&cat);
+	ag_strv_free(&schemas);
+	ag_strv_free(&names);
+	free(files);
+	return rc;
 }
 
 int ag_gate_run(struct ag_ctx *ctx, const struct ag_gate_opts *o, struct ag_gate *gate,
@@ -59,7 +128,10 @@ int ag_gate_run(struct ag_ctx *ctx, const struct ag_gate_opts *o, struct ag_gate
 	struct ag_db *db = ag_db_connect(&dbo, &dberr);
 	if (db) {
 		gate->db_target = ag_strdup(ag_db_target(db));
-		if (ag_db_read_versions(db, ctx->version_table_schema, table, &gate->table_exists,
+		/* One read-only transaction: the version table, then pre-flight's
+		 * catalog, from one snapshot. */
+		if (ag_db_begin_read(db, &dberr) == 0 &&
+		    ag_db_read_versions(db, ctx->version_table_schema, table, &gate->table_exists,
 					&gate->rows, &dberr) == 0)
 			gate->db_reachable = true;
 	}
@@ -73,6 +145,16 @@ int ag_gate_run(struct ag_ctx *ctx, const struct ag_gate_opts *o, struct ag_gate
 	ag_verdict_judge(&gate->verdict, g, gate->table_exists, &gate->rows, &vo);
 	gate->judged = true;
 	gate->exit_code = gate->verdict.exit_code;
+	if ((gate->verdict.npending && preflight(ctx, gate, db, &vo, &dberr) < 0) ||
+	    ag_db_end_read(db, &dberr) < 0) {
+		gate->db_error = ag_strdup(dberr.msg);
+		gate->db_reachable = false;
+		gate->judged = false;
+		gate->exit_code = AG_EXIT_DB;
+		ag_verdict_free(&gate->verdict);
+		ag_db_close(db);
+		goto report;
+	}
 	if (o->keep_db)
 		gate->db = db;
 	else

@@ -12,6 +12,7 @@ struct ag_db {
 	char *target;   /* user@host:port/db */
 	char *password; /* NULL or malloced: to scrub from messages */
 	int statement_ms, lock_ms; /* the guard's time limits */
+	bool in_tx;     /* ag_db_begin_read opened a read-only transaction */
 };
 
 const char *ag_db_lib_version(void)
@@ -752,22 +753,86 @@ static int read_rows(struct ag_db *db, const char *q, struct ag_strv *rows, stru
 	return rc;
 }
 
-int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table, bool *exists,
-			struct ag_strv *rows, struct ag_err *err)
+/* Ends a failed read-only transaction: nothing was written, so a
+ * ROLLBACK loses nothing. */
+static void abort_tx(struct ag_db *db)
 {
-	*exists = false;
+	PQclear(PQexec(db->conn, "ROLLBACK"));
+	db->in_tx = false;
+}
+
+int ag_db_begin_read(struct ag_db *db, struct ag_err *err)
+{
+	if (db->in_tx)
+		return 0;
 	if (exec_ok(db, "BEGIN TRANSACTION READ ONLY", err) < 0)
 		return -1;
+	db->in_tx = true;
 	/* Again in the transaction: behind a pooler in transaction mode the
 	 * session's settings may belong to another server connection. */
 	char *set = ag_printf("SET LOCAL statement_timeout = %d; SET LOCAL lock_timeout = %d",
 			      db->statement_ms, db->lock_ms);
 	int rc = exec_ok(db, set, err);
 	free(set);
-	if (rc < 0) {
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+	if (rc < 0)
+		abort_tx(db);
+	return rc;
+}
+
+int ag_db_end_read(struct ag_db *db, struct ag_err *err)
+{
+	if (!db || !db->in_tx)
+		return 0;
+	db->in_tx = false;
+	return exec_ok(db, "COMMIT", err);
+}
+
+void ag_db_result_free(struct ag_db_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nrows * r->ncols; i++)
+		free(r->v[i]);
+	free(r->v);
+	memset(r, 0, sizeof *r);
+}
+
+int ag_db_select(struct ag_db *db, const char *what, const char *sql, int nparams,
+		 const char *const *params, struct ag_db_result *out, struct ag_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!db->in_tx)
+		return ag_err_set(err, AG_ERR_INTERNAL, "%s: not in a read-only transaction", what);
+	PGresult *r = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		char *w = ag_printf("cannot read %s", what);
+		db_fail(db, err, w, PQresultErrorMessage(r));
+		free(w);
+		PQclear(r);
+		abort_tx(db);
 		return -1;
 	}
+	out->nrows = (size_t)PQntuples(r);
+	out->ncols = (size_t)PQnfields(r);
+	out->v = ag_calloc(out->nrows * out->ncols + 1, sizeof *out->v);
+	for (size_t i = 0; i < out->nrows; i++)
+		for (size_t c = 0; c < out->ncols; c++)
+			if (!PQgetisnull(r, (int)i, (int)c))
+				out->v[i * out->ncols + c] = ag_strdup(PQgetvalue(r, (int)i, (int)c));
+	PQclear(r);
+	return 0;
+}
+
+int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table, bool *exists,
+			struct ag_strv *rows, struct ag_err *err)
+{
+	*exists = false;
+	/* Inside the caller's transaction (pre-flight reads the catalog in
+	 * the same snapshot), else in one of its own. */
+	bool outer = db->in_tx;
+	if (!outer && ag_db_begin_read(db, err) < 0)
+		return -1;
+	int rc = 0;
 	/* A schema that is not there (a typo in --version-table-schema) would
 	 * look like a fresh database; Alembic would then fail creating its
 	 * table in it. */
@@ -779,14 +844,14 @@ int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table,
 				   "database; check its spelling, or create it before Alembic runs",
 				   schema);
 		if (se <= 0) {
-			PQclear(PQexec(db->conn, "ROLLBACK"));
+			abort_tx(db);
 			return -1;
 		}
 	}
 	/* to_regclass resolves the name as PostgreSQL would, search_path included. */
 	char *q = qualified(db, schema, table, err);
 	if (!q) {
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+		abort_tx(db);
 		return -1;
 	}
 	const char *params[1] = {q};
@@ -796,7 +861,7 @@ int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table,
 		db_fail(db, err, "cannot look for the version table", PQresultErrorMessage(r));
 		PQclear(r);
 		free(q);
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+		abort_tx(db);
 		return -1;
 	}
 	*exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
@@ -804,10 +869,10 @@ int ag_db_read_versions(struct ag_db *db, const char *schema, const char *table,
 	if (*exists)
 		rc = read_rows(db, q, rows, err);
 	free(q);
-	if (rc == 0)
-		rc = exec_ok(db, "COMMIT", err);
-	else
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+	if (rc == 0 && !outer)
+		rc = ag_db_end_read(db, err);
+	else if (rc != 0)
+		abort_tx(db);
 	return rc;
 }
 

@@ -83,6 +83,32 @@ int ag_db_unlock(struct ag_db *db, const char *schema, const char *table, struct
 /* The 64-bit key ag_db_lock uses (for messages and tests). */
 long long ag_db_lock_key(const char *schema, const char *table);
 
+/*
+ * One read-only transaction for several reads (the version table, then
+ * pre-flight's catalog): ag_db_begin_read opens it (BEGIN READ ONLY, the
+ * time limits again with SET LOCAL), ag_db_read_versions and ag_db_select
+ * run inside it, ag_db_end_read commits it (nothing was written). A failed
+ * query ends it (ROLLBACK). Both return 0, or -1 with err (AG_ERR_DB).
+ */
+int ag_db_begin_read(struct ag_db *db, struct ag_err *err);
+int ag_db_end_read(struct ag_db *db, struct ag_err *err);
+
+/* A query's rows as text: v[row * ncols + col], NULL for SQL NULL.
+ * Owned by the struct; ag_db_result_free accepts a zeroed one. */
+struct ag_db_result {
+	char **v;
+	size_t nrows, ncols;
+};
+void ag_db_result_free(struct ag_db_result *r);
+/*
+ * Runs sql with text params ($1...) inside the transaction of
+ * ag_db_begin_read (refused outside one: reads only). what names the
+ * read in messages ("the catalog"). Returns 0, or -1 with err (AG_ERR_DB,
+ * the server's reason, no secrets) and the transaction ended.
+ */
+int ag_db_select(struct ag_db *db, const char *what, const char *sql, int nparams,
+		 const char *const *params, struct ag_db_result *out, struct ag_err *err);
+
 /* libpq's version, e.g. "15.20"; static. */
 const char *ag_db_lib_version(void);
 

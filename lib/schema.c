@@ -1,4 +1,5 @@
 #include "schema.h"
+#include "schemaread.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -9,8 +10,6 @@
 
 #include "pyscan.h"
 
-#define NONE ((size_t)-1)
-#define TYPE_TEXT_MAX 80 /* a type longer than this is shortened in messages */
 
 const char *ag_type_family_name(enum ag_type_family f)
 {
@@ -30,29 +29,19 @@ const char *ag_type_family_name(enum ag_type_family f)
 	}
 }
 
-static void coltype_copy(struct ag_coltype *dst, const struct ag_coltype *src)
-{
-	*dst = *src;
-	dst->text = src->text ? ag_strdup(src->text) : NULL;
-	dst->project = src->project ? ag_strdup(src->project) : NULL;
-}
-
-static void coltype_free(struct ag_coltype *t)
-{
-	free(t->text);
-	free(t->project);
-	memset(t, 0, sizeof *t);
-}
-
 static void op_free(struct ag_schema_op *op)
 {
 	free(op->table);
 	free(op->column);
 	free(op->new_name);
-	coltype_free(&op->type);
+	ag_schemaread_coltype_free(&op->type);
 	free(op->ref_table);
 	ag_strv_free(&op->cols);
 	ag_strv_free(&op->ref_cols);
+	free(op->schema);
+	free(op->ref_schema);
+	free(op->enum_name);
+	free(op->enum_schema);
 }
 
 void ag_schema_file_free(struct ag_schema_file *f)
@@ -63,459 +52,14 @@ void ag_schema_file_free(struct ag_schema_file *f)
 		op_free(&f->v[i]);
 	free(f->v);
 	for (size_t i = 0; i < f->nuses; i++)
-		coltype_free(&f->uses[i].type);
+		ag_schemaread_coltype_free(&f->uses[i].type);
 	free(f->uses);
 	free(f->message);
 	free(f->create_date);
 	memset(f, 0, sizeof *f);
 }
 
-/* ---- type names ------------------------------------------------------ */
-
-static bool in_list(const char *s, size_t n, const char *const *list, size_t nlist)
-{
-	for (size_t i = 0; i < nlist; i++)
-		if (strlen(list[i]) == n && memcmp(list[i], s, n) == 0)
-			return true;
-	return false;
-}
-
-/* SQLAlchemy's generic and dialect type names, by what PostgreSQL makes of
- * them. Names are matched on the last part of the dotted path. */
-static const char *const uuid_names[] = {"UUID", "Uuid", "UUIDType", "UNIQUEIDENTIFIER"};
-static const char *const string_names[] = {"String", "Unicode", "Text",  "UnicodeText", "VARCHAR",
-					   "NVARCHAR", "CHAR",   "NCHAR", "TEXT",        "CLOB",
-					   "CITEXT"};
-static const char *const integer_names[] = {"Integer", "BigInteger", "SmallInteger", "INTEGER",
-					    "INT",     "BIGINT",     "SMALLINT"};
-static const char *const other_names[] = {
-	"Boolean",  "BOOLEAN", "Date",     "DATE",   "DateTime", "DATETIME", "TIMESTAMP",
-	"Time",     "TIME",    "Interval", "INTERVAL", "Numeric", "NUMERIC", "DECIMAL",
-	"Float",    "FLOAT",   "REAL",     "Double", "DOUBLE",  "DOUBLE_PRECISION",
-	"JSON",     "JSONB",   "LargeBinary", "BYTEA", "BLOB",  "BINARY",   "VARBINARY",
-	"Enum",     "ENUM",    "ARRAY",    "INET",   "CIDR",    "MACADDR",  "PickleType",
-	"HSTORE",   "TSVECTOR", "MONEY",   "BIT",    "OID"};
-/* Module names whose UUID type is tied to one database. */
-static const char *const dialect_modules[] = {"postgresql", "postgres", "pg",    "psql",
-					      "mssql",      "mysql",    "oracle", "sqlite",
-					      "dialects"};
-
-/* The last part of a dotted name. */
-static const char *last_part(const char *dotted)
-{
-	const char *d = strrchr(dotted, '.');
-	return d ? d + 1 : dotted;
-}
-
-/* True when one of the dotted path's parts (all but the last) names a
- * dialect module. */
-static bool path_is_dialect(const char *path)
-{
-	const char *last = last_part(path);
-	for (const char *p = path; p < last;) {
-		const char *dot = strchr(p, '.');
-		size_t n = (size_t)(dot - p); /* p < last: a dot follows */
-		if (in_list(p, n, dialect_modules, AG_ARRAY_LEN(dialect_modules)))
-			return true;
-		p = dot + 1;
-	}
-	return false;
-}
-
-/* ---- the reader ------------------------------------------------------ */
-
-enum region { R_MODULE, R_UPGRADE, R_OTHER };
-
-struct var {
-	char *name;
-	struct ag_coltype type;
-};
-
-struct reader {
-	struct ag_tok *t; /* every token of the file, EOF last */
-	size_t n;
-	size_t *match;    /* match[i]: the closing bracket of an opening one, else NONE */
-	struct ag_schema_file *out;
-	const struct ag_strv *helpers;
-	struct ag_strv alias_names, alias_paths; /* imports: local name -> dotted path */
-	struct var *vars;                        /* names bound to a type */
-	size_t nvars, capvars;
-	struct ag_strv batch_names, batch_tables; /* `as batch_op` -> its table */
-	enum region region;
-};
-
-struct arg {
-	const char *kw; /* NULL for a positional argument */
-	size_t kwlen;
-	size_t a, b; /* the value's tokens: [a, b) */
-	bool star;   /* *args or **kwargs: nothing is known */
-};
-
-struct args {
-	struct arg *v;
-	size_t n, cap;
-};
-
-/* Token tests run on every token of every file: no strlen per call. */
-static bool tok_eq(const struct ag_tok *t, const char *s, size_t n)
-{
-	return t->len == n && memcmp(t->p, s, n) == 0;
-}
-
-static bool is_op(const struct ag_tok *t, const char *s)
-{
-	return t->kind == AG_TOK_OP && t->len >= 1 && t->p[0] == s[0] && tok_eq(t, s, strlen(s));
-}
-
-static bool is_name(const struct ag_tok *t, const char *s)
-{
-	return t->kind == AG_TOK_NAME && t->p[0] == s[0] && tok_eq(t, s, strlen(s));
-}
-
-static bool is_keyword(const struct ag_tok *t)
-{
-	static const struct {
-		const char *s;
-		size_t n;
-	} kw[] = {
-#define K(x) {x, sizeof x - 1}
-		K("False"), K("None"),   K("True"),  K("and"),    K("as"),     K("assert"),
-		K("async"), K("await"),  K("break"), K("class"),  K("continue"), K("def"),
-		K("del"),   K("elif"),   K("else"),  K("except"), K("finally"), K("for"),
-		K("from"),  K("global"), K("if"),    K("import"), K("in"),     K("is"),
-		K("lambda"), K("nonlocal"), K("not"), K("or"),    K("pass"),   K("raise"),
-		K("return"), K("try"),   K("while"), K("with"),   K("yield"),
-#undef K
-	};
-	if (t->kind != AG_TOK_NAME || t->len < 2 || t->len > 8)
-		return false;
-	char c = t->p[0];
-	if (!(c >= 'a' && c <= 'y') && c != 'F' && c != 'N' && c != 'T')
-		return false;
-	for (size_t i = 0; i < AG_ARRAY_LEN(kw); i++)
-		if (kw[i].s[0] == c && tok_eq(t, kw[i].s, kw[i].n))
-			return true;
-	return false;
-}
-
-/* Splits the arguments of the call whose '(' is at open. */
-static void split_args(const struct reader *r, size_t open, struct args *out)
-{
-	out->n = 0;
-	size_t close = r->match[open];
-	if (close == NONE)
-		return;
-	int depth = r->t[open].depth + 1;
-	size_t s = open + 1;
-	for (size_t k = open + 1; k <= close; k++) {
-		const struct ag_tok *t = &r->t[k];
-		bool end = k == close || (t->depth == depth && is_op(t, ","));
-		if (!end)
-			continue;
-		if (k > s) {
-			ag_grow((void **)&out->v, &out->cap, out->n + 1, sizeof *out->v);
-			struct arg *a = &out->v[out->n++];
-			memset(a, 0, sizeof *a);
-			a->a = s;
-			a->b = k;
-			if (k - s >= 2 && r->t[s].kind == AG_TOK_NAME && is_op(&r->t[s + 1], "=")) {
-				a->kw = r->t[s].p;
-				a->kwlen = r->t[s].len;
-				a->a = s + 2;
-			} else if (is_op(&r->t[s], "*") || is_op(&r->t[s], "**")) {
-				a->star = true;
-			}
-		}
-		s = k + 1;
-	}
-}
-
-/* The argument named kw, else the positional one at pos (when nothing
- * before it was a keyword or a star), else NULL. pos < 0: keyword only. */
-static const struct arg *arg_get(const struct args *as, int pos, const char *kw)
-{
-	size_t kl = kw ? strlen(kw) : 0;
-	for (size_t i = 0; kw && i < as->n; i++)
-		if (as->v[i].kw && as->v[i].kwlen == kl && memcmp(as->v[i].kw, kw, kl) == 0)
-			return &as->v[i];
-	if (pos < 0)
-		return NULL;
-	int p = 0;
-	for (size_t i = 0; i < as->n; i++) {
-		if (as->v[i].kw || as->v[i].star)
-			return NULL;
-		if (p++ == pos)
-			return &as->v[i];
-	}
-	return NULL;
-}
-
-/* The value of a string literal (implicitly concatenated) filling [a, b),
- * or NULL. New. */
-static char *str_value(const struct reader *r, size_t a, size_t b)
-{
-	if (a >= b)
-		return NULL;
-	struct ag_buf buf = {0};
-	ag_buf_adds(&buf, "");
-	for (size_t k = a; k < b; k++) {
-		if (r->t[k].kind != AG_TOK_STRING || ag_pyscan_string(&r->t[k], &buf) != 1) {
-			ag_buf_free(&buf);
-			return NULL;
-		}
-	}
-	return ag_buf_take(&buf);
-}
-
-static char *arg_str(const struct reader *r, const struct arg *a)
-{
-	return a && !a->star ? str_value(r, a->a, a->b) : NULL;
-}
-
-/* A list or tuple of string literals (or one string) -> out. False when
- * it is anything else. */
-static bool arg_strlist(const struct reader *r, const struct arg *a, struct ag_strv *out)
-{
-	if (!a || a->star || a->a >= a->b)
-		return false;
-	char *one = str_value(r, a->a, a->b);
-	if (one) {
-		ag_strv_push_take(out, one);
-		return true;
-	}
-	const struct ag_tok *t = &r->t[a->a];
-	if (!(is_op(t, "[") || is_op(t, "(")) || r->match[a->a] != a->b - 1)
-		return false;
-	struct args items = {0};
-	split_args(r, a->a, &items);
-	bool ok = true;
-	for (size_t i = 0; i < items.n && ok; i++) {
-		char *s = items.v[i].kw ? NULL : arg_str(r, &items.v[i]);
-		if (s)
-			ag_strv_push_take(out, s);
-		else
-			ok = false;
-	}
-	free(items.v);
-	return ok;
-}
-
-/* True when the argument is the name False. */
-static bool arg_false(const struct reader *r, const struct arg *a)
-{
-	return a && a->b == a->a + 1 && is_name(&r->t[a->a], "False");
-}
-
-/* A dotted name starting at i: fills parts (joined with '.') and returns
- * the index after it. */
-static size_t dotted(const struct reader *r, size_t i, struct ag_buf *name, size_t *nparts)
-{
-	name->len = 0;
-	ag_buf_adds(name, "");
-	*nparts = 0;
-	if (r->t[i].kind != AG_TOK_NAME || is_keyword(&r->t[i]))
-		return i;
-	ag_buf_add(name, r->t[i].p, r->t[i].len);
-	*nparts = 1;
-	i++;
-	while (i + 1 < r->n && is_op(&r->t[i], ".") && r->t[i + 1].kind == AG_TOK_NAME) {
-		ag_buf_addc(name, '.');
-		ag_buf_add(name, r->t[i + 1].p, r->t[i + 1].len);
-		(*nparts)++;
-		i += 2;
-	}
-	return i;
-}
-
-/* The dotted path a name stands for after the file's imports. New. */
-static char *resolve(const struct reader *r, const char *name)
-{
-	const char *dot = strchr(name, '.');
-	size_t n = dot ? (size_t)(dot - name) : strlen(name);
-	for (size_t i = r->alias_names.n; i-- > 0;) {
-		const char *a = r->alias_names.v[i];
-		if (strlen(a) == n && memcmp(a, name, n) == 0)
-			return ag_printf("%s%s", r->alias_paths.v[i], dot ? dot : "");
-	}
-	return ag_strdup(name);
-}
-
-/* Packages whose types are SQLAlchemy's own or a library's, never the
- * project's. */
-static const char *const library_roots[] = {"sqlalchemy", "sqlalchemy_utils", "sqlmodel",
-					    "alembic",    "geoalchemy2",      "sqlalchemy_json"};
-
-/* True when name came from an absolute import of a module that is not a
- * library's: the project's own (from myapp.types import Uuid). */
-static bool project_path(const struct reader *r, const char *name, const char *path)
-{
-	const char *dot = strchr(name, '.');
-	size_t n = dot ? (size_t)(dot - name) : strlen(name);
-	bool imported = false;
-	for (size_t i = 0; i < r->alias_names.n && !imported; i++)
-		imported = strlen(r->alias_names.v[i]) == n && memcmp(r->alias_names.v[i], name, n) == 0;
-	if (!imported || path[0] == '.' || !strchr(path, '.'))
-		return false;
-	const char *pd = strchr(path, '.');
-	return !in_list(path, (size_t)(pd - path), library_roots, AG_ARRAY_LEN(library_roots));
-}
-
-static bool is_helper(const struct reader *r, const char *path)
-{
-	const char *last = last_part(path);
-	for (size_t i = 0; r->helpers && i < r->helpers->n; i++)
-		if (strcmp(last, last_part(r->helpers->v[i])) == 0)
-			return true;
-	return false;
-}
-
-/* The source text of tokens [a, b) on one line, shortened. New. */
-static char *source_text(const struct reader *r, size_t a, size_t b)
-{
-	struct ag_buf buf = {0};
-	ag_buf_adds(&buf, "");
-	for (size_t k = a; k < b; k++) {
-		const struct ag_tok *t = &r->t[k];
-		if (t->kind == AG_TOK_NEWLINE || t->kind == AG_TOK_EOF)
-			continue;
-		/* A space where the source had one between two tokens. */
-		if (k > a && t->p > r->t[k - 1].p + r->t[k - 1].len && buf.len &&
-		    !(is_op(t, ")") || is_op(t, "]") || is_op(t, ",")) &&
-		    buf.p[buf.len - 1] != '(' && buf.p[buf.len - 1] != '[')
-			ag_buf_addc(&buf, ' ');
-		for (size_t c = 0; c < t->len; c++)
-			ag_buf_addc(&buf, (t->p[c] == '\n' || t->p[c] == '\r' || t->p[c] == '\t') ? ' '
-												     : t->p[c]);
-		if (buf.len > TYPE_TEXT_MAX)
-			break;
-	}
-	if (buf.len > TYPE_TEXT_MAX) {
-		size_t cut = TYPE_TEXT_MAX - 3;
-		while (cut > 0 && ((unsigned char)buf.p[cut] & 0xc0) == 0x80)
-			cut--; /* not inside a UTF-8 sequence */
-		buf.len = cut;
-		ag_buf_adds(&buf, "...");
-	}
-	return ag_buf_take(&buf);
-}
-
-static const struct var *var_get(const struct reader *r, const char *name)
-{
-	for (size_t i = r->nvars; i-- > 0;)
-		if (strcmp(r->vars[i].name, name) == 0)
-			return &r->vars[i];
-	return NULL;
-}
-
-/*
- * Classifies the type expression filling [a, b) into ct (zeroed first).
- * Understands NAME, NAME(args), a name bound to a type, and chains of
- * .with_variant(TYPE, "postgresql") (PostgreSQL gets the variant) or other
- * methods (ignored).
- */
-static void classify(struct reader *r, size_t a, size_t b, struct ag_coltype *ct)
-{
-	memset(ct, 0, sizeof *ct);
-	if (a >= b)
-		return;
-	ct->line = r->t[a].line;
-	ct->text = source_text(r, a, b);
-	struct ag_buf name = {0};
-	size_t np = 0;
-	size_t k = dotted(r, a, &name, &np);
-	if (!np) {
-		ag_buf_free(&name);
-		return;
-	}
-	const struct var *v = np == 1 && !(k < b && is_op(&r->t[k], "(")) ? var_get(r, name.p) : NULL;
-	if (v) {
-		/* The binding is where the type is written (and warned about):
-		 * a use of the name carries the family only. */
-		ct->family = v->type.family;
-		free(ct->text);
-		ct->text = v->type.text ? ag_strdup(v->type.text) : NULL;
-	} else {
-		char *path = resolve(r, name.p);
-		const char *last = last_part(path);
-		size_t ln = strlen(last);
-		struct args as = {0};
-		if (k < b && is_op(&r->t[k], "(") && r->match[k] != NONE && r->match[k] < b) {
-			split_args(r, k, &as);
-			k = r->match[k] + 1;
-		}
-		if (is_helper(r, path)) {
-			ct->family = AG_TYPE_HELPER;
-		} else if (in_list(last, ln, uuid_names, AG_ARRAY_LEN(uuid_names)) &&
-			   project_path(r, name.p, path)) {
-			/* The project's own type under a UUID type's name:
-			 * a UUID until its module says otherwise. */
-			ct->family = AG_TYPE_UUID;
-			ct->project = ag_strdup(path);
-		} else if (in_list(last, ln, uuid_names, AG_ARRAY_LEN(uuid_names))) {
-			ct->family = AG_TYPE_UUID;
-			ct->dialect = strcmp(last, "UNIQUEIDENTIFIER") == 0 || path_is_dialect(path);
-			/* Uuid(native_uuid=False) is CHAR(32) everywhere;
-			 * UUIDType(native=False) is BINARY(16) (bytea), or CHAR(32)
-			 * with binary=False. */
-			if (strcmp(last, "Uuid") == 0 && arg_false(r, arg_get(&as, -1, "native_uuid")))
-				ct->family = AG_TYPE_STRING;
-			if (strcmp(last, "UUIDType") == 0 && arg_false(r, arg_get(&as, -1, "native")))
-				ct->family = arg_false(r, arg_get(&as, 0, "binary")) ? AG_TYPE_STRING
-										      : AG_TYPE_OTHER;
-		} else if (in_list(last, ln, string_names, AG_ARRAY_LEN(string_names))) {
-			ct->family = AG_TYPE_STRING;
-		} else if (in_list(last, ln, integer_names, AG_ARRAY_LEN(integer_names))) {
-			ct->family = AG_TYPE_INTEGER;
-		} else if (in_list(last, ln, other_names, AG_ARRAY_LEN(other_names))) {
-			ct->family = AG_TYPE_OTHER;
-		}
-		free(as.v);
-		free(path);
-	}
-	/* Method chains: .with_variant(T, "postgresql") decides what
-	 * PostgreSQL gets; others (.evaluates_none()) keep the type. */
-	while (k + 2 < b && is_op(&r->t[k], ".") && r->t[k + 1].kind == AG_TOK_NAME &&
-	       is_op(&r->t[k + 2], "(") && r->match[k + 2] != NONE && r->match[k + 2] < b) {
-		size_t open = k + 2;
-		if (ag_tok_is(&r->t[k + 1], "with_variant")) {
-			struct args as = {0};
-			split_args(r, open, &as);
-			const struct arg *t0 = arg_get(&as, 0, "type_");
-			const struct arg *d = arg_get(&as, 1, "dialect_name");
-			struct ag_strv names = {0};
-			if (t0 && d && arg_strlist(r, d, &names) &&
-			    (ag_strv_has(&names, "postgresql") || ag_strv_has(&names, "postgres"))) {
-				struct ag_coltype var;
-				classify(r, t0->a, t0->b, &var);
-				/* A variant is scoped to its dialect already: that is
-				 * the portable way to write one, not a slip. */
-				ct->family = var.family;
-				ct->dialect = false;
-				coltype_free(&var);
-			}
-			ag_strv_free(&names);
-			free(as.v);
-		}
-		k = r->match[open] + 1;
-	}
-	if (k != b) {
-		/* An operator, a conditional...: only Python knows. */
-		ct->family = AG_TYPE_UNKNOWN;
-		ct->dialect = false;
-	}
-	ag_buf_free(&name);
-}
-
-static void add_use(struct reader *r, const struct ag_coltype *ct)
-{
-	if (ct->family == AG_TYPE_UNKNOWN && !ct->text)
-		return;
-	struct ag_schema_file *f = r->out;
-	ag_grow((void **)&f->uses, &f->capuses, f->nuses + 1, sizeof *f->uses);
-	struct ag_schema_use *u = &f->uses[f->nuses++];
-	coltype_copy(&u->type, ct);
-	u->in_upgrade = r->region == R_UPGRADE;
-}
+static char *schema_of(const struct reader *r, const char *name);
 
 /* Appends an operation (only upgrade()'s count); returns it, or NULL. */
 static struct ag_schema_op *emit(struct reader *r, enum ag_schema_op_kind kind, const char *table,
@@ -530,18 +74,36 @@ static struct ag_schema_op *emit(struct reader *r, enum ag_schema_op_kind kind, 
 	op->kind = kind;
 	op->table = ag_strdup(table);
 	op->line = line;
+	op->schema = schema_of(r, table);
+	op->call_line = r->call_line ? r->call_line : line;
+	op->conditional = r->cur_cond;
+	op->batch = r->cur_batch;
+	op->nullable = -1;
 	return op;
 }
 
 /* "schema.table" when a schema argument is a string. New. */
-static char *qualify(const struct reader *r, const char *table, const struct arg *schema)
+static char *qualify(struct reader *r, const char *table, const struct arg *schema)
 {
 	if (!table)
 		return NULL;
-	char *s = arg_str(r, schema);
+	char *s = ag_schemaread_arg_str(r, schema);
 	char *q = s && *s ? ag_printf("%s.%s", s, table) : ag_strdup(table);
+	if (s && *s && !ag_strv_has(&r->qual_names, q)) {
+		ag_strv_push(&r->qual_names, q);
+		ag_strv_push(&r->qual_schemas, s);
+	}
 	free(s);
 	return q;
+}
+
+/* The schema qualify() put in front of name, or NULL. New. */
+static char *schema_of(const struct reader *r, const char *name)
+{
+	for (size_t i = 0; name && i < r->qual_names.n; i++)
+		if (strcmp(r->qual_names.v[i], name) == 0)
+			return ag_strdup(r->qual_schemas.v[i]);
+	return NULL;
 }
 
 /* A pending foreign key, emitted once a table's columns are all known. */
@@ -612,87 +174,107 @@ static void emit_fks(struct reader *r, const char *table, const struct fks *k)
 		ag_strv_free(&ref_cols);
 	}
 }
-
-/* The import path a plain name stands for, or NULL. */
-static const char *alias_of(const struct reader *r, const char *name, size_t n)
-{
-	for (size_t i = r->alias_names.n; i-- > 0;) {
-		const char *a = r->alias_names.v[i];
-		if (strlen(a) == n && memcmp(a, name, n) == 0)
-			return r->alias_paths.v[i];
-	}
-	return NULL;
-}
-
-/*
- * A call starting at a: NAME ('.' NAME)* '('. Returns the index of the '('
- * or NONE, with the callee's last part after the imports in last and lastlen
- * (`C(` after `from sqlalchemy import Column as C` is Column) and the
- * number of parts in *nparts. Allocates nothing: it runs on every name.
- */
-static size_t callee(const struct reader *r, size_t a, const char **last, size_t *lastlen,
-		     size_t *nparts)
-{
-	if (a >= r->n || r->t[a].kind != AG_TOK_NAME)
-		return NONE;
-	size_t j = a + 1, np = 1;
-	while (j + 1 < r->n && is_op(&r->t[j], ".") && r->t[j + 1].kind == AG_TOK_NAME) {
-		j += 2;
-		np++;
-	}
-	if (j >= r->n || !is_op(&r->t[j], "(") || r->match[j] == NONE)
-		return NONE;
-	const struct ag_tok *lt = &r->t[j - 1];
-	*last = lt->p;
-	*lastlen = lt->len;
-	const char *path = np == 1 ? alias_of(r, lt->p, lt->len) : NULL;
-	if (path) {
-		*last = last_part(path);
-		*lastlen = strlen(*last);
-	}
-	*nparts = np;
-	return j;
-}
-
-/* The arguments [a, b) are exactly a call whose callee ends in name:
- * sa.Column(...) or Column(...). */
-static bool callee_is(const struct reader *r, size_t a, size_t b, const char *name, size_t *open)
-{
-	const char *last;
-	size_t ll, np;
-	size_t k = callee(r, a, &last, &ll, &np);
-	if (k == NONE || r->match[k] != b - 1 || ll != strlen(name) || memcmp(last, name, ll) != 0)
-		return false;
-	if (open)
-		*open = k;
-	return true;
-}
-
-static bool helper_last(const struct reader *r, const char *last, size_t n)
-{
-	for (size_t i = 0; r->helpers && i < r->helpers->n; i++) {
-		const char *h = last_part(r->helpers->v[i]);
-		if (strlen(h) == n && memcmp(h, last, n) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* sa.ForeignKey('t.c') inside a Column: its reference (and line), or
  * NULL. New. */
 static char *column_fk(const struct reader *r, const struct arg *a, int *line)
 {
 	size_t open;
-	if (a->kw || a->star || !callee_is(r, a->a, a->b, "ForeignKey", &open))
+	if (a->kw || a->star || !ag_schemaread_callee_is(r, a->a, a->b, "ForeignKey", &open))
 		return NULL;
 	if (line)
 		*line = r->t[a->a].line;
 	struct args as = {0};
-	split_args(r, open, &as);
-	char *ref = arg_str(r, arg_get(&as, 0, "column"));
+	ag_schemaread_split_args(r, open, &as);
+	char *ref = ag_schemaread_arg_str(r, ag_schemaread_arg_get(&as, 0, "column"));
 	free(as.v);
 	return ref;
 }
+
+
+
+/* An op call the reader cannot follow: pre-flight judges nothing it may
+ * touch. */
+static void unknown_op(struct reader *r, const char *table, const char *method, int line)
+{
+	struct ag_schema_op *op = emit(r, AG_SOP_UNKNOWN, table ? table : "", line);
+	if (op)
+		op->column = ag_strdup(method);
+}
+
+static const char *const enum_names[] = {"Enum", "ENUM"};
+
+/* The Enum of a column type [a, b) (or of the name it is bound to):
+ * its type name, whether SQLAlchemy makes it a native type. */
+static void column_enum(const struct reader *r, size_t a, size_t b, struct ag_schema_op *op)
+{
+	if (b == a + 1 && r->t[a].kind == AG_TOK_NAME) {
+		struct ag_buf nm = {0};
+		ag_buf_add(&nm, r->t[a].p, r->t[a].len);
+		const struct var *v = ag_schemaread_var_get(r, nm.p);
+		ag_buf_free(&nm);
+		if (!v)
+			return;
+		a = v->a;
+		b = v->b;
+	}
+	const char *last;
+	size_t ll, np, open;
+	open = ag_schemaread_callee(r, a, &last, &ll, &np);
+	if (open == NONE || r->match[open] != b - 1 || !ag_schemaread_in_list(last, ll, enum_names, AG_ARRAY_LEN(enum_names)))
+		return;
+	struct args as = {0};
+	ag_schemaread_split_args(r, open, &as);
+	if (ag_schemaread_arg_bool(r, ag_schemaread_arg_get(&as, -1, "native_enum")) == T_FALSE) {
+		free(as.v);
+		return;
+	}
+	const struct arg *nm = ag_schemaread_arg_get(&as, -1, "name");
+	op->enum_name = ag_schemaread_arg_str(r, nm);
+	op->enum_schema = ag_schemaread_arg_str(r, ag_schemaread_arg_get(&as, -1, "schema"));
+	bool strings = true;
+	for (size_t i = 0; i < as.n && strings; i++) {
+		if (as.v[i].kw)
+			continue;
+		char *v = ag_schemaread_arg_str(r, &as.v[i]);
+		strings = v != NULL;
+		free(v);
+	}
+	/* sa.Enum(MyEnum) is named after the class, a name only Python knows;
+	 * a name= that is not a literal likewise. */
+	if ((!op->enum_name && (nm || !strings)) || (ag_schemaread_arg_get(&as, -1, "schema") && !op->enum_schema))
+		op->enum_opaque = true;
+	enum tri ct = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(&as, -1, "create_type"));
+	op->enum_creates = r->in_create && op->enum_name && ct != T_FALSE;
+	if (ct == T_OTHER)
+		op->enum_opaque = true;
+	free(as.v);
+}
+
+/* nullable, primary_key, server_default and the Enum of a Column. */
+static void column_flags(const struct reader *r, const struct args *as, const struct arg *type,
+			 struct ag_schema_op *op)
+{
+	enum tri n = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(as, -1, "nullable"));
+	op->nullable = n == T_FALSE ? 0 : n == T_TRUE ? 1 : -1;
+	enum tri pk = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(as, -1, "primary_key"));
+	op->primary_key = pk == T_TRUE;
+	const struct arg *d = ag_schemaread_arg_get(as, -1, "server_default");
+	op->has_default = d && !ag_schemaread_arg_none(r, d);
+	/* index=True, unique=True: the column brings an index or constraint
+	 * whose name the database or SQLAlchemy picks. */
+	enum tri ix = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(as, -1, "index"));
+	enum tri uq = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(as, -1, "unique"));
+	op->unique = (ix != T_ABSENT && ix != T_FALSE) || (uq != T_ABSENT && uq != T_FALSE) ||
+		     op->primary_key;
+	if (n == T_OTHER || pk == T_OTHER)
+		op->opaque = true;
+	if (type && !type->star)
+		column_enum(r, type->a, type->b, op);
+}
+
+/* Column arguments that give the column a value in the database. */
+static const char *const column_generated[] = {"Sequence", "Identity", "Computed", "DefaultClause",
+					       "FetchedValue"};
 
 /* Names of calls that are a Column's positional arguments but not its type. */
 static const char *const column_extras[] = {"ForeignKey", "Sequence", "Identity", "Computed",
@@ -706,24 +288,25 @@ static const char *const column_extras[] = {"ForeignKey", "Sequence", "Identity"
 static bool read_column(struct reader *r, size_t a, size_t b, const char *table, struct fks *k)
 {
 	size_t open;
-	if (!callee_is(r, a, b, "Column", &open))
+	if (!ag_schemaread_callee_is(r, a, b, "Column", &open))
 		return false;
 	int line = r->t[a].line;
 	struct args as = {0};
-	split_args(r, open, &as);
+	ag_schemaread_split_args(r, open, &as);
 	char *name = NULL;
-	const struct arg *type = arg_get(&as, -1, "type_");
+	const struct arg *type = ag_schemaread_arg_get(&as, -1, "type_");
 	size_t first = 0;
 	if (as.n && !as.v[0].kw && !as.v[0].star) {
-		name = arg_str(r, &as.v[0]);
+		name = ag_schemaread_arg_str(r, &as.v[0]);
 		/* Column(name_variable, TYPE): a name only Python knows. */
 		if (name || (as.n > 1 && !as.v[1].kw && !as.v[1].star && !column_fk(r, &as.v[0], NULL)))
 			first = 1;
 	}
 	if (!name)
-		name = arg_str(r, arg_get(&as, -1, "name"));
+		name = ag_schemaread_arg_str(r, ag_schemaread_arg_get(&as, -1, "name"));
 	struct ag_strv refs = {0};
 	int *ref_lines = NULL;
+	bool generated = false; /* Identity, Sequence...: the database fills it */
 	for (size_t i = first; i < as.n; i++) {
 		const struct arg *x = &as.v[i];
 		if (x->kw || x->star)
@@ -738,22 +321,28 @@ static bool read_column(struct reader *r, size_t a, size_t b, const char *table,
 		}
 		const char *last;
 		size_t ll, np;
-		size_t op = callee(r, x->a, &last, &ll, &np);
+		size_t op = ag_schemaread_callee(r, x->a, &last, &ll, &np);
 		bool extra = op != NONE && r->match[op] == x->b - 1 &&
-			     in_list(last, ll, column_extras, AG_ARRAY_LEN(column_extras));
+			     ag_schemaread_in_list(last, ll, column_extras, AG_ARRAY_LEN(column_extras));
+		if (extra && ag_schemaread_in_list(last, ll, column_generated, AG_ARRAY_LEN(column_generated)))
+			generated = true;
 		if (!extra && !type)
 			type = x;
 	}
 	struct ag_coltype ct = {0};
 	if (type)
-		classify(r, type->a, type->b, &ct);
-	add_use(r, &ct);
+		ag_schemaread_classify(r, type->a, type->b, &ct);
+	ag_schemaread_add_use(r, &ct);
+	if (!name && r->region == R_UPGRADE)
+		unknown_op(r, table, "Column", line);
 	if (name) {
 		struct ag_schema_op *op = emit(r, AG_SOP_COLUMN, table, line);
 		if (op) {
 			op->column = ag_strdup(name);
-			coltype_copy(&op->type, &ct);
+			ag_schemaread_coltype_copy(&op->type, &ct);
 			op->type_from_key = !type && refs.n;
+			column_flags(r, &as, type, op);
+			op->has_default = op->has_default || generated;
 		}
 		for (size_t i = 0; i < refs.n; i++) {
 			struct fk *f = fk_add(k, ref_lines[i]);
@@ -761,7 +350,7 @@ static bool read_column(struct reader *r, size_t a, size_t b, const char *table,
 			ag_strv_push(&f->refs, refs.v[i]);
 		}
 	}
-	coltype_free(&ct);
+	ag_schemaread_coltype_free(&ct);
 	ag_strv_free(&refs);
 	free(ref_lines);
 	free(name);
@@ -773,13 +362,13 @@ static bool read_column(struct reader *r, size_t a, size_t b, const char *table,
 static bool read_fk_constraint(struct reader *r, size_t a, size_t b, struct fks *k)
 {
 	size_t open;
-	if (!callee_is(r, a, b, "ForeignKeyConstraint", &open))
+	if (!ag_schemaread_callee_is(r, a, b, "ForeignKeyConstraint", &open))
 		return false;
 	struct args as = {0};
-	split_args(r, open, &as);
+	ag_schemaread_split_args(r, open, &as);
 	struct fk *f = fk_add(k, r->t[a].line);
-	if (!arg_strlist(r, arg_get(&as, 0, "columns"), &f->cols) ||
-	    !arg_strlist(r, arg_get(&as, 1, "refcolumns"), &f->refs)) {
+	if (!ag_schemaread_arg_strlist(r, ag_schemaread_arg_get(&as, 0, "columns"), &f->cols) ||
+	    !ag_schemaread_arg_strlist(r, ag_schemaread_arg_get(&as, 1, "refcolumns"), &f->refs)) {
 		ag_strv_free(&f->cols);
 		ag_strv_free(&f->refs);
 	}
@@ -789,12 +378,13 @@ static bool read_fk_constraint(struct reader *r, size_t a, size_t b, struct fks 
 
 static void op_create_table(struct reader *r, const struct args *as, int line)
 {
-	const struct arg *ta = arg_get(as, 0, "table_name");
-	char *t = arg_str(r, ta);
-	char *table = qualify(r, t, arg_get(as, -1, "schema"));
+	const struct arg *ta = ag_schemaread_arg_get(as, 0, "table_name");
+	char *t = ag_schemaread_arg_str(r, ta);
+	char *table = qualify(r, t, ag_schemaread_arg_get(as, -1, "schema"));
 	free(t);
 	emit(r, AG_SOP_CREATE_TABLE, table, line);
 	struct fks k = {0};
+	r->in_create = true;
 	for (size_t i = 0; i < as->n; i++) {
 		const struct arg *x = &as->v[i];
 		if (x == ta || x->kw || x->star)
@@ -802,6 +392,7 @@ static void op_create_table(struct reader *r, const struct args *as, int line)
 		if (!read_column(r, x->a, x->b, table, &k))
 			read_fk_constraint(r, x->a, x->b, &k);
 	}
+	r->in_create = false;
 	if (table)
 		emit_fks(r, table, &k);
 	fks_free(&k);
@@ -814,28 +405,29 @@ static void op_add_column(struct reader *r, const struct args *as, const char *b
 	char *table;
 	if (batch_table) {
 		table = ag_strdup(batch_table);
-		c = arg_get(as, 0, "column");
+		c = ag_schemaread_arg_get(as, 0, "column");
 	} else {
-		char *t = arg_str(r, arg_get(as, 0, "table_name"));
-		table = qualify(r, t, arg_get(as, -1, "schema"));
+		char *t = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, 0, "table_name"));
+		table = qualify(r, t, ag_schemaread_arg_get(as, -1, "schema"));
 		free(t);
-		c = arg_get(as, 1, "column");
+		c = ag_schemaread_arg_get(as, 1, "column");
 	}
 	struct fks k = {0};
 	if (c && !c->star && read_column(r, c->a, c->b, table, &k) && table)
 		emit_fks(r, table, &k);
+
 	fks_free(&k);
 	free(table);
 }
 
 /* The table of an op call: from the batch, or the argument at pos. New. */
-static char *table_arg(const struct reader *r, const struct args *as, int pos, const char *kw,
+static char *table_arg(struct reader *r, const struct args *as, int pos, const char *kw,
 		       const char *batch_table)
 {
 	if (batch_table)
 		return ag_strdup(batch_table);
-	char *t = arg_str(r, arg_get(as, pos, kw));
-	char *q = qualify(r, t, arg_get(as, -1, "schema"));
+	char *t = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, pos, kw));
+	char *q = qualify(r, t, ag_schemaread_arg_get(as, -1, "schema"));
 	free(t);
 	return q;
 }
@@ -845,23 +437,30 @@ static void op_alter_column(struct reader *r, const struct args *as, const char 
 {
 	int shift = batch_table ? 0 : 1;
 	char *table = table_arg(r, as, 0, "table_name", batch_table);
-	char *col = arg_str(r, arg_get(as, shift, "column_name"));
-	const struct arg *ty = arg_get(as, -1, "type_");
+	char *col = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, shift, "column_name"));
+	const struct arg *ty = ag_schemaread_arg_get(as, -1, "type_");
 	struct ag_coltype ct = {0};
 	if (ty && !ty->star) {
-		classify(r, ty->a, ty->b, &ct);
-		add_use(r, &ct);
+		ag_schemaread_classify(r, ty->a, ty->b, &ct);
+		ag_schemaread_add_use(r, &ct);
 	}
 	if (col) {
 		struct ag_schema_op *op = emit(r, AG_SOP_ALTER, table, line);
 		if (op) {
 			op->column = col;
 			col = NULL;
-			coltype_copy(&op->type, &ct);
-			op->new_name = arg_str(r, arg_get(as, -1, "new_column_name"));
+			ag_schemaread_coltype_copy(&op->type, &ct);
+			op->new_name = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, -1, "new_column_name"));
+			enum tri n = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(as, -1, "nullable"));
+			op->nullable = n == T_FALSE ? 0 : n == T_TRUE ? 1 : -1;
+			op->has_default = ag_schemaread_arg_get(as, -1, "server_default") != NULL;
+			op->opaque = n == T_OTHER ||
+				     (ag_schemaread_arg_get(as, -1, "new_column_name") && !op->new_name);
+			if (ty && !ty->star)
+				column_enum(r, ty->a, ty->b, op);
 		}
 	}
-	coltype_free(&ct);
+	ag_schemaread_coltype_free(&ct);
 	free(col);
 	free(table);
 }
@@ -871,7 +470,7 @@ static void op_drop_column(struct reader *r, const struct args *as, const char *
 {
 	int shift = batch_table ? 0 : 1;
 	char *table = table_arg(r, as, 0, "table_name", batch_table);
-	char *col = arg_str(r, arg_get(as, shift, "column_name"));
+	char *col = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, shift, "column_name"));
 	if (col) {
 		struct ag_schema_op *op = emit(r, AG_SOP_DROP_COLUMN, table, line);
 		if (op) {
@@ -912,19 +511,22 @@ static void op_create_fk(struct reader *r, const struct args *as, const char *ba
 	if (batch_table) {
 		src = ag_strdup(batch_table);
 	} else {
-		char *t = arg_str(r, arg_get(as, 1, "source_table"));
-		src = qualify(r, t, arg_get(as, -1, "source_schema"));
+		char *t = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, 1, "source_table"));
+		src = qualify(r, t, ag_schemaread_arg_get(as, -1, "source_schema"));
 		free(t);
 	}
-	char *rt = arg_str(r, arg_get(as, 2 - shift, "referent_table"));
-	char *ref = qualify(r, rt, arg_get(as, -1, "referent_schema"));
+	char *rt = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, 2 - shift, "referent_table"));
+	char *ref = qualify(r, rt, ag_schemaread_arg_get(as, -1, "referent_schema"));
 	free(rt);
 	struct ag_strv cols = {0}, refs = {0};
-	if (src && ref && arg_strlist(r, arg_get(as, 3 - shift, "local_cols"), &cols) &&
-	    arg_strlist(r, arg_get(as, 4 - shift, "remote_cols"), &refs) && cols.n == refs.n &&
+	if (src && ref && ag_schemaread_arg_strlist(r, ag_schemaread_arg_get(as, 3 - shift, "local_cols"), &cols) &&
+	    ag_schemaread_arg_strlist(r, ag_schemaread_arg_get(as, 4 - shift, "remote_cols"), &refs) && cols.n == refs.n &&
 	    cols.n) {
 		struct ag_schema_op *op = emit(r, AG_SOP_FOREIGN_KEY, src, line);
 		if (op) {
+			op->ref_schema = schema_of(r, ref);
+			op->new_name = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, 0, "constraint_name"));
+			op->contype = 'f'; /* op.create_foreign_key, not a Column's key */
 			op->ref_table = ref;
 			ref = NULL;
 			op->cols = cols;
@@ -939,23 +541,128 @@ static void op_create_fk(struct reader *r, const struct args *as, const char *ba
 	free(ref);
 }
 
+
+/* op.create_index(name, table, columns, schema=, unique=, if_not_exists=,
+ * postgresql_concurrently=); batch_op.create_index(name, columns, ...). */
+static void op_create_index(struct reader *r, const struct args *as, const char *batch_table,
+			    int line)
+{
+	int shift = batch_table ? 1 : 0;
+	char *table = table_arg(r, as, 1, "table_name", batch_table);
+	char *name = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, 0, "index_name"));
+	struct ag_schema_op *op = name && table ? emit(r, AG_SOP_CREATE_INDEX, table, line) : NULL;
+	if (op) {
+		op->new_name = name;
+		name = NULL;
+		if (!ag_schemaread_arg_strlist(r, ag_schemaread_arg_get(as, 2 - shift, "columns"), &op->cols))
+			ag_strv_free(&op->cols); /* expressions: columns unknown */
+		enum tri u = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(as, -1, "unique"));
+		enum tri c = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(as, -1, "postgresql_concurrently"));
+		enum tri e = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(as, -1, "if_not_exists"));
+		op->unique = u == T_TRUE;
+		op->concurrently = c == T_TRUE;
+		op->if_exists = e == T_TRUE;
+		op->opaque = u == T_OTHER || c == T_OTHER || e == T_OTHER;
+	}
+	free(name);
+	free(table);
+}
+
+/* op.drop_index(name, table_name=None, schema=None, if_exists=). */
+static void op_drop_index(struct reader *r, const struct args *as, const char *batch_table,
+			  int line)
+{
+	char *name = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, 0, "index_name"));
+	char *table = batch_table ? NULL : table_arg(r, as, 1, "table_name", NULL);
+	char *sch = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, -1, "schema"));
+	const char *t = batch_table ? batch_table : table ? table : "";
+	struct ag_schema_op *op = name ? emit(r, AG_SOP_DROP_INDEX, t, line) : NULL;
+	if (op) {
+		op->new_name = name;
+		name = NULL;
+		if (!op->schema && sch && *sch) {
+			op->schema = sch;
+			sch = NULL;
+		}
+		enum tri e = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(as, -1, "if_exists"));
+		enum tri c = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(as, -1, "postgresql_concurrently"));
+		op->if_exists = e == T_TRUE;
+		op->concurrently = c == T_TRUE;
+		op->opaque = e == T_OTHER || c == T_OTHER;
+	}
+	free(sch);
+	free(name);
+	free(table);
+}
+
+/* create_unique_constraint(name, table, columns) and
+ * create_check_constraint(name, table, condition): contype 'u' or 'c'. */
+static void op_create_constraint(struct reader *r, const struct args *as, const char *batch_table,
+				 int line, char contype)
+{
+	int shift = batch_table ? 1 : 0;
+	char *table = table_arg(r, as, 1, contype == 'u' ? "table_name" : "table_name", batch_table);
+	const struct arg *na = ag_schemaread_arg_get(as, 0, "constraint_name");
+	char *name = ag_schemaread_arg_str(r, na);
+	struct ag_schema_op *op = table && (name || ag_schemaread_arg_none(r, na))
+					  ? emit(r, AG_SOP_CREATE_CONSTRAINT, table, line)
+					  : NULL;
+	if (op) {
+		op->new_name = name;
+		name = NULL;
+		op->contype = contype;
+		if (contype == 'u' && !ag_schemaread_arg_strlist(r, ag_schemaread_arg_get(as, 2 - shift, "columns"), &op->cols))
+			ag_strv_free(&op->cols);
+	}
+	free(name);
+	free(table);
+}
+
+/* drop_constraint(name, table, type_=None, schema=None). */
+static void op_drop_constraint(struct reader *r, const struct args *as, const char *batch_table,
+			       int line)
+{
+	char *table = table_arg(r, as, 1, "table_name", batch_table);
+	char *name = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, 0, "constraint_name"));
+	struct ag_schema_op *op = table && name ? emit(r, AG_SOP_DROP_CONSTRAINT, table, line) : NULL;
+	if (op) {
+		op->new_name = name;
+		name = NULL;
+		char *ty = ag_schemaread_arg_str(r, ag_schemaread_arg_get(as, batch_table ? 1 : 2, "type_"));
+		op->contype = !ty                          ? 0
+			      : strcmp(ty, "foreignkey") == 0 ? 'f'
+			      : strcmp(ty, "unique") == 0     ? 'u'
+			      : strcmp(ty, "check") == 0      ? 'c'
+			      : strcmp(ty, "primary") == 0    ? 'p'
+							      : 0;
+		free(ty);
+	}
+	free(name);
+	free(table);
+}
+
 /* Raw SQL: every table an ALTER TABLE names has column types we can no
  * longer know (ALTER COLUMN ... TYPE uuid USING ...). Without a literal,
  * nothing is known about it; data migrations are the common case, so the
  * model is left alone then. */
 static void op_execute(struct reader *r, const struct args *as, int line)
 {
-	const struct arg *a = arg_get(as, 0, "sqltext");
-	if (!a || a->star)
+	const struct arg *a = ag_schemaread_arg_get(as, 0, "sqltext");
+	if (!a || a->star) {
+		emit(r, AG_SOP_EXECUTE, "", line);
 		return;
-	char *sql = arg_str(r, a);
+	}
+	char *sql = ag_schemaread_arg_str(r, a);
 	size_t open;
-	if (!sql && (callee_is(r, a->a, a->b, "text", &open))) {
+	if (!sql && (ag_schemaread_callee_is(r, a->a, a->b, "text", &open))) {
 		struct args inner = {0};
-		split_args(r, open, &inner);
-		sql = arg_str(r, arg_get(&inner, 0, "text"));
+		ag_schemaread_split_args(r, open, &inner);
+		sql = ag_schemaread_arg_str(r, ag_schemaread_arg_get(&inner, 0, "text"));
 		free(inner.v);
 	}
+	struct ag_schema_op *ex = emit(r, AG_SOP_EXECUTE, "", line);
+	if (ex && sql)
+		ex->column = ag_strdup(sql);
 	if (!sql)
 		return;
 	for (const char *p = sql; (p = strcasestr(p, "alter")) != NULL;) {
@@ -1014,13 +721,47 @@ static void op_execute(struct reader *r, const struct args *as, int line)
 	free(sql);
 }
 
+/* with op.batch_alter_table("t", schema=...) as NAME: */
+static void read_with(struct reader *r, size_t i)
+{
+	struct ag_buf name = {0};
+	size_t np = 0;
+	size_t k = ag_schemaread_dotted(r, i + 1, &name, &np);
+	if (np >= 2 && strcmp(ag_schemaread_last_part(name.p), "batch_alter_table") == 0 && ag_schemaread_is_op(&r->t[k], "(") &&
+	    r->match[k] != NONE) {
+		size_t close = r->match[k];
+		struct args as = {0};
+		ag_schemaread_split_args(r, k, &as);
+		char *table = table_arg(r, &as, 0, "table_name", NULL);
+		if (table && ag_schemaread_is_name(&r->t[close + 1], "as") && r->t[close + 2].kind == AG_TOK_NAME) {
+			ag_strv_push_take(&r->batch_names,
+					  ag_strndup(r->t[close + 2].p, r->t[close + 2].len));
+			ag_strv_push(&r->batch_tables, table);
+		}
+		free(table);
+		free(as.v);
+	}
+	ag_buf_free(&name);
+}
+
 /* The op call whose method is method and whose '(' is at open. */
 static void read_op(struct reader *r, const char *method, size_t open, const char *batch_table,
 		    int line)
 {
 	struct args as = {0};
-	split_args(r, open, &as);
-	if (strcmp(method, "create_table") == 0 && !batch_table)
+	ag_schemaread_split_args(r, open, &as);
+	size_t before = r->out->n;
+	if (strcmp(method, "create_index") == 0)
+		op_create_index(r, &as, batch_table, line);
+	else if (strcmp(method, "drop_index") == 0)
+		op_drop_index(r, &as, batch_table, line);
+	else if (strcmp(method, "create_unique_constraint") == 0)
+		op_create_constraint(r, &as, batch_table, line, 'u');
+	else if (strcmp(method, "create_check_constraint") == 0)
+		op_create_constraint(r, &as, batch_table, line, 'c');
+	else if (strcmp(method, "drop_constraint") == 0)
+		op_drop_constraint(r, &as, batch_table, line);
+	else if (strcmp(method, "create_table") == 0 && !batch_table)
 		op_create_table(r, &as, line);
 	else if (strcmp(method, "add_column") == 0)
 		op_add_column(r, &as, batch_table);
@@ -1036,249 +777,57 @@ static void read_op(struct reader *r, const char *method, size_t open, const cha
 		op_create_fk(r, &as, batch_table, line);
 	else if (strcmp(method, "execute") == 0 && !batch_table)
 		op_execute(r, &as, line);
+	/* Nothing read: a name only Python knows, or a method not modelled. */
+	if (r->out->n == before)
+		unknown_op(r, batch_table, method, line);
+	/* if_exists= / if_not_exists= (newer Alembic): the call skips what
+	 * is (or is not) there. */
+	enum tri ie = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(&as, -1, "if_exists"));
+	enum tri ine = ag_schemaread_arg_bool(r, ag_schemaread_arg_get(&as, -1, "if_not_exists"));
+	for (size_t i = before; r->region == R_UPGRADE && i < r->out->n; i++) {
+		struct ag_schema_op *op = &r->out->v[i];
+		if (ie == T_TRUE || ine == T_TRUE)
+			op->if_exists = true;
+		if (ie == T_OTHER || ine == T_OTHER)
+			op->opaque = true;
+	}
 	free(as.v);
-}
-
-static void alias_set(struct reader *r, const char *name, size_t n, const char *path)
-{
-	ag_strv_push_take(&r->alias_names, ag_strndup(name, n));
-	ag_strv_push(&r->alias_paths, path);
-}
-
-/* import a.b [as c], ... | from m import x [as y], ... ; i is the keyword. */
-static size_t read_import(struct reader *r, size_t i)
-{
-	struct ag_buf name = {0}, mod = {0};
-	size_t np = 0;
-	if (is_name(&r->t[i], "import")) {
-		i++;
-		for (;;) {
-			size_t k = dotted(r, i, &name, &np);
-			if (!np)
-				break;
-			i = k;
-			if (is_name(&r->t[i], "as") && r->t[i + 1].kind == AG_TOK_NAME) {
-				alias_set(r, r->t[i + 1].p, r->t[i + 1].len, name.p);
-				i += 2;
-			}
-			if (!is_op(&r->t[i], ","))
-				break;
-			i++;
-		}
-	} else {
-		i++; /* from */
-		ag_buf_adds(&mod, "");
-		while (is_op(&r->t[i], ".") || is_op(&r->t[i], "...")) {
-			ag_buf_add(&mod, r->t[i].p, r->t[i].len);
-			i++;
-		}
-		size_t k = dotted(r, i, &name, &np);
-		if (np) {
-			ag_buf_adds(&mod, name.p);
-			i = k;
-		}
-		if (!is_name(&r->t[i], "import"))
-			goto out;
-		i++;
-		if (is_op(&r->t[i], "("))
-			i++;
-		while (r->t[i].kind == AG_TOK_NAME && !is_keyword(&r->t[i])) {
-			const struct ag_tok *x = &r->t[i];
-			const struct ag_tok *bind = x;
-			i++;
-			if (is_name(&r->t[i], "as") && r->t[i + 1].kind == AG_TOK_NAME) {
-				bind = &r->t[i + 1];
-				i += 2;
-			}
-			char *path = ag_printf("%s%s%.*s", mod.p,
-					       mod.len && mod.p[mod.len - 1] != '.' ? "." : "",
-					       (int)x->len, x->p);
-			alias_set(r, bind->p, bind->len, path);
-			free(path);
-			if (!is_op(&r->t[i], ","))
-				break;
-			i++;
-		}
-	}
-out:
-	ag_buf_free(&name);
-	ag_buf_free(&mod);
-	return i;
-}
-
-/* The end of the statement that starts at i: its NEWLINE (or EOF). */
-static size_t stmt_end(const struct reader *r, size_t i)
-{
-	while (i < r->n && r->t[i].kind != AG_TOK_NEWLINE && r->t[i].kind != AG_TOK_EOF &&
-	       !(r->t[i].depth == 0 && is_op(&r->t[i], ";")))
-		i++;
-	return i;
-}
-
-/* NAME = <type>: remembers the name when the value is a type we know. */
-static void read_assignment(struct reader *r, size_t i)
-{
-	size_t end = stmt_end(r, i);
-	if (i + 2 >= end)
-		return;
-	struct ag_coltype ct;
-	classify(r, i + 2, end, &ct);
-	if (ct.family == AG_TYPE_UNKNOWN) {
-		coltype_free(&ct);
-		return;
-	}
-	if (ct.dialect)
-		add_use(r, &ct);
-	ag_grow((void **)&r->vars, &r->capvars, r->nvars + 1, sizeof *r->vars);
-	struct var *v = &r->vars[r->nvars++];
-	v->name = ag_strndup(r->t[i].p, r->t[i].len);
-	v->type = ct;
-}
-
-/* with op.batch_alter_table("t", schema=...) as NAME: */
-static void read_with(struct reader *r, size_t i)
-{
-	struct ag_buf name = {0};
-	size_t np = 0;
-	size_t k = dotted(r, i + 1, &name, &np);
-	if (np >= 2 && strcmp(last_part(name.p), "batch_alter_table") == 0 && is_op(&r->t[k], "(") &&
-	    r->match[k] != NONE) {
-		size_t close = r->match[k];
-		struct args as = {0};
-		split_args(r, k, &as);
-		char *table = table_arg(r, &as, 0, "table_name", NULL);
-		if (table && is_name(&r->t[close + 1], "as") && r->t[close + 2].kind == AG_TOK_NAME) {
-			ag_strv_push_take(&r->batch_names,
-					  ag_strndup(r->t[close + 2].p, r->t[close + 2].len));
-			ag_strv_push(&r->batch_tables, table);
-		}
-		free(table);
-		free(as.v);
-	}
-	ag_buf_free(&name);
-}
-
-static const char *batch_table(const struct reader *r, const char *name)
-{
-	for (size_t i = r->batch_names.n; i-- > 0;)
-		if (strcmp(r->batch_names.v[i], name) == 0)
-			return r->batch_tables.v[i];
-	return NULL;
-}
-
-/* The module docstring: the message (first paragraph) and Create Date. */
-static void read_docstring(struct reader *r, size_t i)
-{
-	struct ag_buf b = {0};
-	size_t k = i;
-	bool ok = true;
-	while (r->t[k].kind == AG_TOK_STRING) {
-		if (ag_pyscan_string(&r->t[k], &b) != 1)
-			ok = false;
-		k++;
-	}
-	if (!ok || !b.p) {
-		ag_buf_free(&b);
-		return;
-	}
-	struct ag_buf msg = {0};
-	bool in_msg = true;
-	for (const char *p = b.p; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		const char *s = p;
-		size_t sn = n;
-		while (sn && (*s == ' ' || *s == '\t')) {
-			s++;
-			sn--;
-		}
-		while (sn && (s[sn - 1] == ' ' || s[sn - 1] == '\t' || s[sn - 1] == '\r'))
-			sn--;
-		if (in_msg) {
-			if (sn == 0 && msg.len) {
-				in_msg = false;
-			} else if (sn) {
-				if (msg.len)
-					ag_buf_addc(&msg, ' ');
-				ag_buf_add(&msg, s, sn);
-			}
-		}
-		if (sn >= 12 && strncmp(s, "Create Date:", 12) == 0 && !r->out->create_date) {
-			const char *v = s + 12;
-			size_t vn = sn - 12;
-			while (vn && *v == ' ') {
-				v++;
-				vn--;
-			}
-			r->out->create_date = ag_strndup(v, vn);
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	/* A header line is not a message (a placeholder without one). */
-	if (msg.len && strncmp(msg.p, "Revision ID:", 12) != 0)
-		r->out->message = ag_buf_take(&msg);
-	ag_buf_free(&msg);
-	ag_buf_free(&b);
-}
-
-/* Pairs every bracket with its closer. */
-static void match_brackets(struct reader *r)
-{
-	r->match = ag_malloc(r->n * sizeof *r->match);
-	size_t *stack = ag_malloc((AG_PYSCAN_MAX_DEPTH + 1) * sizeof *stack);
-	size_t sp = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		r->match[i] = NONE;
-		const struct ag_tok *t = &r->t[i];
-		if (t->kind != AG_TOK_OP || t->len != 1)
-			continue;
-		char c = t->p[0];
-		if ((c == '(' || c == '[' || c == '{') && sp <= AG_PYSCAN_MAX_DEPTH) {
-			stack[sp++] = i;
-		} else if ((c == ')' || c == ']' || c == '}') && sp) {
-			r->match[stack[--sp]] = i;
-		}
-	}
-	free(stack);
 }
 
 static const char *const op_methods[] = {"create_table", "add_column", "alter_column",
 					 "drop_column",  "drop_table", "rename_table",
-					 "create_foreign_key", "execute"};
+					 "create_foreign_key", "execute", "create_index", "drop_index",
+					 "create_unique_constraint", "create_check_constraint",
+					 "drop_constraint"};
+/* Methods of other objects (an Enum, a connection, a MetaData) that run
+ * SQL in upgrade(). */
+static const char *const side_effects[] = {"create",  "drop",  "create_all", "drop_all",
+					   "execute", "exec_driver_sql", "executemany"};
+/* op.* calls that change nothing in the database. */
+static const char *const op_harmless[] = {"f", "inline_literal", "get_context",
+					  "batch_alter_table", "implementation_for"};
+/* Statements whose body may not run (or runs when something else calls it). */
+static const char *const cond_words[] = {"if", "elif", "else", "for", "while", "try", "except",
+					 "finally", "match", "case", "def", "class", "async"};
 
-/* Every token of buf into r->t, brackets matched; false (nothing kept)
- * when pyscan cannot read it. */
-static bool tokenize(struct reader *r, const char *buf, size_t len)
+/* upgrade()'s block structure at statement t: closes the blocks t is not
+ * inside, opens the one t starts. */
+static void track_blocks(struct reader *r, const struct ag_tok *t)
 {
-	struct ag_pyscan s;
-	ag_pyscan_init(&s, buf, len);
-	/* Migrations run to about one token per five bytes: one allocation
-	 * for most files. */
-	size_t cap = len / 4 + 64;
-	if (cap > AG_SCHEMA_MAX_TOKENS + 1)
-		cap = AG_SCHEMA_MAX_TOKENS + 1;
-	r->t = ag_malloc(cap * sizeof *r->t);
-	r->n = 0;
-	for (;;) {
-		ag_grow((void **)&r->t, &cap, r->n + 1, sizeof *r->t);
-		enum ag_tok_kind k = ag_pyscan_next(&s, &r->t[r->n]);
-		/* Every token is kept (56 bytes with its bracket match), so a
-		 * token-dense file would cost forty times its size: past the
-		 * limit the file is not modelled, as one pyscan cannot read. */
-		if (k == AG_TOK_ERROR || (k != AG_TOK_EOF && r->n >= AG_SCHEMA_MAX_TOKENS)) {
-			free(r->t);
-			r->t = NULL;
-			r->n = 0;
-			return false;
+	while (r->nblk && t->indent <= r->blk_indent[r->nblk - 1])
+		r->nblk--;
+	bool cond = t->kind == AG_TOK_NAME && ag_schemaread_in_list(t->p, t->len, cond_words, AG_ARRAY_LEN(cond_words));
+	if (cond || ag_schemaread_is_name(t, "with")) {
+		if (r->nblk < (int)AG_ARRAY_LEN(r->blk_indent)) {
+			r->blk_indent[r->nblk] = t->indent;
+			r->blk_cond[r->nblk++] = cond;
+		} else {
+			r->blk_cond[r->nblk - 1] = true; /* too deep to follow: may not run */
 		}
-		r->n++;
-		if (k == AG_TOK_EOF)
-			break;
 	}
-	match_brackets(r);
-	return true;
+	r->cur_cond = false;
+	for (int i = 0; i < r->nblk; i++)
+		r->cur_cond = r->cur_cond || r->blk_cond[i];
 }
 
 void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
@@ -1288,7 +837,7 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 	memset(&r, 0, sizeof r);
 	r.out = out;
 	r.helpers = helpers;
-	if (!tokenize(&r, buf, len))
+	if (!ag_schemaread_tokenize(&r, buf, len))
 		return; /* script.c reports the parse-error */
 	out->tokenized = true;
 	struct ag_buf name = {0};
@@ -1298,46 +847,66 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 		bool stmt = (t->flags & AG_TOK_STMT) != 0;
 		if (stmt && t->indent == 0 && t->depth == 0) {
 			if (first_stmt && t->kind == AG_TOK_STRING)
-				read_docstring(&r, i);
+				ag_schemaread_read_docstring(&r, i);
 			first_stmt = false;
-			if (is_name(t, "def"))
-				r.region = is_name(&r.t[i + 1], "upgrade") ? R_UPGRADE : R_OTHER;
-			else if (is_name(t, "async") || is_name(t, "class") || is_op(t, "@"))
+			r.nblk = 0;
+			r.cur_cond = false;
+			if (ag_schemaread_is_name(t, "def"))
+				r.region = ag_schemaread_is_name(&r.t[i + 1], "upgrade") ? R_UPGRADE : R_OTHER;
+			else if (ag_schemaread_is_name(t, "async") || ag_schemaread_is_name(t, "class") || ag_schemaread_is_op(t, "@"))
 				r.region = R_OTHER;
 			else
 				r.region = R_MODULE;
 		}
-		if (stmt && (is_name(t, "import") || is_name(t, "from"))) {
-			i = read_import(&r, i);
+		if (stmt && (ag_schemaread_is_name(t, "import") || ag_schemaread_is_name(t, "from"))) {
+			i = ag_schemaread_read_import(&r, i);
 			if (i > 0)
 				i--;
 			continue;
 		}
-		if (stmt && t->kind == AG_TOK_NAME && !is_keyword(t) && is_op(&r.t[i + 1], "="))
-			read_assignment(&r, i);
-		if (stmt && is_name(t, "with"))
+		if (stmt && t->kind == AG_TOK_NAME && !ag_schemaread_is_keyword(t) && ag_schemaread_is_op(&r.t[i + 1], "="))
+			ag_schemaread_read_assignment(&r, i);
+		if (stmt && ag_schemaread_is_name(t, "with"))
 			read_with(&r, i);
-		if (t->kind != AG_TOK_NAME || (i > 0 && is_op(&r.t[i - 1], ".")))
+		if (stmt && r.region == R_UPGRADE && t->indent > 0)
+			track_blocks(&r, t);
+		if (t->kind != AG_TOK_NAME || (i > 0 && ag_schemaread_is_op(&r.t[i - 1], ".")))
 			continue;
 		const char *last;
 		size_t ll, np;
-		size_t k = callee(&r, i, &last, &ll, &np);
-		if (k == NONE || is_keyword(t))
+		size_t k = ag_schemaread_callee(&r, i, &last, &ll, &np);
+		if (k == NONE || ag_schemaread_is_keyword(t))
 			continue;
-		if (helper_last(&r, last, ll) && !(i > 0 && is_name(&r.t[i - 1], "def")))
+		if (ag_schemaread_helper_last(&r, last, ll) && !(i > 0 && ag_schemaread_is_name(&r.t[i - 1], "def")))
 			out->calls_helper = true;
 		if (np < 2)
 			continue;
 		const struct ag_tok *m = &r.t[k - 1];
-		if (!in_list(m->p, m->len, op_methods, AG_ARRAY_LEN(op_methods)))
+		if (r.region == R_UPGRADE && !ag_schemaread_is_name(&r.t[k - 3], "op") &&
+		    ag_schemaread_in_list(m->p, m->len, side_effects, AG_ARRAY_LEN(side_effects))) {
+			/* my_enum.create(bind), conn.execute(...): DDL or data the op
+			 * calls do not show. */
+			char *method = ag_strndup(m->p, m->len);
+			unknown_op(&r, NULL, method, t->line);
+			free(method);
 			continue;
+		}
 		/* The receiver: `op` (or alembic.op), or a batch_alter_table's
 		 * `as` name. */
 		char *recv = np == 2 ? ag_strndup(t->p, t->len) : NULL;
-		const char *bt = recv ? batch_table(&r, recv) : NULL;
-		if (is_name(&r.t[k - 3], "op") || bt) {
+		const char *bt = recv ? ag_schemaread_batch_table(&r, recv) : NULL;
+		bool known = ag_schemaread_in_list(m->p, m->len, op_methods, AG_ARRAY_LEN(op_methods));
+		if ((ag_schemaread_is_name(&r.t[k - 3], "op") || bt) &&
+		    (known || !ag_schemaread_in_list(m->p, m->len, op_harmless, AG_ARRAY_LEN(op_harmless)))) {
 			char *method = ag_strndup(m->p, m->len);
-			read_op(&r, method, k, bt, t->line);
+			r.cur_batch = bt != NULL;
+			r.call_line = t->line;
+			if (known)
+				read_op(&r, method, k, bt, t->line);
+			else
+				unknown_op(&r, bt, method, t->line);
+			r.call_line = 0;
+			r.cur_batch = false;
 			free(method);
 		}
 		free(recv);
@@ -1345,13 +914,15 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 	ag_buf_free(&name);
 	for (size_t i = 0; i < r.nvars; i++) {
 		free(r.vars[i].name);
-		coltype_free(&r.vars[i].type);
+		ag_schemaread_coltype_free(&r.vars[i].type);
 	}
 	free(r.vars);
 	ag_strv_free(&r.alias_names);
 	ag_strv_free(&r.alias_paths);
 	ag_strv_free(&r.batch_names);
 	ag_strv_free(&r.batch_tables);
+	ag_strv_free(&r.qual_names);
+	ag_strv_free(&r.qual_schemas);
 	free(r.match);
 	free(r.t);
 }
@@ -1477,7 +1048,7 @@ void ag_schema_free(struct ag_schema *s)
 		struct table *t = &s->tables[i];
 		for (size_t c = 0; c < t->ncols; c++) {
 			free(t->cols[c].name);
-			coltype_free(&t->cols[c].type);
+			ag_schemaread_coltype_free(&t->cols[c].type);
 			free(t->cols[c].keys);
 		}
 		free(t->cols);
@@ -1612,183 +1183,6 @@ static void apply_fk(struct ag_schema *s, const struct ag_schema_op *op, const c
 	}
 }
 
-/* ---- the project's own types ------------------------------------------ */
-
-#define MODULE_MAX ((size_t)4 << 20) /* a module larger than this is not read */
-#define ROOT_LEVELS 12               /* ancestors searched for a module */
-#define REEXPORT_DEPTH 4             /* `from a import X` followed this often */
-
-/* The family SQLAlchemy's type of this name has (by its last part). */
-static enum ag_type_family family_of_name(const char *path)
-{
-	const char *last = last_part(path);
-	size_t ln = strlen(last);
-	if (in_list(last, ln, uuid_names, AG_ARRAY_LEN(uuid_names)))
-		return AG_TYPE_UUID;
-	if (in_list(last, ln, string_names, AG_ARRAY_LEN(string_names)))
-		return AG_TYPE_STRING;
-	if (in_list(last, ln, integer_names, AG_ARRAY_LEN(integer_names)))
-		return AG_TYPE_INTEGER;
-	if (in_list(last, ln, other_names, AG_ARRAY_LEN(other_names)))
-		return AG_TYPE_OTHER;
-	return AG_TYPE_UNKNOWN;
-}
-
-static bool exists(const char *path)
-{
-	return access(path, R_OK) == 0;
-}
-
-/* The file of module mod ("myapp/types", slashes for dots) in dir or one
- * of its ancestors, up to a project root. New, or NULL. */
-static char *find_module(const char *dir, const char *mod)
-{
-	char *d = realpath(dir, NULL);
-	for (int level = 0; d && level < ROOT_LEVELS; level++) {
-		char *a = ag_printf("%s/%s.py", d, mod);
-		if (exists(a)) {
-			free(d);
-			return a;
-		}
-		free(a);
-		a = ag_printf("%s/%s/__init__.py", d, mod);
-		if (exists(a)) {
-			free(d);
-			return a;
-		}
-		free(a);
-		static const char *const roots[] = {".git", "pyproject.toml", "setup.py", "setup.cfg"};
-		bool root = false;
-		for (size_t i = 0; i < AG_ARRAY_LEN(roots) && !root; i++) {
-			char *m = ag_printf("%s/%s", d, roots[i]);
-			root = access(m, F_OK) == 0;
-			free(m);
-		}
-		char *slash = strrchr(d, '/');
-		if (root || !slash || slash == d)
-			break;
-		*slash = '\0';
-	}
-	free(d);
-	return NULL;
-}
-
-static void reader_free(struct reader *r)
-{
-	for (size_t i = 0; i < r->nvars; i++) {
-		free(r->vars[i].name);
-		coltype_free(&r->vars[i].type);
-	}
-	free(r->vars);
-	ag_strv_free(&r->alias_names);
-	ag_strv_free(&r->alias_paths);
-	ag_strv_free(&r->batch_names);
-	ag_strv_free(&r->batch_tables);
-	free(r->match);
-	free(r->t);
-}
-
-static bool class_family(const char *dir, const char *path, int depth, enum ag_type_family *fam);
-
-/* The family of class cls as module file mfile defines it: its `impl`,
- * or the helper family when load_dialect_impl picks a type by dialect;
- * through a re-export (`from x import cls`) when it only imports it. */
-static bool module_family(const char *dir, const char *mfile, const char *cls, int depth,
-			  enum ag_type_family *fam)
-{
-	size_t len = 0;
-	char *buf = ag_read_file(mfile, &len);
-	if (!buf || len > MODULE_MAX) {
-		free(buf);
-		return false;
-	}
-	struct reader r;
-	memset(&r, 0, sizeof r);
-	struct ag_schema_file scratch = {0};
-	r.out = &scratch;
-	bool ok = false;
-	if (!tokenize(&r, buf, len))
-		goto out;
-	size_t body = NONE;
-	for (size_t i = 0; i + 1 < r.n; i++) {
-		const struct ag_tok *t = &r.t[i];
-		if (!(t->flags & AG_TOK_STMT))
-			continue;
-		if (is_name(t, "import") || is_name(t, "from")) {
-			size_t k = read_import(&r, i);
-			i = k > i ? k - 1 : i;
-		} else if (t->indent == 0 && is_name(t, "class") && tok_eq(&r.t[i + 1], cls, strlen(cls))) {
-			body = i;
-		}
-	}
-	if (body != NONE) {
-		bool by_dialect = false;
-		struct ag_coltype ct = {0};
-		for (size_t i = body + 1; i + 1 < r.n; i++) {
-			const struct ag_tok *t = &r.t[i];
-			if ((t->flags & AG_TOK_STMT) && t->indent == 0)
-				break;
-			if (is_name(t, "load_dialect_impl"))
-				by_dialect = true;
-			if ((t->flags & AG_TOK_STMT) && is_name(t, "impl") && is_op(&r.t[i + 1], "=") &&
-			    !ct.line) {
-				size_t e = i + 2;
-				while (e < r.n && r.t[e].kind != AG_TOK_NEWLINE && r.t[e].kind != AG_TOK_EOF)
-					e++;
-				coltype_free(&ct);
-				classify(&r, i + 2, e, &ct);
-			}
-		}
-		if (by_dialect) {
-			*fam = AG_TYPE_HELPER;
-			ok = true;
-		} else if (ct.project) {
-			ok = depth < REEXPORT_DEPTH && class_family(dir, ct.project, depth + 1, fam);
-		} else if (ct.family != AG_TYPE_UNKNOWN) {
-			*fam = ct.family;
-			ok = true;
-		}
-		coltype_free(&ct);
-	} else {
-		for (size_t i = r.alias_names.n; i-- > 0;) {
-			if (strcmp(r.alias_names.v[i], cls) != 0)
-				continue;
-			const char *p = r.alias_paths.v[i];
-			const char *pd = strchr(p, '.');
-			if (pd && in_list(p, (size_t)(pd - p), library_roots, AG_ARRAY_LEN(library_roots))) {
-				*fam = family_of_name(p);
-				ok = *fam != AG_TYPE_UNKNOWN;
-			} else if (p[0] != '.' && depth < REEXPORT_DEPTH) {
-				ok = class_family(dir, p, depth + 1, fam);
-			}
-			break;
-		}
-	}
-out:
-	reader_free(&r);
-	ag_schema_file_free(&scratch);
-	free(buf);
-	return ok;
-}
-
-/* The family of the project's class at import path (a.b.Cls), looked
- * for from dir up. */
-static bool class_family(const char *dir, const char *path, int depth, enum ag_type_family *fam)
-{
-	const char *dot = strrchr(path, '.');
-	if (!dot || dot == path)
-		return false;
-	char *mod = ag_strndup(path, (size_t)(dot - path));
-	for (char *c = mod; *c; c++)
-		if (*c == '.')
-			*c = '/';
-	char *mfile = find_module(dir, mod);
-	bool ok = mfile && module_family(dir, mfile, dot + 1, depth, fam);
-	free(mfile);
-	free(mod);
-	return ok;
-}
-
 /* Gives t (the model's copy) the family its module defines, or marks it
  * unresolved. file is the migration that wrote it: the search starts in
  * its directory. Each path is read once per model. */
@@ -1805,7 +1199,7 @@ static void resolve_project(struct ag_schema *s, struct ag_coltype *t, const cha
 		pt->path = ag_strdup(t->project);
 		const char *slash = file ? strrchr(file, '/') : NULL;
 		char *dir = slash ? ag_strndup(file, (size_t)(slash - file)) : ag_strdup(".");
-		pt->resolved = class_family(dir, t->project, 0, &pt->family);
+		pt->resolved = ag_schemaread_class_family(dir, t->project, 0, &pt->family);
 		free(dir);
 	}
 	if (pt->resolved)
@@ -1837,7 +1231,7 @@ void ag_schema_apply(struct ag_schema *s, const struct ag_schema_file *f, const 
 			struct col *c = &tb->cols[tb->ncols++];
 			memset(c, 0, sizeof *c);
 			c->name = ag_strdup(op->column);
-			coltype_copy(&c->type, &op->type);
+			ag_schemaread_coltype_copy(&c->type, &op->type);
 			if (c->type.project)
 				resolve_project(s, &c->type, file);
 			c->file = file;
@@ -1857,8 +1251,8 @@ void ag_schema_apply(struct ag_schema *s, const struct ag_schema_file *f, const 
 				cl->name = ag_strdup(op->new_name);
 			}
 			if (op->type.line) {
-				coltype_free(&cl->type);
-				coltype_copy(&cl->type, &op->type);
+				ag_schemaread_coltype_free(&cl->type);
+				ag_schemaread_coltype_copy(&cl->type, &op->type);
 				if (cl->type.project)
 					resolve_project(s, &cl->type, file);
 				cl->file = file;
@@ -1908,10 +1302,17 @@ void ag_schema_apply(struct ag_schema *s, const struct ag_schema_file *f, const 
 		case AG_SOP_FOREIGN_KEY:
 			apply_fk(s, op, file, revision, fn, arg);
 			break;
+		case AG_SOP_CREATE_INDEX:
+		case AG_SOP_DROP_INDEX:
+		case AG_SOP_CREATE_CONSTRAINT:
+		case AG_SOP_DROP_CONSTRAINT:
+		case AG_SOP_EXECUTE:
+		case AG_SOP_UNKNOWN:
+			break; /* pre-flight's, not this model's */
 		case AG_SOP_FORGET_TABLE:
 			for (size_t c = 0; t != NONE && c < s->tables[t].ncols; c++) {
 				struct col *cl = col_at(s, t, c);
-				coltype_free(&cl->type);
+				ag_schemaread_coltype_free(&cl->type);
 				cl->file = file;
 				cl->rev = revision;
 				cl->line = op->line;

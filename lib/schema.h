@@ -4,7 +4,8 @@
  * enough to know each column's type family (a native UUID, a string, an
  * integer...) and every foreign key.
  *
- * Two halves:
+ * Two halves (the Python-reading machinery they share is lib/schemaread,
+ * internal to this module):
  *
  *   ag_schema_read   one file's buffer -> the list of schema operations
  *                    its upgrade() performs (op.create_table with its
@@ -15,7 +16,14 @@
  *                    as batch_op`; op.execute of a literal "ALTER TABLE t"
  *                    makes t's column types unknown, since the SQL may
  *                    change them), plus every column type written in the
- *                    file and the docstring's message and Create Date;
+ *                    file and the docstring's message and Create Date.
+ *                    For pre-flight (lib/preflight) each operation also
+ *                    carries its op.* call's line, schema=, nullable,
+ *                    server_default, an Enum's type, whether it is a batch
+ *                    operation or under if/for/while/try, and the reader
+ *                    adds create_index/drop_index, unique and check
+ *                    constraints, drop_constraint, op.execute, and the op
+ *                    calls it cannot follow (AG_SOP_UNKNOWN);
  *   ag_schema_apply  replays files in upgrade order on a model of the
  *                    database and hands every foreign key whose two column
  *                    types are known to a callback, at the moment the key
@@ -87,6 +95,15 @@ enum ag_schema_op_kind {
 	AG_SOP_RENAME_TABLE, /* table -> new_name */
 	AG_SOP_FOREIGN_KEY,  /* table(cols) -> ref_table(ref_cols) */
 	AG_SOP_FORGET_TABLE, /* op.execute("ALTER TABLE t ..."): t's column types are unknown now */
+	/* Read for pre-flight (lib/preflight); ag_schema_apply ignores them. */
+	AG_SOP_CREATE_INDEX,  /* new_name on table(cols): unique, concurrently, if_exists */
+	AG_SOP_DROP_INDEX,    /* new_name; table "" when not given: if_exists */
+	AG_SOP_CREATE_CONSTRAINT, /* new_name (NULL: the database names it) on table:
+				   * contype 'u' (cols) or 'c' */
+	AG_SOP_DROP_CONSTRAINT,   /* new_name on table; contype from type_ ('f','u','c','p'), 0 */
+	AG_SOP_EXECUTE,       /* op.execute: column holds the SQL when it is a literal, else NULL */
+	AG_SOP_UNKNOWN,       /* an op call the reader cannot follow: column holds the method;
+			       * table is "" unless a batch names it */
 };
 
 struct ag_schema_op {
@@ -100,6 +117,23 @@ struct ag_schema_op {
 	char *ref_table;        /* NULL or malloced: FOREIGN_KEY */
 	struct ag_strv cols, ref_cols; /* FOREIGN_KEY: the same number of each */
 	int line;               /* the call (COLUMN: the sa.Column; FOREIGN_KEY: the key) */
+	/* For pre-flight. schema: the schema= argument when table is
+	 * "schema.table" (table then starts with it and a dot), else NULL;
+	 * ref_schema likewise for ref_table. */
+	char *schema, *ref_schema;
+	int call_line;     /* the op.* call's line (COLUMN: the add_column/create_table) */
+	bool batch;        /* through batch_alter_table */
+	bool conditional;  /* under if/for/while/try in upgrade(): it may not run */
+	bool opaque;       /* an argument only Python knows (a name, an expression) */
+	int nullable;      /* COLUMN, ALTER: -1 not written, 0 nullable=False, 1 True */
+	bool primary_key;  /* COLUMN: primary_key=True (NOT NULL) */
+	bool has_default;  /* COLUMN: a server_default that is not None (ALTER: written) */
+	bool unique, concurrently, if_exists; /* indexes; if_exists: if_not_exists too */
+	char contype;      /* CREATE_/DROP_CONSTRAINT */
+	char *enum_name;   /* COLUMN, ALTER: a native Enum's type name, or NULL */
+	char *enum_schema; /* NULL, or the Enum's schema= */
+	bool enum_creates; /* COLUMN in create_table: SQLAlchemy emits CREATE TYPE */
+	bool enum_opaque;  /* an Enum whose name only Python knows (sa.Enum(MyEnum)) */
 };
 
 /* A column type written anywhere in the file's op calls (upgrade() or not). */

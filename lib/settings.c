@@ -8,8 +8,9 @@
 
 #define DEFAULT_HELPER "get_uuid_type"
 
-static const char *const known_keys[] = {"target", "expected_heads", "uuid_helper", "ignore",
-					 "define", "severity", "replaces"};
+static const char *const known_keys[] = {"target",   "expected_heads", "uuid_helper",
+					 "ignore",   "define",         "severity",
+					 "replaces", "lock_risk_rows"};
 /* Keys of other commands that live in the same section. */
 static const char *const foreign_keys[] = {"heroku.app", "alembic_version", "python_version"};
 /* Keys that may also be written as a table of NAME = VALUE. */
@@ -253,6 +254,15 @@ static int parse_key(struct ag_settings *s, const struct ag_config *cfg, const c
 		}
 		if (rc == 0 && !es.n)
 			rc = fail(cfg, err, key, "is empty; name the helper, e.g. get_uuid_type");
+	} else if (strcmp(key, "lock_risk_rows") == 0) {
+		char *end = NULL;
+		long long n = es.n == 1 && es.v[0][0] >= '0' && es.v[0][0] <= '9'
+				      ? strtoll(es.v[0], &end, 10)
+				      : -1;
+		if (n < 1 || !end || *end)
+			rc = fail(cfg, err, key, "wants a number of rows (1 or more), not '%s'", value);
+		else
+			s->lock_risk_rows = (double)n;
 	} else if (strcmp(key, "ignore") == 0) {
 		for (size_t i = 0; i < es.n && rc == 0; i++) {
 			const char *colon = strchr(es.v[i], ':');
@@ -329,7 +339,7 @@ int ag_settings_parse(struct ag_settings *s, const struct ag_config *cfg, struct
 		} else {
 			rc = fail(cfg, err, NULL,
 				  "unknown key '%s'; the settings are target, expected_heads, "
-				  "uuid_helper, ignore, define, severity and replaces",
+				  "uuid_helper, ignore, define, severity, replaces and lock_risk_rows",
 				  key);
 		}
 		free(head);

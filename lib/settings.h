@@ -17,6 +17,8 @@
  *   define          NAME=VALUE for names files use in expressions
  *   severity        CODE=error|warning|info
  *   replaces        OLD=NEW: squashed ids production may still hold
+ *   lock_risk_rows  pre-flight's lock-risk threshold in estimated rows
+ *                   (default 100000)
  * A value holding several entries separates them by newlines (an ini
  * multi-line value, or a TOML array) or commas. define, severity and
  * replaces may also be subtables in TOML ([tool.alembic-guard.define]),
@@ -54,6 +56,7 @@ struct ag_settings {
 	enum ag_severity *severity_levels; /* NULL or malloced */
 	struct ag_defines defines;
 	struct ag_strv replaces_old, replaces_new; /* replaces_old[i] -> replaces_new[i] */
+	double lock_risk_rows;           /* 0: pre-flight's default */
 	char *source;                    /* NULL or malloced: the file they came from */
 };
 

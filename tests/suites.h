@@ -8,6 +8,7 @@
 Suite *atomic_suite(void);
 Suite *audit_suite(void);
 Suite *backfill_suite(void);
+Suite *catalog_suite(void);
 Suite *config_suite(void);
 Suite *db_suite(void);
 Suite *diff_suite(void);
@@ -19,6 +20,7 @@ Suite *lint_suite(void);
 Suite *opts_suite(void);
 Suite *outscan_suite(void);
 Suite *pins_suite(void);
+Suite *preflight_suite(void);
 Suite *procfile_suite(void);
 Suite *pyedit_suite(void);
 Suite *pyparse_suite(void);
@@ -39,6 +41,7 @@ static Suite *(*const ag_test_suites[])(void) = {
 	atomic_suite,
 	audit_suite,
 	backfill_suite,
+	catalog_suite,
 	config_suite,
 	db_suite,
 	diff_suite,
@@ -50,6 +53,7 @@ static Suite *(*const ag_test_suites[])(void) = {
 	opts_suite,
 	outscan_suite,
 	pins_suite,
+	preflight_suite,
 	procfile_suite,
 	pyedit_suite,
 	pyparse_suite,

@@ -306,8 +306,9 @@ START_TEST(test_only_upgrade_counts)
 		     "    op.execute(\"op.create_table('string', sa.Column('a', sa.Integer))\")\n"
 		     "def downgrade():\n"
 		     "    op.add_column('t', sa.Column('b', postgresql.UUID()))\n");
-	ck_assert_uint_eq(f.n, 2);
+	ck_assert_uint_eq(f.n, 3); /* create_table, its column, the op.execute */
 	ck_assert_str_eq(f.v[0].table, "t");
+	ck_assert_int_eq(f.v[2].kind, AG_SOP_EXECUTE);
 	ck_assert(!f.calls_helper); /* defined here, never called */
 	/* Types written outside upgrade() are still uses (for uuid-dialect-type). */
 	bool seen = false;
@@ -559,12 +560,14 @@ START_TEST(test_raw_sql_forgets_types)
 	const char *want[] = {"devices", "public.Users", "Users", "app.t2", "t2", "t3"};
 	size_t n = 0;
 	for (size_t i = 0; i < f.n; i++) {
+		if (f.v[i].kind == AG_SOP_EXECUTE)
+			continue; /* pre-flight's: one per call */
 		ck_assert_int_eq(f.v[i].kind, AG_SOP_FORGET_TABLE);
 		ck_assert_uint_lt(n, AG_ARRAY_LEN(want));
 		ck_assert_str_eq(f.v[i].table, want[n++]);
 	}
 	ck_assert_uint_eq(n, AG_ARRAY_LEN(want));
-	ck_assert_int_eq(f.v[0].line, 4);
+	ck_assert_int_eq(f.v[1].line, 4);
 	ag_schema_file_free(&f);
 	/* In the model, the table's columns lose their types: no judgement. */
 	struct ag_schema *m = ag_schema_new();
@@ -686,6 +689,106 @@ START_TEST(test_project_type_resolved)
 }
 END_TEST
 
+/* ---- reading for pre-flight --------------------------------------------- */
+
+START_TEST(test_preflight_fields)
+{
+	const char *src =
+		"from alembic import op\n"
+		"import sqlalchemy as sa\n"
+		"from sqlalchemy.dialects import postgresql\n"
+		"status = sa.Enum('a', 'b', name='status')\n"
+		"def upgrade():\n"
+		"    op.create_table('t',\n"                                            /* 6 */
+		"        sa.Column('id', sa.Integer, primary_key=True),\n"
+		"        sa.Column('s', status, nullable=False),\n"
+		"        sa.Column('k', postgresql.ENUM(name='kind', create_type=False)),\n"
+		"        schema='app')\n"
+		"    op.add_column('g', sa.Column('n', sa.Integer(), nullable=False,\n" /* 11 */
+		"                  server_default='0'), schema='app')\n"
+		"    op.add_column('g', sa.Column('m', sa.Integer(), sa.Identity(), nullable=False))\n"
+		"    op.create_index(op.f('ix_g_n'), 'g', ['n'], unique=True,\n"       /* 14 */
+		"                    postgresql_concurrently=True)\n"
+		"    op.drop_index('ix_old', table_name='g', if_exists=True)\n"
+		"    op.create_unique_constraint('uq_g', 'g', ['n'])\n"
+		"    op.create_check_constraint('ck_g', 'g', 'n > 0')\n"
+		"    op.drop_constraint('fk_g', 'g', type_='foreignkey')\n"
+		"    if flag:\n"                                                       /* 20 */
+		"        op.drop_table('x')\n"
+		"    op.drop_table('y')\n"
+		"    op.add_column(name, sa.Column('z', sa.Integer()))\n"
+		"    op.bulk_insert(tbl, [])\n"
+		"    op.execute('UPDATE g SET n = 1')\n"
+		"    op.create_foreign_key('fk_a', 'g', 'users', ['u'], ['id'], referent_schema='auth')\n";
+	struct ag_schema_file f;
+	read_src(&f, src);
+	const struct ag_schema_op *ct = op_of(&f, AG_SOP_CREATE_TABLE, 0);
+	ck_assert_ptr_nonnull(ct);
+	ck_assert_str_eq(ct->table, "app.t");
+	ck_assert_str_eq(ct->schema, "app");
+	ck_assert_int_eq(ct->call_line, 6);
+	const struct ag_schema_op *id = column(&f, "app.t", "id");
+	ck_assert(id->primary_key);
+	ck_assert_int_eq(id->call_line, 6);
+	ck_assert_int_eq(id->line, 7);
+	const struct ag_schema_op *st = column(&f, "app.t", "s");
+	ck_assert_int_eq(st->nullable, 0);
+	ck_assert_str_eq(st->enum_name, "status");
+	ck_assert(st->enum_creates);
+	const struct ag_schema_op *k = column(&f, "app.t", "k");
+	ck_assert_str_eq(k->enum_name, "kind");
+	ck_assert(!k->enum_creates);
+	const struct ag_schema_op *n = column(&f, "app.g", "n");
+	ck_assert(n->has_default);
+	ck_assert_int_eq(n->call_line, 11);
+	ck_assert_str_eq(n->schema, "app");
+	const struct ag_schema_op *m = column(&f, "g", "m");
+	ck_assert(m->has_default); /* Identity: the database fills it */
+	ck_assert_ptr_null(m->schema);
+	const struct ag_schema_op *ix = op_of(&f, AG_SOP_CREATE_INDEX, 0);
+	ck_assert_str_eq(ix->new_name, "ix_g_n");
+	ck_assert(ix->unique && ix->concurrently && !ix->if_exists);
+	ck_assert_int_eq(ix->line, 14);
+	ck_assert_int_eq((int)ix->cols.n, 1);
+	const struct ag_schema_op *di = op_of(&f, AG_SOP_DROP_INDEX, 0);
+	ck_assert_str_eq(di->new_name, "ix_old");
+	ck_assert(di->if_exists);
+	ck_assert_int_eq(op_of(&f, AG_SOP_CREATE_CONSTRAINT, 0)->contype, 'u');
+	ck_assert_int_eq(op_of(&f, AG_SOP_CREATE_CONSTRAINT, 1)->contype, 'c');
+	ck_assert_int_eq(op_of(&f, AG_SOP_DROP_CONSTRAINT, 0)->contype, 'f');
+	const struct ag_schema_op *dx = op_of(&f, AG_SOP_DROP_TABLE, 0);
+	ck_assert_str_eq(dx->table, "x");
+	ck_assert(dx->conditional);
+	ck_assert(!op_of(&f, AG_SOP_DROP_TABLE, 1)->conditional);
+	const struct ag_schema_op *u0 = op_of(&f, AG_SOP_UNKNOWN, 0);
+	ck_assert_str_eq(u0->column, "add_column");
+	ck_assert_str_eq(u0->table, "");
+	ck_assert_str_eq(op_of(&f, AG_SOP_UNKNOWN, 1)->column, "bulk_insert");
+	ck_assert_str_eq(op_of(&f, AG_SOP_EXECUTE, 0)->column, "UPDATE g SET n = 1");
+	const struct ag_schema_op *fk = op_of(&f, AG_SOP_FOREIGN_KEY, 0);
+	ck_assert_str_eq(fk->new_name, "fk_a");
+	ck_assert_str_eq(fk->ref_schema, "auth");
+	ck_assert_str_eq(fk->ref_table, "auth.users");
+	ag_schema_file_free(&f);
+}
+END_TEST
+
+START_TEST(test_preflight_enum_opaque)
+{
+	const char *src = "import sqlalchemy as sa\nfrom alembic import op\n"
+			  "def upgrade():\n"
+			  "    op.create_table('t', sa.Column('s', sa.Enum(Status)))\n"
+			  "    op.create_table('u', sa.Column('s', sa.Enum('a', native_enum=False, name='x')))\n";
+	struct ag_schema_file f;
+	read_src(&f, src);
+	const struct ag_schema_op *s = column(&f, "t", "s");
+	ck_assert(s->enum_opaque);
+	ck_assert_ptr_null(s->enum_name);
+	ck_assert_ptr_null(column(&f, "u", "s")->enum_name);
+	ag_schema_file_free(&f);
+}
+END_TEST
+
 static void teardown(void)
 {
 	ag_strv_free(&helpers);
@@ -709,6 +812,8 @@ Suite *schema_suite(void)
 	tcase_add_test(tc, test_batch);
 	tcase_add_test(tc, test_only_upgrade_counts);
 	tcase_add_test(tc, test_helper_calls);
+	tcase_add_test(tc, test_preflight_fields);
+	tcase_add_test(tc, test_preflight_enum_opaque);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, NULL, teardown);
