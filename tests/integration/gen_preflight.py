@@ -230,6 +230,10 @@ class Scenario:
             f.write(ENV_PY)
         with open(os.path.join(root, "alembic.ini"), "w") as f:
             f.write("[alembic]\nscript_location = %(here)s\n")
+        # The judge's versions, pinned as a project pins them: the guard
+        # judges as the Alembic the project uses.
+        with open(os.path.join(root, "requirements.txt"), "w") as f:
+            f.write("alembic==1.8.1\nSQLAlchemy==1.4.46\npsycopg2==2.9.5\n")
         migs = [("a%03d_base_%d" % (self.idx, i), [Op(b)]) for i, b in enumerate(APPLIED_BODIES)]
         applied = migs[-1][0]
         migs += [("p%03d_step_%d" % (self.idx, i), ops) for i, ops in enumerate(self.pending)]
