@@ -242,10 +242,12 @@ class TestPreflightDiff(unittest.TestCase):
                         stats[2] += 1
                         same_code += first[2].get("code") == sc.cls
                     else:
+                        there = [short(f) for f in o.findings if o.where(f) == o.fail_at]
                         misses.append("%s: Alembic fails at %s:%s (%s); the guard's first "
-                                      "error: %s" % (tag, o.fail_at[0], o.fail_at[1],
-                                                     o.res["error"][:160],
-                                                     short(first[2]) if first else "none"))
+                                      "error: %s; its findings there: %s"
+                                      % (tag, o.fail_at[0], o.fail_at[1], o.res["error"][:160],
+                                         short(first[2]) if first else "none",
+                                         "; ".join(there) or "none"))
                 else:
                     uncovered += 1
             # Raw SQL, batch operations, values only Python knows: never an
