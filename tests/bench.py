@@ -137,11 +137,19 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--alembic-reps", type=int, default=3)
     ap.add_argument("--no-db", action="store_true")
+    ap.add_argument("--preflight-only", action="store_true",
+                    help="only the pre-flight figure (50 pending migrations against head)")
     ap.add_argument("--static", default=os.path.join(os.path.dirname(HERE), "build", "alembic-guard-static"),
                     help="also time this static binary when it exists")
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
     tmp = tempfile.mkdtemp(prefix="ag-bench.")
+    if a.preflight_only:
+        try:
+            with_pg(lambda pg: bench_preflight(binary, tmp, pg, a))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
     try:
         print("alembic-guard bench (median wall time; files warm in the page cache)")
         print("machine: %d cores" % os.cpu_count())
@@ -171,39 +179,44 @@ def main():
                 fmt(cat), guard / cat, "" if static is None else ", static/cat = %.2f" % (static / cat)))
             print("  python3 -m alembic heads   %s   alembic/guard = %.1fx" % (fmt(alembic), alembic / guard))
             print("  alembic-guard peak RSS     %8d KB" % rss)
-        if not a.no_db and 10000 in results:
-            bench_check(binary, os.path.join(tmp, "m10000"), a)
+        if not a.no_db:
+            with_pg(lambda pg: (bench_check(binary, os.path.join(tmp, "m10000"), pg, a)
+                                if 10000 in results else None,
+                                bench_preflight(binary, tmp, pg, a)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def bench_check(binary, root, a):
+def with_pg(fn):
+    """Runs FN(pg) with a PostgreSQL of tests/integration/harness.py, started
+    here and stopped after."""
     sys.path.insert(0, os.path.join(HERE, "integration"))
-    try:
-        import harness
-    except ImportError as e:
-        print("\n(check timing skipped: tests/integration/harness.py is missing: %s)" % e)
-        return
+    import harness
     pg = harness.Pg()
     try:
         pg.start()
-        _, url = pg.create_db("bench")
-        versions = os.path.join(root, "versions")
-        heads = subprocess.run([binary, "heads", "--versions", versions], capture_output=True,
-                               text=True).stdout.split()[0]
-        harness.stamp(url, heads)
-        env = dict(os.environ, BENCH_URL=url)
-        guard = timeit([binary, "check", "--versions", versions, "--database-url", url], a.reps)
-        cur = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "current"],
-                     a.alembic_reps, cwd=root, env=env)
-        hd = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "heads"],
-                    a.alembic_reps, cwd=root, env=env)
-        print("\ncheck against a local PostgreSQL, 10000 migrations, database at head")
-        print("  alembic-guard check                  %s" % fmt(guard))
-        print("  alembic current + alembic heads      %s   (%.1fx)" % (fmt(cur + hd), (cur + hd) / guard))
-        bench_rows(binary, versions, pg, a)
+        fn(pg)
     finally:
         pg.stop()
+
+
+def bench_check(binary, root, pg, a):
+    import harness
+    _, url = pg.create_db("bench")
+    versions = os.path.join(root, "versions")
+    heads = subprocess.run([binary, "heads", "--versions", versions], capture_output=True,
+                           text=True).stdout.split()[0]
+    harness.stamp(url, heads)
+    env = dict(os.environ, BENCH_URL=url)
+    guard = timeit([binary, "check", "--versions", versions, "--database-url", url], a.reps)
+    cur = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "current"],
+                 a.alembic_reps, cwd=root, env=env)
+    hd = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "heads"],
+                a.alembic_reps, cwd=root, env=env)
+    print("\ncheck against a local PostgreSQL, 10000 migrations, database at head")
+    print("  alembic-guard check                  %s" % fmt(guard))
+    print("  alembic current + alembic heads      %s   (%.1fx)" % (fmt(cur + hd), (cur + hd) / guard))
+    bench_rows(binary, versions, pg, a)
 
 
 def bench_rows(binary, versions, pg, a):
@@ -225,4 +238,93 @@ def bench_rows(binary, versions, pg, a):
         print("  %-28s %s   rows cost %s" % (label, fmt(t), fmt(max(0.0, t - base))))
 
 
+def base_revision(versions):
+    """The id of make_dir's first migration (its down_revision is None)."""
+    for f in os.listdir(versions):
+        text = open(os.path.join(versions, f)).read()
+        if "Revises: \n" in text:
+            return text.split("Revision ID: ")[1].split("\n")[0]
+    sys.exit("bench: no base revision in %s" % versions)
+
+
+def bench_preflight(binary, tmp, pg, a):
+    """Issue 13's budget: one `check` with 50 pending migrations (the bodies
+    of make_dir: create_table with a foreign key, create_index, add_column
+    with a server_default, op.execute) against the same check at head. Two
+    databases brought there by the real `alembic upgrade` (the first
+    revision applied; all of them), on loopback; the runs alternate between
+    them so that the machine's load weighs on both alike. The difference
+    is what reading the catalog and replaying 50 migrations costs."""
+    import json
+    import harness
+    root = os.path.join(tmp, "pf51")
+    versions = make_dir(root, 51, seed=13)
+    ini = os.path.join(root, "alembic.ini")
+    urls = {}
+    for label, target in (("pending", None), ("head", "head")):
+        _, url = pg.create_db("benchpf")
+        c = harness._connect(url)
+        try:
+            c.cursor().execute("CREATE TABLE users (id serial PRIMARY KEY, email text)")
+        finally:
+            c.close()
+        if target is None:
+            target = base_revision(versions)
+        r = subprocess.run([PY, "-m", "alembic", "-c", ini, "upgrade", target], cwd=root,
+                           env=dict(os.environ, BENCH_URL=url), capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit("bench: alembic upgrade %s failed: %s" % (target, r.stderr[-800:]))
+        urls[label] = url
+    cmd = {k: [binary, "check", "--versions", versions, "--database-url", u]
+           for k, u in urls.items()}
+    doc = json.loads(subprocess.run(cmd["pending"] + ["--format", "json"], capture_output=True,
+                                    text=True).stdout)
+    codes = {}
+    for f in doc["findings"]:
+        codes[f["code"]] = codes.get(f["code"], 0) + 1
+    reps = max(a.reps, 21)
+    wall = {"pending": [], "head": []}
+    cpu = {"pending": [], "head": []}
+    load = os.getloadavg()[0]
+    for _ in range(reps):
+        for k in ("pending", "head"):
+            w, c = wall_and_cpu(cmd[k])
+            wall[k].append(w)
+            cpu[k].append(c)
+    med = {k: statistics.median(v) for k, v in wall.items()}
+    low = {k: min(v) for k, v in wall.items()}
+    mcpu = {k: statistics.median(v) for k, v in cpu.items()}
+    print("\npre-flight: check with %d pending migrations against the same check at head "
+          "(local PostgreSQL on loopback, %d runs each, alternating; load average %.1f on %d "
+          "cores)" % (len(doc["pending"]), reps, load, os.cpu_count()))
+    print("  findings with 50 pending       %s" % ", ".join(
+        "%s %d" % kv for kv in sorted(codes.items())))
+    print("                                 median wall   fastest wall   guard's CPU")
+    for k, label in (("pending", "check, 50 pending"), ("head", "check, at head")):
+        print("  %-30s %s    %s    %s" % (label, fmt(med[k]), fmt(low[k]), fmt(mcpu[k])))
+    print("  pre-flight's added cost        %s    %s    %s   (issue 13 allows 20 ms)"
+          % (fmt(med["pending"] - med["head"]), fmt(low["pending"] - low["head"]),
+             fmt(mcpu["pending"] - mcpu["head"])))
+    if load > os.cpu_count():
+        print("  (the machine was busy: wall times include waiting for a core; the fastest "
+              "runs and the CPU column are the better figures)")
+
+
+def wall_and_cpu(cmd):
+    """Wall time and the process's own CPU time (user + system, from wait4)."""
+    t = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.execv(cmd[0], cmd)
+    _, status, ru = os.wait4(pid, 0)
+    w = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        sys.exit("bench: %s failed" % cmd)
+    return w, ru.ru_utime + ru.ru_stime
+
+
+if __name__ == "__main__":
     main()
