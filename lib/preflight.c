@@ -783,6 +783,16 @@ static void op_execute(struct run *r, const struct ag_schema_op *op)
 		ag_finding_fix(fd, "check this statement against the database by hand before the "
 				   "release");
 		r->all_tainted = true;
+	} else if (!any_ddl) {
+		/* Named all the same: the issue counts every raw statement as
+		 * unknown, and a DELETE here silently turns the NOT NULL rule off. */
+		struct ag_finding *fd = add(r, &NOT_JUDGED, op,
+			"op.execute: raw SQL is not judged (no DDL in it, so the operations after "
+			"it are still judged%s)",
+			removes_rows ? "; it may remove rows, so no table counts as holding rows "
+				       "after it" : "");
+		ag_finding_fix(fd, "check this statement against the database by hand before the "
+				   "release");
 	}
 	if (removes_rows)
 		r->rows_unknown = true;
