@@ -1,5 +1,7 @@
 /*
- * libFuzzer target for lib/pyscan, lib/pyparse, lib/script and lib/schema's reader: the
+ * libFuzzer target for lib/pyscan, lib/pyparse, lib/script, lib/schema's reader and
+ * lib/preflight's replay (over a catalog that holds every name the file
+ * mentions, so the lookups hit as well as miss): the
  * bytes of one migration file, read as ag_scripts_read reads it. The input is copied into a buffer of exactly its size
  * (no NUL after it) so AddressSanitizer catches any read past the end: the
  * tokenizer is bounded by an end pointer, never by a terminator.
@@ -11,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/catalog.h"
+#include "lib/finding.h"
+#include "lib/preflight.h"
 #include "lib/pyparse.h"
 #include "lib/pyscan.h"
 #include "lib/schema.h"
@@ -18,6 +23,45 @@
 #include "lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int has_rows(void *arg, struct ag_catalog_table *t)
+{
+	(void)arg;
+	return (int)(t->ncols % 3); /* 0, 1 and "cannot tell" all occur */
+}
+
+/* The file's operations replayed twice (as two pending migrations) over a
+ * catalog with a big table of each name it mentions, every second one
+ * holding a column named "id" and one named like the table. */
+static void preflight(const struct ag_schema_file *f)
+{
+	struct ag_preflight_file pf[2] = {{f, "versions/a.py", "a"}, {f, "versions/b.py", "b"}};
+	struct ag_strv names = {0}, schemas = {0};
+	ag_preflight_names(pf, 1, &names);
+	ag_preflight_schemas(pf, 1, &schemas);
+	struct ag_catalog c;
+	memset(&c, 0, sizeof c);
+	ag_strv_push(&c.search_path, "public");
+	for (size_t i = 0; i < schemas.n; i++)
+		ag_strv_push(&c.search_path, schemas.v[i]);
+	for (size_t i = 0; i < names.n && i < 64; i++) {
+		struct ag_catalog_table *t = ag_catalog_add_table(&c, i % 3 ? "public" : c.search_path.v[c.search_path.n - 1], names.v[i]);
+		t->reltuples = i % 2 ? 1e6 : -1;
+		if (i % 2) {
+			ag_catalog_add_column(t, "id", i % 4 == 1 ? "uuid" : "integer", true, false);
+			ag_catalog_add_column(t, names.v[i], "character varying(36)", false, true);
+		}
+		ag_catalog_add_object(&c.rels, "public", names.v[i], names.v[i], 'i');
+		ag_catalog_add_object(&c.types, "public", NULL, names.v[i], 'e');
+	}
+	struct ag_preflight_opts o = {.lock_rows = 10, .has_rows = has_rows};
+	struct ag_findings out = {0};
+	(void)ag_preflight_run(&c, pf, 2, &o, &out);
+	ag_findings_free(&out);
+	ag_catalog_free(&c);
+	ag_strv_free(&names);
+	ag_strv_free(&schemas);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -50,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ag_schema_file_free(&f);
 	memset(&f, 0, sizeof f);
 	ag_schema_read(&f, buf, size, NULL);
+	preflight(&f);
 	ag_schema_file_free(&f);
 	ag_strv_free(&helpers);
 
