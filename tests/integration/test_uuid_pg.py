@@ -297,12 +297,18 @@ def write_helpers(root):
 
 
 def fixture_project(tmp, name):
-    """A project dir whose versions are tests/fixtures/uuid/<name>."""
+    """A project dir with a copy of tests/fixtures/uuid/<name> as its
+    versions: Alembic writes __pycache__ beside the files it imports, and
+    the clone must stay as it was."""
     d = os.path.join(tmp, "fx_" + name)
     os.makedirs(d)
     with open(os.path.join(d, "env.py"), "w") as f:
         f.write(ENV_PY)
-    return d, os.path.join(FIXTURES, name)
+    versions = os.path.join(d, "fixture_versions")
+    if os.path.isdir(os.path.join(FIXTURES, name)):
+        shutil.copytree(os.path.join(FIXTURES, name), versions,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    return d, versions
 
 
 class TestUuidAgainstPostgres(unittest.TestCase):
