@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1044,6 +1045,12 @@ static const struct ag_ctx *oom_ctx;
 
 static void oom(size_t n)
 {
+	/* Files are read on several threads: one report, one exit. A second
+	 * thread out of memory waits for the first's _exit. */
+	static atomic_flag reporting = ATOMIC_FLAG_INIT;
+	if (atomic_flag_test_and_set(&reporting))
+		for (;;)
+			pause();
 	/* Nothing here may allocate: snprintf into the stack, write(2). */
 	const char *name = oom_ctx && oom_ctx->cmd ? oom_ctx->cmd->name : NULL;
 	char line[256];
