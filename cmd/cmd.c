@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -751,6 +752,18 @@ int ag_ctx_load_config(struct ag_ctx *ctx, bool allow_none, struct ag_err *err)
 	return 0;
 }
 
+/* AG_THREADS=N reads the files on N threads whatever their number (for the
+ * tests, which compare 1 with many); unset, or not 1 to 64: 0, the default. */
+static int env_threads(void)
+{
+	const char *v = getenv("AG_THREADS");
+	if (!v || !*v)
+		return 0;
+	char *end;
+	long n = strtol(v, &end, 10);
+	return *end == '\0' && n >= 1 && n <= 64 ? (int)n : 0;
+}
+
 int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err)
 {
 	/* The dispatcher reads the repository for commands that need it; the
@@ -797,6 +810,7 @@ int ag_ctx_load_repo(struct ag_ctx *ctx, struct ag_err *err)
 		.sourceless = ctx->config.sourceless,
 		.defs = &ctx->defines,
 		.schema_helpers = ctx->graph_only ? NULL : &ctx->settings.uuid_helpers,
+		.threads = env_threads(),
 	};
 	if (ag_scripts_read(&ctx->scripts, &ctx->locations, &so, err) < 0)
 		return -1;
@@ -1031,6 +1045,12 @@ static const struct ag_ctx *oom_ctx;
 
 static void oom(size_t n)
 {
+	/* Files are read on several threads: one report, one exit. A second
+	 * thread out of memory waits for the first's _exit. */
+	static atomic_flag reporting = ATOMIC_FLAG_INIT;
+	if (atomic_flag_test_and_set(&reporting))
+		for (;;)
+			pause();
 	/* Nothing here may allocate: snprintf into the stack, write(2). */
 	const char *name = oom_ctx && oom_ctx->cmd ? oom_ctx->cmd->name : NULL;
 	char line[256];

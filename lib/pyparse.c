@@ -254,15 +254,21 @@ void ag_pyparse_next(struct pp *p)
 
 bool ag_pyparse_is_keyword_tok(const struct ag_tok *t)
 {
-	static const char *const kws[] = {
-		"False", "None", "True", "and", "as", "assert", "async", "await", "break",
-		"class", "continue", "def", "del", "elif", "else", "except", "finally", "for",
-		"from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
-		"pass", "raise", "return", "try", "while", "with", "yield"};
-	if (t->kind != AG_TOK_NAME)
+	/* Asked of nearly every name: by length, then memcmp (the lengths
+	 * of Python's keywords are 2 to 8). */
+	static const char *const kws[][8] = {
+		[2] = {"as", "if", "in", "is", "or"},
+		[3] = {"and", "def", "del", "for", "not", "try"},
+		[4] = {"None", "True", "elif", "else", "from", "pass", "with"},
+		[5] = {"False", "async", "await", "break", "class", "raise", "while", "yield"},
+		[6] = {"assert", "except", "global", "import", "lambda", "return"},
+		[7] = {"finally"},
+		[8] = {"continue", "nonlocal"},
+	};
+	if (t->kind != AG_TOK_NAME || t->len < 2 || t->len > 8)
 		return false;
-	for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
-		if (tok_eq(t, kws[i]))
+	for (size_t i = 0; i < 8 && kws[t->len][i]; i++)
+		if (memcmp(t->p, kws[t->len][i], t->len) == 0)
 			return true;
 	return false;
 }

@@ -18,38 +18,40 @@ enum {
 	CC_NUL,
 };
 
-static unsigned char byte_class(unsigned char c)
+/* The class of one byte, as a constant expression: the table below is
+ * built from it at compile time, so classifying a byte is one load. */
+#define CLASS_OF(c)                                                                              \
+	((c) >= 0x80 ? CC_IDSTART                                                               \
+	 : ((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || (c) == '_' ? CC_IDSTART   \
+	 : (c) >= '0' && (c) <= '9'                                   ? CC_DIGIT                \
+	 : (c) == ' ' || (c) == '\t' || (c) == '\f'                    ? CC_SPACE                \
+	 : (c) == '\n' || (c) == '\r'                                  ? CC_NL                   \
+	 : (c) == '\'' || (c) == '"'                                   ? CC_QUOTE                \
+	 : (c) == '#'                                                 ? CC_HASH                 \
+	 : (c) == '\\'                                                ? CC_BACKSLASH            \
+	 : (c) == '\0'                                                ? CC_NUL                  \
+	 : (c) == '+' || (c) == '-' || (c) == '*' || (c) == '/' || (c) == '%' || (c) == '@' ||    \
+			   (c) == '&' || (c) == '|' || (c) == '^' || (c) == '~' || (c) == '<' ||   \
+			   (c) == '>' || (c) == '(' || (c) == ')' || (c) == '[' || (c) == ']' ||   \
+			   (c) == '{' || (c) == '}' || (c) == ',' || (c) == ':' || (c) == '.' ||   \
+			   (c) == ';' || (c) == '=' || (c) == '!'                                  \
+		 ? CC_OP                                                                        \
+		 : CC_OTHER)
+#define CLASS4(c) CLASS_OF(c), CLASS_OF((c) + 1), CLASS_OF((c) + 2), CLASS_OF((c) + 3)
+#define CLASS16(c) CLASS4(c), CLASS4((c) + 4), CLASS4((c) + 8), CLASS4((c) + 12)
+#define CLASS64(c) CLASS16(c), CLASS16((c) + 16), CLASS16((c) + 32), CLASS16((c) + 48)
+
+static const unsigned char byte_classes[256] = {CLASS64(0), CLASS64(64), CLASS64(128),
+						 CLASS64(192)};
+
+static inline unsigned char byte_class(unsigned char c)
 {
-	if (c >= 0x80)
-		return CC_IDSTART;
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
-		return CC_IDSTART;
-	if (c >= '0' && c <= '9')
-		return CC_DIGIT;
-	switch (c) {
-	case ' ': case '\t': case '\f':
-		return CC_SPACE;
-	case '\n': case '\r':
-		return CC_NL;
-	case '\'': case '"':
-		return CC_QUOTE;
-	case '#':
-		return CC_HASH;
-	case '\\':
-		return CC_BACKSLASH;
-	case '\0':
-		return CC_NUL;
-	default:
-		break;
-	}
-	if (strchr("+-*/%@&|^~<>()[]{},:.;=!", c))
-		return CC_OP;
-	return CC_OTHER;
+	return byte_classes[c];
 }
 
-static bool is_idchar(unsigned char c)
+static inline bool is_idchar(unsigned char c)
 {
-	unsigned char k = byte_class(c);
+	unsigned char k = byte_classes[c];
 	return k == CC_IDSTART || k == CC_DIGIT;
 }
 
@@ -256,19 +258,22 @@ static bool is_string_prefix(const char *p, size_t n)
 	return false;
 }
 
+/* The length of the operator at p (longest match), 0 for a lone '!'. By
+ * the characters themselves: this runs once per operator token. */
 static size_t op_len(const char *p, const char *end)
 {
-	static const char *const ops3[] = {"**=", "//=", ">>=", "<<=", "..."};
-	static const char *const ops2[] = {"==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=", "&=",
-					   "|=", "^=", "->", "**", "//", "<<", ">>", ":=", "@="};
 	size_t left = (size_t)(end - p);
-	for (size_t i = 0; left >= 3 && i < AG_ARRAY_LEN(ops3); i++)
-		if (memcmp(p, ops3[i], 3) == 0)
-			return 3;
-	for (size_t i = 0; left >= 2 && i < AG_ARRAY_LEN(ops2); i++)
-		if (memcmp(p, ops2[i], 2) == 0)
-			return 2;
-	return *p == '!' ? 0 : 1;
+	char a = p[0], b = left >= 2 ? p[1] : '\0', c = left >= 3 ? p[2] : '\0';
+	/* **= //= >>= <<= ... */
+	if (c && ((b == a && c == '=' && (a == '*' || a == '/' || a == '>' || a == '<')) ||
+		  (a == '.' && b == '.' && c == '.')))
+		return 3;
+	if (b == '=' && a && strchr("=!<>+-*/%&|^:@", a))
+		return 2;
+	/* -> ** // << >> */
+	if ((a == '-' && b == '>') || (b == a && (a == '*' || a == '/' || a == '<' || a == '>')))
+		return 2;
+	return a == '!' ? 0 : 1;
 }
 
 static char closer_of(char open)
@@ -395,6 +400,10 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok)
 		switch (byte_class(c)) {
 		case CC_IDSTART: {
 			while (s->cur < s->end && is_idchar((unsigned char)*s->cur)) {
+				if ((unsigned char)*s->cur < 0x80) {
+					s->cur++; /* most identifiers are ASCII */
+					continue;
+				}
 				size_t n = utf8_len((const unsigned char *)s->cur,
 						    (const unsigned char *)s->end);
 				if (n == 0)

@@ -91,26 +91,21 @@ bool ag_schemaread_is_name(const struct ag_tok *t, const char *s)
 
 bool ag_schemaread_is_keyword(const struct ag_tok *t)
 {
-	static const struct {
-		const char *s;
-		size_t n;
-	} kw[] = {
-#define K(x) {x, sizeof x - 1}
-		K("False"), K("None"),   K("True"),  K("and"),    K("as"),     K("assert"),
-		K("async"), K("await"),  K("break"), K("class"),  K("continue"), K("def"),
-		K("del"),   K("elif"),   K("else"),  K("except"), K("finally"), K("for"),
-		K("from"),  K("global"), K("if"),    K("import"), K("in"),     K("is"),
-		K("lambda"), K("nonlocal"), K("not"), K("or"),    K("pass"),   K("raise"),
-		K("return"), K("try"),   K("while"), K("with"),   K("yield"),
-#undef K
+	/* Asked of nearly every name: by length, then memcmp (the lengths
+	 * of Python's keywords are 2 to 8). */
+	static const char *const kws[][8] = {
+		[2] = {"as", "if", "in", "is", "or"},
+		[3] = {"and", "def", "del", "for", "not", "try"},
+		[4] = {"None", "True", "elif", "else", "from", "pass", "with"},
+		[5] = {"False", "async", "await", "break", "class", "raise", "while", "yield"},
+		[6] = {"assert", "except", "global", "import", "lambda", "return"},
+		[7] = {"finally"},
+		[8] = {"continue", "nonlocal"},
 	};
 	if (t->kind != AG_TOK_NAME || t->len < 2 || t->len > 8)
 		return false;
-	char c = t->p[0];
-	if (!(c >= 'a' && c <= 'y') && c != 'F' && c != 'N' && c != 'T')
-		return false;
-	for (size_t i = 0; i < AG_ARRAY_LEN(kw); i++)
-		if (kw[i].s[0] == c && tok_eq(t, kw[i].s, kw[i].n))
+	for (size_t i = 0; i < 8 && kws[t->len][i]; i++)
+		if (t->p[0] == kws[t->len][i][0] && memcmp(t->p, kws[t->len][i], t->len) == 0)
 			return true;
 	return false;
 }

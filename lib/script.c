@@ -3,14 +3,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alembic.h"
+#include "pool.h"
 #include "pyparse.h"
 #include "pyscan.h"
 
@@ -808,14 +807,18 @@ bool ag_script_is_candidate(const char *name)
 	return n >= 3 && strcmp(name + n - 3, ".py") == 0 && !strchr(name, '\n');
 }
 
+/* What the files' readers share: read-only but for the per-index slots
+ * (ss->v[i], errs[i]) and the per-thread buffers (bufs[slot]). */
 struct job {
 	struct ag_scripts *ss;
 	const struct ag_defines *defs;
 	const struct ag_strv *schema_helpers;
 	int python;
-	atomic_size_t next;
-	atomic_int failed_errno;
-	atomic_size_t failed_index;
+	int *errs;          /* errs[i]: the errno that reading file i failed with, or 0 */
+	struct readbuf {
+		char *p;
+		size_t cap;
+	} bufs[AG_POOL_MAX_THREADS];
 };
 
 /* Reads a whole file into *buf (grown as needed) with as few system calls
@@ -874,46 +877,91 @@ static void not_regular(struct ag_findings *fs, const char *path, const char *ki
 		       path);
 }
 
-static void *worker(void *arg)
+/* Reads and parses file i (ag_pool_fn): everything it writes is ss->v[i],
+ * errs[i] or the buffer of its thread. */
+static void read_one(void *arg, size_t i, int slot)
 {
 	struct job *j = arg;
-	char *buf = NULL;
-	size_t cap = 0;
-	for (;;) {
-		size_t i = atomic_fetch_add(&j->next, 1);
-		if (i >= j->ss->n)
-			break;
-		struct ag_script *sc = &j->ss->v[i];
-		size_t len = 0;
-		const char *kind = NULL;
-		if (read_into(sc->path, &buf, &cap, &len, &kind) < 0) {
-			if (kind) {
-				/* Listed as a regular file, replaced since. */
-				sc->name = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
-				not_regular(&sc->findings, sc->path, kind);
-				continue;
-			}
-			if (errno == EFBIG) {
-				sc->name = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
-				ag_findings_add(&sc->findings, AG_SEV_ERROR, "parse-error", NULL, sc->path, 0,
-						"%s is larger than %u MiB; no migration is, so it is not read",
-						sc->name, MAX_FILE_SIZE >> 20);
-				continue;
-			}
-			int zero = 0;
-			if (atomic_compare_exchange_strong(&j->failed_errno, &zero, errno))
-				atomic_store(&j->failed_index, i);
-			continue;
+	struct readbuf *rb = &j->bufs[slot];
+	struct ag_script *sc = &j->ss->v[i];
+	size_t len = 0;
+	const char *kind = NULL;
+	if (read_into(sc->path, &rb->p, &rb->cap, &len, &kind) < 0) {
+		if (kind) {
+			/* Listed as a regular file, replaced since. */
+			sc->name = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
+			not_regular(&sc->findings, sc->path, kind);
+			return;
 		}
-		sc->python = j->python;
-		ag_script_parse(sc, sc->path, buf, len, j->defs);
-		if (j->schema_helpers) {
-			sc->schema = ag_calloc(1, sizeof *sc->schema);
-			ag_schema_read(sc->schema, buf, len, j->schema_helpers);
+		if (errno == EFBIG) {
+			sc->name = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
+			ag_findings_add(&sc->findings, AG_SEV_ERROR, "parse-error", NULL, sc->path, 0,
+					"%s is larger than %u MiB; no migration is, so it is not read",
+					sc->name, MAX_FILE_SIZE >> 20);
+			return;
 		}
+		j->errs[i] = errno;
+		return;
 	}
-	free(buf);
-	return NULL;
+	sc->python = j->python;
+	ag_script_parse(sc, sc->path, rb->p, len, j->defs);
+	if (j->schema_helpers) {
+		sc->schema = ag_calloc(1, sizeof *sc->schema);
+		ag_schema_read(sc->schema, rb->p, len, j->schema_helpers);
+	}
+}
+
+/* A set of strings (open addressing, FNV-1a): the realpaths loaded so far,
+ * asked about once per file, so a list searched end to end would make
+ * listing 10,000 files quadratic. Owns its strings. */
+struct pathset {
+	char **slot;
+	size_t n, cap; /* cap: 0 or a power of two, kept at most half full */
+};
+
+static size_t path_hash(const char *s)
+{
+	size_t h = 14695981039346656037u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static char **pathset_find(const struct pathset *ps, const char *s)
+{
+	size_t mask = ps->cap - 1;
+	for (size_t i = path_hash(s) & mask;; i = (i + 1) & mask)
+		if (!ps->slot[i] || strcmp(ps->slot[i], s) == 0)
+			return &ps->slot[i];
+}
+
+/* Adds s (taking it) unless it is there: then returns false, s untouched. */
+static bool pathset_add(struct pathset *ps, char *s)
+{
+	if (2 * (ps->n + 1) > ps->cap) {
+		struct pathset big = {.cap = ps->cap ? 2 * ps->cap : 64};
+		big.slot = ag_calloc(big.cap, sizeof *big.slot);
+		for (size_t i = 0; i < ps->cap; i++)
+			if (ps->slot[i])
+				*pathset_find(&big, ps->slot[i]) = ps->slot[i];
+		big.n = ps->n;
+		free(ps->slot);
+		*ps = big;
+	}
+	char **at = pathset_find(ps, s);
+	if (*at)
+		return false;
+	*at = s;
+	ps->n++;
+	return true;
+}
+
+static void pathset_free(struct pathset *ps)
+{
+	for (size_t i = 0; i < ps->cap; i++)
+		free(ps->slot[i]);
+	free(ps->slot);
+	memset(ps, 0, sizeof *ps);
 }
 
 /* How one listing goes: the Alembic judged as decides (lib/alembic.h). */
@@ -923,7 +971,7 @@ struct listing {
 	bool target_name; /* 1.10+: a link is loaded under its target's name */
 	bool loop_fails;  /* 1.16+: any symlink loop fails (pathlib's resolve) */
 	bool sourceless;
-	struct ag_strv real; /* realpaths loaded so far: Alembic loads a file once */
+	struct pathset real; /* realpaths loaded so far: Alembic loads a file once */
 };
 
 static void add_script(struct ag_scripts *ss, char *path, size_t loc)
@@ -1038,7 +1086,7 @@ static void list_entry(struct ag_scripts *ss, struct listing *ls, const char *di
 		goto out;
 	char *real = realpath(full, NULL);
 	if (real) {
-		if (ag_strv_has(&ls->real, real)) {
+		if (!pathset_add(&ls->real, real)) {
 			ag_findings_add(&ss->findings, AG_SEV_WARNING, "file-loaded-twice", NULL, full, 0,
 					"%s is the same file as one already loaded; Alembic warns \"File %s "
 					"loaded twice! ignoring\"",
@@ -1046,7 +1094,6 @@ static void list_entry(struct ag_scripts *ss, struct listing *ls, const char *di
 			free(real);
 			goto out;
 		}
-		ag_strv_push_take(&ls->real, real);
 	}
 	add_script(ss, ag_strdup(use_path), loc);
 out:
@@ -1272,12 +1319,12 @@ int ag_scripts_read(struct ag_scripts *out, const struct ag_strv *locations,
 			ag_strv_push_take(&seen, real);
 		if (list_dir(out, &ls, loc, i, err) < 0) {
 			ag_strv_free(&seen);
-			ag_strv_free(&ls.real);
+			pathset_free(&ls.real);
 			return -1;
 		}
 	}
 	ag_strv_free(&seen);
-	ag_strv_free(&ls.real);
+	pathset_free(&ls.real);
 	if (present == 0) {
 		char *all = ag_strv_join(locations, ", ");
 		ag_err_set(err, AG_ERR_CONFIG, "no version location exists (looked for: %s)",
@@ -1292,21 +1339,24 @@ int ag_scripts_read(struct ag_scripts *out, const struct ag_strv *locations,
 	j.defs = opts->defs;
 	j.schema_helpers = opts->schema_helpers;
 	j.python = opts->python;
-	atomic_init(&j.next, 0);
-	atomic_init(&j.failed_errno, 0);
-	atomic_init(&j.failed_index, 0);
-	/* Opening files dominates on small migrations: two readers keep both
-	 * cores busy. One thread for small directories is cheaper. */
-	pthread_t th;
-	bool threaded = out->n >= 64 && pthread_create(&th, NULL, worker, &j) == 0;
-	worker(&j);
-	if (threaded)
-		pthread_join(th, NULL);
-	int e = atomic_load(&j.failed_errno);
-	if (e) {
-		size_t i = atomic_load(&j.failed_index);
-		return ag_err_set(err, AG_ERR_IO, "cannot read %s: %s", out->v[i].path, strerror(e));
+	j.errs = ag_calloc(out->n ? out->n : 1, sizeof *j.errs);
+	/* Opening and parsing files is all the work: one thread per core.
+	 * A small directory is read faster than threads start. */
+	int threads = opts->threads > 0 ? opts->threads : out->n >= 64 ? ag_pool_threads() : 1;
+	ag_pool_run(out->n, threads, read_one, &j);
+	for (size_t t = 0; t < AG_ARRAY_LEN(j.bufs); t++)
+		free(j.bufs[t].p);
+	/* The first file that failed, in listing order, as one thread finds
+	 * it: the error does not depend on which thread read what. */
+	for (size_t i = 0; i < out->n; i++) {
+		if (j.errs[i]) {
+			int e = j.errs[i];
+			free(j.errs);
+			return ag_err_set(err, AG_ERR_IO, "cannot read %s: %s", out->v[i].path,
+					  strerror(e));
+		}
 	}
+	free(j.errs);
 	return 0;
 }
 

@@ -8,8 +8,11 @@
  * defines (--define NAME=VALUE), else reported as `unresolved-value`.
  *
  * ag_scripts_load lists every version location as Alembic 1.8 does
- * (every *.py but __init__* and .#*, in directory order) and parses the
- * files, two at a time. ag_scripts_read can also read what each upgrade()
+ * (every *.py but __init__* and .#*, in directory order) on one thread,
+ * then reads and parses the files on one thread per core (lib/pool.h),
+ * each result in its listing's slot, so the scripts, their findings and
+ * the error of an I/O failure (the first file in listing order) are the
+ * same on any number of threads. ag_scripts_read can also read what each upgrade()
  * does to the schema (lib/schema.h) from the same buffer, so that lint
  * never opens a file a second time.
  *
@@ -101,6 +104,7 @@ struct ag_scripts_opts {
 	const struct ag_defines *defs;        /* NULL: no defines */
 	const struct ag_strv *schema_helpers; /* non-NULL: also fill each script's schema,
 						 with these UUID helper names */
+	int threads; /* readers; 0: one per core (ag_pool_threads), one for < 64 files */
 };
 /* ag_scripts_load with options (opts may be NULL). */
 int ag_scripts_read(struct ag_scripts *out, const struct ag_strv *locations,

@@ -187,6 +187,13 @@ void ag_buf_adds(struct ag_buf *b, const char *s)
 
 void ag_buf_addc(struct ag_buf *b, char c)
 {
+	/* String literals are decoded a character at a time: no call to
+	 * grow while there is room. */
+	if (b->p && b->len + 2 <= b->cap) {
+		b->p[b->len++] = c;
+		b->p[b->len] = '\0';
+		return;
+	}
 	ag_buf_add(b, &c, 1);
 }
 

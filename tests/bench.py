@@ -2,15 +2,16 @@
 """make bench: how long alembic-guard takes, beside Alembic and beside the
 floor of reading the bytes at all (cat). Timings live here, not in tests.
 
-Generates directories of 1,000 and 10,000 realistic migrations (~3 KB each:
-docstring header, imports, annotated or plain assignments, an upgrade()
+Generates directories of 1,000, 3,000 and 10,000 realistic migrations (~3 KB
+each: docstring header, imports, annotated or plain assignments, an upgrade()
 body), then prints the median wall time of:
-  alembic-guard heads         (the binary under test)
+  alembic-guard heads         (the binary under test; and with AG_THREADS=1)
   cat versions/*.py >/dev/null (the floor: reading the bytes)
   /usr/bin/python3 -m alembic heads
 and the peak memory of alembic-guard. With a PostgreSQL (started here
 through tests/integration/harness.py) it also times `alembic-guard check`
-against `alembic current` + `alembic heads` on the 10,000 directory.
+against `alembic current` + `alembic heads` on the 10,000 directory, and
+beside the floor. --alembic-reps 0 leaves Alembic out (the slow part).
 """
 import argparse
 import os
@@ -133,9 +134,9 @@ def fmt(s):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--sizes", default="1000,3000,10000")
     ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--alembic-reps", type=int, default=3)
+    ap.add_argument("--alembic-reps", type=int, default=3, help="0: do not time Alembic")
     ap.add_argument("--no-db", action="store_true")
     ap.add_argument("--preflight-only", action="store_true",
                     help="only the pre-flight figure (50 pending migrations against head)")
@@ -163,24 +164,29 @@ def main():
             # warm the cache
             subprocess.run("cat versions/*.py > /dev/null", shell=True, cwd=root)
             guard = timeit([binary, "heads", "--versions", versions], a.reps)
+            one = timeit([binary, "heads", "--versions", versions], a.reps,
+                         env=dict(os.environ, AG_THREADS="1"))
             static = None
             if a.static and os.path.exists(a.static):
                 static = timeit([a.static, "heads", "--versions", versions], a.reps)
             cat = timeit("cat versions/*.py > /dev/null", a.reps, cwd=root, shell=True)
-            alembic = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "heads"],
-                             a.alembic_reps, cwd=root)
+            alembic = None
+            if a.alembic_reps:
+                alembic = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "heads"],
+                                 a.alembic_reps, cwd=root)
             rss = peak_rss_kb([binary, "heads", "--versions", versions])
             results[n] = (guard, cat, alembic)
             print("\n%d migrations (%.1f MB, largest file %d bytes)" % (n, total / 1e6, largest))
-            print("  alembic-guard heads        %s" % fmt(guard))
+            print("  alembic-guard heads        %s   (one reader thread: %s)" % (fmt(guard), fmt(one).strip()))
             if static is not None:
                 print("  alembic-guard-static heads %s" % fmt(static))
             print("  cat versions/*.py (floor)  %s   guard/cat = %.2f%s" % (
                 fmt(cat), guard / cat, "" if static is None else ", static/cat = %.2f" % (static / cat)))
-            print("  python3 -m alembic heads   %s   alembic/guard = %.1fx" % (fmt(alembic), alembic / guard))
+            if alembic is not None:
+                print("  python3 -m alembic heads   %s   alembic/guard = %.1fx" % (fmt(alembic), alembic / guard))
             print("  alembic-guard peak RSS     %8d KB" % rss)
         if not a.no_db:
-            with_pg(lambda pg: (bench_check(binary, os.path.join(tmp, "m10000"), pg, a)
+            with_pg(lambda pg: (bench_check(binary, os.path.join(tmp, "m10000"), pg, a, results[10000][1])
                                 if 10000 in results else None,
                                 bench_preflight(binary, tmp, pg, a)))
     finally:
@@ -200,7 +206,7 @@ def with_pg(fn):
         pg.stop()
 
 
-def bench_check(binary, root, pg, a):
+def bench_check(binary, root, pg, a, cat):
     import harness
     _, url = pg.create_db("bench")
     versions = os.path.join(root, "versions")
@@ -209,13 +215,14 @@ def bench_check(binary, root, pg, a):
     harness.stamp(url, heads)
     env = dict(os.environ, BENCH_URL=url)
     guard = timeit([binary, "check", "--versions", versions, "--database-url", url], a.reps)
-    cur = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "current"],
-                 a.alembic_reps, cwd=root, env=env)
-    hd = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "heads"],
-                a.alembic_reps, cwd=root, env=env)
     print("\ncheck against a local PostgreSQL, 10000 migrations, database at head")
-    print("  alembic-guard check                  %s" % fmt(guard))
-    print("  alembic current + alembic heads      %s   (%.1fx)" % (fmt(cur + hd), (cur + hd) / guard))
+    print("  alembic-guard check                  %s   check/cat = %.2f" % (fmt(guard), guard / cat))
+    if a.alembic_reps:
+        cur = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "current"],
+                     a.alembic_reps, cwd=root, env=env)
+        hd = timeit([PY, "-m", "alembic", "-c", os.path.join(root, "alembic.ini"), "heads"],
+                    a.alembic_reps, cwd=root, env=env)
+        print("  alembic current + alembic heads      %s   (%.1fx)" % (fmt(cur + hd), (cur + hd) / guard))
     bench_rows(binary, versions, pg, a)
 
 

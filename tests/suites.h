@@ -20,6 +20,7 @@ Suite *lint_suite(void);
 Suite *opts_suite(void);
 Suite *outscan_suite(void);
 Suite *pins_suite(void);
+Suite *pool_suite(void);
 Suite *preflight_suite(void);
 Suite *procfile_suite(void);
 Suite *pyedit_suite(void);
@@ -53,6 +54,7 @@ static Suite *(*const ag_test_suites[])(void) = {
 	opts_suite,
 	outscan_suite,
 	pins_suite,
+	pool_suite,
 	preflight_suite,
 	procfile_suite,
 	pyedit_suite,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/alembic.h"
+#include "lib/pool.h"
 #include "lib/script.h"
 #include "lib/util.h"
 #include "tests/suites.h"
@@ -957,6 +958,139 @@ START_TEST(test_load_unreadable)
 }
 END_TEST
 
+/* Everything a load produced, as text: the scripts in order with their
+ * values and findings, then the listing's findings. */
+static char *snapshot(const struct ag_scripts *ss)
+{
+	struct ag_buf b = {0};
+	for (size_t i = 0; i < ss->n; i++) {
+		const struct ag_script *sc = &ss->v[i];
+		char *down = joined(&sc->down);
+		char *line = ag_printf("%s rev=%s:%d down=%s:%d:%d labels=%zu doc=%s\n", sc->path,
+				       sc->revision ? sc->revision : "-", sc->revision_line, down,
+				       sc->has_down, sc->down_line, sc->labels.n,
+				       sc->doc_revision ? sc->doc_revision : "-");
+		ag_buf_adds(&b, line);
+		free(line);
+		free(down);
+		for (size_t k = 0; k < sc->findings.n; k++) {
+			const struct ag_finding *f = &sc->findings.v[k];
+			line = ag_printf("  %s %d %s | %s\n", f->code, f->line, f->message,
+					 f->fix ? f->fix : "-");
+			ag_buf_adds(&b, line);
+			free(line);
+		}
+	}
+	for (size_t k = 0; k < ss->findings.n; k++) {
+		char *line = ag_printf("listing: %s %s\n", ss->findings.v[k].code,
+				       ss->findings.v[k].message);
+		ag_buf_adds(&b, line);
+		free(line);
+	}
+	ag_buf_add(&b, "", 0);
+	return b.p;
+}
+
+static char *load_on(const char *dir, int threads, int *rc, char **errmsg)
+{
+	struct ag_strv locs = {0};
+	ag_strv_push(&locs, dir);
+	struct ag_scripts ss = {0};
+	struct ag_err err = {0};
+	struct ag_scripts_opts o = {.threads = threads, .alembic = 0};
+	*rc = ag_scripts_read(&ss, &locs, &o, &err);
+	*errmsg = ag_strdup(*rc < 0 ? err.msg : "");
+	char *snap = snapshot(&ss);
+	ag_scripts_free(&ss);
+	ag_strv_free(&locs);
+	return snap;
+}
+
+/* Many threads read and parse exactly what one does: the same scripts in
+ * the same order with the same findings, broken files among them. */
+START_TEST(test_load_threads)
+{
+	char *d = tmpdir();
+	static const char *const broken[] = {
+		"revision = 'x'\ndown_revision = None\ndef f(:\n    pass\n", /* syntax */
+		"x = 1\n",                                                   /* no revision */
+		"revision = 'y'\n",                                          /* no down_revision */
+		"revision = NAME\ndown_revision = None\n",                   /* unresolved */
+		"revision = 'z\n",                                           /* unterminated */
+		"revision = '\xff'\ndown_revision = None\n",                 /* bad UTF-8 */
+		"if True:\nrevision = 'i'\n",                                /* indentation */
+		"revision = 's'\ndown_revision = None\nx = = 1\n",          /* grammar */
+	};
+	char prev[32] = "None";
+	for (int i = 0; i < 300; i++) {
+		char name[64], rev[32];
+		snprintf(name, sizeof name, "r%03d_step.py", i);
+		snprintf(rev, sizeof rev, "r%03d", i);
+		if (i % 13 == 5) {
+			put(d, name, broken[(i / 13) % AG_ARRAY_LEN(broken)]);
+			continue;
+		}
+		char *src = ag_printf("\"\"\"step\n\nRevision ID: %s\nRevises: %s\n\"\"\"\n"
+				      "revision = '%s'\ndown_revision = %s%s%s\n"
+				      "def upgrade():\n    op.add_column('t', sa.Column('c%d'))\n",
+				      rev, prev, rev, i ? "'" : "", prev, i ? "'" : "", i);
+		put(d, name, src);
+		free(src);
+		snprintf(prev, sizeof prev, "%s", rev);
+	}
+	int rc1;
+	char *msg1;
+	char *one = load_on(d, 1, &rc1, &msg1);
+	ck_assert_int_eq(rc1, 0);
+	ck_assert_ptr_nonnull(strstr(one, "parse-error"));
+	ck_assert_ptr_nonnull(strstr(one, "syntax-error"));
+	ck_assert_ptr_nonnull(strstr(one, "not-a-migration"));
+	for (int rep = 0; rep < 3; rep++) {
+		for (int t = 2; t <= AG_POOL_MAX_THREADS; t *= 2) {
+			int rc;
+			char *msg;
+			char *many = load_on(d, t, &rc, &msg);
+			ck_assert_int_eq(rc, rc1);
+			ck_assert_str_eq(many, one);
+			free(many);
+			free(msg);
+		}
+	}
+	free(one);
+	free(msg1);
+
+	/* Files that fail to read: the error names the first in listing
+	 * order, on any number of threads. */
+	for (int i = 40; i < 300; i += 60) {
+		char *p = ag_printf("%s/r%03d_step.py", d, i);
+		unlink(p);
+		if (geteuid() == 0) {
+			ck_assert_int_eq(symlink("/proc/self/mem", p), 0); /* EIO */
+		} else {
+			put(d, p + strlen(d) + 1, "revision = 'u'\n");
+			ck_assert_int_eq(chmod(p, 0), 0);
+		}
+		free(p);
+	}
+	one = load_on(d, 1, &rc1, &msg1);
+	ck_assert_int_eq(rc1, -1);
+	ck_assert_ptr_nonnull(strstr(msg1, "cannot read"));
+	for (int rep = 0; rep < 5; rep++) {
+		int rc;
+		char *msg;
+		char *many = load_on(d, 4, &rc, &msg);
+		ck_assert_int_eq(rc, -1);
+		ck_assert_str_eq(msg, msg1);
+		free(many);
+		free(msg);
+	}
+	free(one);
+	free(msg1);
+	rm_rf(d);
+	free(d);
+}
+END_TEST
+
 START_TEST(test_load_limits)
 {
 	/* Enough files for the second reader thread. */
@@ -1223,6 +1357,7 @@ Suite *script_suite(void)
 	tcase_add_test(tc, test_load_locations);
 	tcase_add_test(tc, test_load_odd_files);
 	tcase_add_test(tc, test_load_unreadable);
+	tcase_add_test(tc, test_load_threads);
 	tcase_add_test(tc, test_load_not_regular);
 	tcase_add_test(tc, test_load_by_version);
 	suite_add_tcase(s, tc);

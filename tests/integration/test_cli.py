@@ -479,6 +479,96 @@ class TestOutOfMemory(unittest.TestCase):
         self.assertEqual(obj["error"]["code"], "out-of-memory")
         self.assertIn("out of memory", r.stderr)
 
+    def test_json_threads(self):
+        """Two readers out of memory at once: still one report, one object."""
+        for i in range(100):
+            harness.write_migration(self.versions, "m%03d" % i, "b2" if i == 0 else "m%03d" % (i - 1))
+        with open(os.path.join(self.versions, "d4_big.py"), "w") as f:
+            f.write('down_revision = "b2"\nrevision = "' + "d" * (60 << 20) + '"\n')
+        e = dict(AG_THREADS="2")
+        r = self.run_limited_env(e, "lint", "--versions", self.versions, "--format", "json")
+        self.assertEqual(r.returncode, 4, r.stderr[-2000:])
+        obj = json.loads(r.stdout)  # one object: two would not parse
+        self.assertEqual(obj["error"]["code"], "out-of-memory")
+        self.assertEqual(r.stderr.count("out of memory"), 1, r.stderr[-2000:])
+
+    def run_limited_env(self, extra, *args):
+        old = os.environ.copy()
+        os.environ.update(extra)
+        try:
+            return self.run_limited(*args)
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+
+
+# Files that every reader thread must judge the same: each kind of break the
+# tokenizer, the parser and the values reader know, spread through the chain.
+BROKEN = [
+    b"revision = 'x%d'\ndown_revision = None\ndef f(:\n    pass\n",
+    b"x = 1\n",
+    b"revision = 'y%d'\n",
+    b"revision = NAME\ndown_revision = None\n",
+    b"revision = 'z%d\n",
+    b"revision = '\xff%d'\ndown_revision = None\n",
+    b"revision = 'n%d'\0\ndown_revision = None\n",
+    b"if True:\nrevision = 'i%d'\n",
+    b"revision = 's%d'\ndown_revision = None\nx = = 1\n",
+    b"revision = 'dup'\ndown_revision = None  # %d\n",
+]
+
+
+class TestThreads(unittest.TestCase):
+    """Reading on many threads gives the single thread's output byte for
+    byte: the same JSON, the same exit code, broken files among 300."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ag-cli.")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.versions = os.path.join(self.tmp, "versions")
+        os.makedirs(self.versions)
+        prev = None
+        for i in range(300):
+            rev = "r%03d" % i
+            name = os.path.join(self.versions, "%s_step_%d.py" % (rev, i))
+            if i % 11 == 4:
+                with open(name, "wb") as f:
+                    f.write(BROKEN[(i // 11) % len(BROKEN)].replace(b"%d", b"%d" % i))
+                continue
+            # A branch now and then: several heads, merges, UUID rules for lint.
+            down = "None" if prev is None else repr(prev if i % 50 else "r%03d" % (i - 3))
+            with open(name, "w") as f:
+                f.write('"""step %d\n\nRevision ID: %s\nRevises: %s\n"""\n'
+                        "from alembic import op\nimport sqlalchemy as sa\n\n"
+                        "revision = %r\ndown_revision = %s\n\n\n"
+                        "def upgrade():\n"
+                        "    op.add_column('t%d', sa.Column('id', sa.Uuid(), nullable=False))\n"
+                        "    op.execute('UPDATE t SET x = 1')\n"
+                        % (i, rev, prev or "", rev, down, i))
+            prev = rev
+
+    def run_with(self, threads, *args):
+        e = env()
+        e.pop("AG_THREADS", None)
+        if threads is not None:
+            e["AG_THREADS"] = threads
+        r = subprocess.run([harness.BIN, *args, "--versions", self.versions, "--format", "json"],
+                           env=e, capture_output=True, timeout=120)
+        return r.returncode, r.stdout
+
+    def test_same_output_on_any_number_of_threads(self):
+        for cmd in ("lint", "heads"):
+            rc1, out1 = self.run_with("1", cmd)
+            obj = json.loads(out1)
+            self.assertEqual(rc1, 1, out1[-2000:])
+            codes = {f["code"] for f in obj["findings"]}
+            for code in ("parse-error", "syntax-error", "not-a-migration", "duplicate-revision"):
+                self.assertIn(code, codes, cmd)
+            for threads in (None, "2", "3", "8", None, "2"):
+                rc, out = self.run_with(threads, cmd)
+                self.assertEqual(rc, rc1, (cmd, threads))
+                self.assertEqual(out, out1, (cmd, threads))
+
 
 if __name__ == "__main__":
     unittest.main()
