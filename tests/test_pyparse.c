@@ -299,8 +299,8 @@ START_TEST(test_versions)
 		"with (a, b):\n    pass\n",
 		"with (a):\n    pass\n",
 		/* not a group: CPython falls back to the expression */
-		"def f():\n    with (yield):\n        pass\n    with (a, *b):\n        pass\n"
-		"    with (x := g()):\n        pass\n    with (h(x) for x in y):\n        pass\n",
+		("def f():\n    with (yield):\n        pass\n    with (a, *b):\n        pass\n"
+		 "    with (x := g()):\n        pass\n    with (h(x) for x in y):\n        pass\n"),
 		"@a.b.c(1, *d, k=2)\n@e\ndef f(): pass\n",
 		"x = a[(b := 1)]\nprint(y := 2)\nz = {(w := 3)}\n",
 		"def f(a, /, b, *, c): pass\n",

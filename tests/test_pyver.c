@@ -269,7 +269,7 @@ START_TEST(test_malformed)
 {
 	static const char *const names[] = {"runtime.txt", ".python-version", "Pipfile.lock",
 					    "pyproject.toml"};
-	static const char texts[][24] = {"python-3.\0\n12",  "\xff\xfe\x00" "3.12", "3.12\0",
+	static const char texts[][24] = {"python-3.\0\n12",  "\xff\xfe\0003.12", "3.12\0",
 					 "[project\nrequires-", "{\"_meta\":[1,2]}",  "\n\n\n\n",
 					 "python-",            "3.12\r3.11",         "\"\"\""};
 	static const size_t lens[] = {14, 7, 5, 18, 15, 4, 7, 9, 3};
