@@ -55,13 +55,10 @@ static bool is_legacy_hex_name(const char *name)
 	return p > name && strcmp(p, ".py") == 0;
 }
 
-void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, size_t len,
-		     const struct ag_defines *defs)
+/* The module as Python reads it, from UTF-8 text. */
+static void read_module(struct ag_script *sc, const char *buf, size_t len,
+			const struct ag_defines *defs)
 {
-	if (!sc->path)
-		sc->path = ag_strdup(path);
-	const char *slash = strrchr(sc->path, '/');
-	sc->name = slash ? slash + 1 : sc->path;
 	bool loads = ag_modexec_run(sc, buf, len, defs);
 	/* Any binding counts, `a = revision = "x"` too; `del revision` undoes it. */
 	bool has_revision = sc->revision_line != 0;
@@ -104,6 +101,36 @@ void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, si
 			"%s sets no `down_revision`; Alembic fails to load it (AttributeError)", sc->name);
 		ag_finding_fix(f, "add `down_revision = None` for a base, or the id of its parent");
 	}
+}
+
+void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, size_t len,
+		     const struct ag_defines *defs)
+{
+	if (!sc->path)
+		sc->path = ag_strdup(path);
+	const char *slash = strrchr(sc->path, '/');
+	sc->name = slash ? slash + 1 : sc->path;
+	/* PEP 263: a file in another encoding is read as Python reads it,
+	 * decoded to UTF-8 (same lines). */
+	struct ag_buf decoded = {0};
+	char msg[400];
+	int eline = 0;
+	int dec = ag_pyscan_decode(buf, len, &decoded, msg, sizeof msg, &eline);
+	if (dec < 0) {
+		struct ag_finding *f = ag_findings_add(
+			&sc->findings, AG_SEV_ERROR, "parse-error", NULL, sc->path, eline,
+			"%s: SyntaxError: %s; Python, and so Alembic, cannot load this file", sc->name, msg);
+		ag_finding_fix(f, "save %s as UTF-8 and remove its coding declaration (or declare the "
+				  "encoding it is written in)",
+			       sc->name);
+		ag_buf_free(&decoded);
+		return;
+	}
+	if (dec > 0)
+		read_module(sc, decoded.p ? decoded.p : "", decoded.len, defs);
+	else
+		read_module(sc, buf, len, defs);
+	ag_buf_free(&decoded);
 }
 
 void ag_script_free(struct ag_script *sc)
@@ -237,7 +264,15 @@ static void *worker(void *arg)
 		ag_script_parse(sc, sc->path, buf, len, j->defs);
 		if (j->schema_helpers) {
 			sc->schema = ag_calloc(1, sizeof *sc->schema);
-			ag_schema_read(sc->schema, buf, len, j->schema_helpers);
+			/* the same text the script was read from (PEP 263) */
+			struct ag_buf d = {0};
+			char m[8];
+			int l;
+			if (ag_pyscan_decode(buf, len, &d, m, sizeof m, &l) > 0)
+				ag_schema_read(sc->schema, d.p ? d.p : "", d.len, j->schema_helpers);
+			else
+				ag_schema_read(sc->schema, buf, len, j->schema_helpers);
+			ag_buf_free(&d);
 		}
 	}
 	free(buf);
