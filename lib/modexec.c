@@ -1153,11 +1153,11 @@ static void exec_body(struct parser *p, int indent, enum mode mode)
 			advance(p);
 	} else {
 		advance(p);
-		while (!at_end(p) && p->tok.indent > indent) {
-			if (p->tok.kind == AG_TOK_NEWLINE) {
+		for (;;) {
+			while (p->tok.kind == AG_TOK_NEWLINE)
 				advance(p);
-				continue;
-			}
+			if (at_end(p) || p->tok.indent <= indent)
+				break;
 			exec_stmt(p);
 		}
 	}
@@ -1808,10 +1808,9 @@ static void exec_stmt(struct parser *p)
 		 * expression: names before an '=' become unknown */
 		skip_taint(p, NULL, t->p, t->line);
 	}
+	/* the NEWLINE is left to the block (a one-line body ends there) */
 	skip_stmt(p);
 	if (ag_tok_is(&p->tok, ";"))
-		advance(p);
-	if (p->tok.kind == AG_TOK_NEWLINE)
 		advance(p);
 }
 
