@@ -52,6 +52,10 @@ static void val_copy(struct val *dst, const struct val *src)
 	dst->origin = src->origin ? ag_strdup(src->origin) : NULL;
 }
 
+/* What a display with an element that is not a str is (so: not empty). */
+#define NONSTR_SEQ "a sequence with an element that is not a str"
+#define NONSTR_TUPLE "a tuple with an element that is not a str"
+
 /* Module-level names bound so far, for names used in later expressions. */
 struct local {
 	char *name;
@@ -392,7 +396,7 @@ static void parse_atom(struct parser *p, struct val *v)
 				} else {
 					val_free(v);
 					v->kind = V_OTHER;
-					v->expr = ag_strdup("a sequence with an element that is not a str");
+					v->expr = ag_strdup(NONSTR_SEQ);
 				}
 			}
 			val_free(&e);
@@ -453,7 +457,7 @@ static void parse_value(struct parser *p, struct val *v)
 				} else {
 					val_free(&seq);
 					seq.kind = V_OTHER;
-					seq.expr = ag_strdup("a tuple with an element that is not a str");
+					seq.expr = ag_strdup(NONSTR_TUPLE);
 				}
 			}
 			val_free(v);
@@ -1019,8 +1023,9 @@ static int truth(const struct parser *p, const struct val *v)
 	}
 	if (v->kind != V_OTHER || !v->expr)
 		return -1;
-	if (strcmp(v->expr, "True") == 0)
-		return 1;
+	if (strcmp(v->expr, "True") == 0 || strcmp(v->expr, NONSTR_SEQ) == 0 ||
+	    strcmp(v->expr, NONSTR_TUPLE) == 0)
+		return 1; /* a display with an element is never empty */
 	if (strcmp(v->expr, "False") == 0)
 		return 0;
 	const char *e = v->expr;
@@ -1044,14 +1049,22 @@ static int eval_test(struct parser *p)
 {
 	p->colon_ends = true;
 	p->lambdas = 0;
-	int nots = 0;
+	int nots = 0, signs = 0;
 	while (ag_tok_is(&p->tok, "not")) {
 		nots++;
+		advance(p);
+	}
+	/* -1, +2: a sign does not change a number's truth */
+	while (ag_tok_is(&p->tok, "-") || ag_tok_is(&p->tok, "+")) {
+		signs++;
 		advance(p);
 	}
 	struct val v;
 	parse_value(p, &v);
 	int t = truth(p, &v);
+	if (signs && !(v.kind == V_OTHER && v.expr && ((v.expr[0] >= '0' && v.expr[0] <= '9') ||
+						       v.expr[0] == '.')))
+		t = -1;
 	if (v.kind == V_UNRESOLVED)
 		p->raised = true;
 	val_free(&v);
