@@ -19,6 +19,9 @@
  * bodies do not run; a `global` in one naming one of Alembic's names makes
  * that name unresolved, since a call could rebind it.
  *
+ * The values side (expressions, bindings, assignments) is lib/modval,
+ * private to this module.
+ *
  * Identifiers are NFKC-normalized as Python does (libunistring), so a
  * name written with compatibility characters binds the name it normalizes
  * to.
