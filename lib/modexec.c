@@ -9,6 +9,30 @@
  * many elements around a long body is run as `maybe` instead. */
 #define LOOP_BUDGET 2000000u
 
+/* A place in the file to come back to (a loop body, a lookahead). On the
+ * heap: a worker thread's stack is small (musl: 128 KiB) and loops nest 100
+ * deep. */
+struct mark {
+	struct ag_pyscan s;
+	struct ag_tok tok, prev;
+};
+
+static struct mark *mark_here(const struct ag_mv *p)
+{
+	struct mark *m = ag_malloc(sizeof *m);
+	m->s = p->s;
+	m->tok = p->tok;
+	m->prev = p->prev;
+	return m;
+}
+
+static void mark_go(struct ag_mv *p, const struct mark *m)
+{
+	p->s = m->s;
+	p->tok = m->tok;
+	p->prev = m->prev;
+}
+
 char *ag_modexec_ident(const char *name, size_t n)
 {
 	return ag_mv_ident(name, n);
@@ -331,8 +355,7 @@ static void exec_for(struct ag_mv *p)
 	p->colon_ends = true;
 	p->lambdas = 0;
 	char *var = NULL;
-	struct ag_pyscan tsave = p->s;
-	struct ag_tok ttok = p->tok, tprev = p->prev;
+	struct mark *target = mark_here(p);
 	if (p->tok.kind == AG_TOK_NAME && !ag_mv_is_keyword(&p->tok)) {
 		var = ag_mv_tok_ident(&p->tok);
 		ag_mv_advance(p);
@@ -343,9 +366,7 @@ static void exec_for(struct ag_mv *p)
 	}
 	if (!var) {
 		/* for a, b in ...: read the target again below, as unknown */
-		p->s = tsave;
-		p->tok = ttok;
-		p->prev = tprev;
+		mark_go(p, target);
 		while (!ag_mv_at_stmt_end(p) && !(p->tok.depth == 0 && ag_tok_is(&p->tok, "in")))
 			ag_mv_advance(p);
 	}
@@ -359,14 +380,12 @@ static void exec_for(struct ag_mv *p)
 	eat_colon(p);
 
 	/* Look at the body once: its size, and whether it may leave early. */
-	struct ag_pyscan bsave = p->s;
-	struct ag_tok btok = p->tok, bprev = p->prev;
+	struct mark *body = mark_here(p);
 	bool exits = false;
 	p->mode = AG_MV_SKIP;
 	unsigned long size = skip_body(p, indent, &exits) + 1;
 	p->mode = outer;
-	struct ag_pyscan asave = p->s;
-	struct ag_tok atok = p->tok, aprev = p->prev;
+	struct mark *after = mark_here(p);
 
 	struct ag_strv elems = {0};
 	bool known = var && !exits;
@@ -386,16 +405,12 @@ static void exec_for(struct ag_mv *p)
 	p->cond = cond;
 	if (known && elems.n == 0) {
 		/* nothing to iterate: the body never runs, the else does */
-		p->s = asave;
-		p->tok = atok;
-		p->prev = aprev;
+		mark_go(p, after);
 	} else if (known) {
 		unsigned long saved_mult = p->loop_mult;
 		p->loop_mult = mult * elems.n;
 		for (size_t i = 0; i < elems.n && !p->error; i++) {
-			p->s = bsave;
-			p->tok = btok;
-			p->prev = bprev;
+			mark_go(p, body);
 			struct ag_mv_val e = {0};
 			e.kind = AG_MV_STR;
 			e.quote = seq.quote;
@@ -410,19 +425,13 @@ static void exec_for(struct ag_mv *p)
 		if (var) {
 			ag_mv_taint(p, var, cond, line);
 		} else {
-			struct ag_pyscan cur = p->s;
-			struct ag_tok ctok = p->tok, cprev = p->prev;
-			p->s = tsave;
-			p->tok = ttok;
-			p->prev = tprev;
+			struct mark *cur = mark_here(p);
+			mark_go(p, target);
 			taint_target(p, "in", cond, line);
-			p->s = cur;
-			p->tok = ctok;
-			p->prev = cprev;
+			mark_go(p, cur);
+			free(cur);
 		}
-		p->s = bsave;
-		p->tok = btok;
-		p->prev = bprev;
+		mark_go(p, body);
 		exec_body(p, indent, AG_MV_MAYBE);
 		p->raised = true;
 	}
@@ -431,6 +440,9 @@ static void exec_for(struct ag_mv *p)
 	ag_strv_free(&elems);
 	ag_mv_val_free(&seq);
 	free(var);
+	free(target);
+	free(body);
+	free(after);
 }
 
 static void exec_try(struct ag_mv *p)
@@ -704,8 +716,7 @@ static bool is_match(struct ag_mv *p)
 {
 	if (!ag_tok_is(&p->tok, "match"))
 		return false;
-	struct ag_pyscan save = p->s;
-	struct ag_tok tok = p->tok, prev = p->prev;
+	struct mark *save = mark_here(p);
 	enum ag_mv_mode m = p->mode;
 	p->mode = AG_MV_SKIP;
 	ag_mv_advance(p);
@@ -719,9 +730,8 @@ static bool is_match(struct ag_mv *p)
 		ag_mv_advance(p);
 	}
 	bool err = p->error;
-	p->s = save;
-	p->tok = tok;
-	p->prev = prev;
+	mark_go(p, save);
+	free(save);
 	p->mode = m;
 	p->error = err;
 	return r && colon;
@@ -769,8 +779,7 @@ static bool is_type_alias(struct ag_mv *p)
 {
 	if (!ag_tok_is(&p->tok, "type"))
 		return false;
-	struct ag_pyscan save = p->s;
-	struct ag_tok tok = p->tok, prev = p->prev;
+	struct mark *save = mark_here(p);
 	enum ag_mv_mode m = p->mode;
 	p->mode = AG_MV_SKIP;
 	ag_mv_advance(p);
@@ -780,9 +789,8 @@ static bool is_type_alias(struct ag_mv *p)
 		r = ag_tok_is(&p->tok, "=") || ag_tok_is(&p->tok, "[");
 	}
 	bool err = p->error;
-	p->s = save;
-	p->tok = tok;
-	p->prev = prev;
+	mark_go(p, save);
+	free(save);
 	p->mode = m;
 	p->error = err;
 	return r;

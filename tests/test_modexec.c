@@ -225,6 +225,20 @@ START_TEST(test_for_unknown)
 	ag_buf_adds(&b, "    down_revision = x\n");
 	ck_finds(b.p, "unresolved-value", 2, NULL);
 	ag_buf_free(&b);
+	/* 95 nested loops of two: 2^95 runs of the body if unrolled; the
+	 * budget stops unrolling (and the saved places are on the heap, not on
+	 * a worker thread's small stack) */
+	ag_buf_adds(&b, "revision = 'a'\n");
+	for (int i = 0; i < 95; i++) {
+		for (int k = 0; k < i; k++)
+			ag_buf_adds(&b, " ");
+		ag_buf_addf(&b, "for x%d in 'ab':\n", i);
+	}
+	for (int k = 0; k < 95; k++)
+		ag_buf_adds(&b, " ");
+	ag_buf_adds(&b, "down_revision = x0\n");
+	ck_finds(b.p, "unresolved-value", 0, NULL);
+	ag_buf_free(&b);
 }
 END_TEST
 
