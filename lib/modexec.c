@@ -387,17 +387,21 @@ static void exec_for(struct ag_mv *p)
 	p->mode = outer;
 	struct mark *after = mark_here(p);
 
+	/* The elements: the sequence's own, or a str's characters (split only
+	 * once the loop is known to be unrolled: no copy of a large literal). */
 	struct ag_strv elems = {0};
-	bool known = var && !exits;
-	if (seq.kind == AG_MV_SEQ)
-		ag_strv_copy(&elems, &seq.items);
-	else if (seq.kind == AG_MV_STR)
-		ag_mv_push_chars(&elems, seq.items.v[0]);
-	else
-		known = false;
+	bool known = var && !exits && (seq.kind == AG_MV_SEQ || seq.kind == AG_MV_STR);
+	size_t count = seq.kind == AG_MV_SEQ ? seq.items.n : 0;
+	if (known && seq.kind == AG_MV_STR)
+		for (const char *c = seq.items.v[0]; *c; c++)
+			count += ((unsigned char)*c & 0xc0) != 0x80;
 	unsigned long mult = p->loop_mult ? p->loop_mult : 1;
-	if (known && elems.n && (size * elems.n * mult > LOOP_BUDGET || p->work > LOOP_BUDGET))
+	if (known && count && (p->work > LOOP_BUDGET || size > LOOP_BUDGET / count / mult))
 		known = false;
+	if (known && seq.kind == AG_MV_SEQ)
+		elems = seq.items; /* borrowed: seq outlives the loop */
+	else if (known)
+		ag_mv_push_chars(&elems, seq.items.v[0]);
 	char *sc;
 	int sl;
 	push_cond(p, hs, line, &sc, &sl);
@@ -437,7 +441,8 @@ static void exec_for(struct ag_mv *p)
 	}
 	pop_cond(p, sc, sl);
 	exec_else(p, indent, known ? AG_MV_RUN : AG_MV_MAYBE);
-	ag_strv_free(&elems);
+	if (seq.kind != AG_MV_SEQ)
+		ag_strv_free(&elems);
 	ag_mv_val_free(&seq);
 	free(var);
 	free(target);
