@@ -418,6 +418,10 @@ EOF
 
 build_unistring() {
 	cd "$work/src/libunistring"
+	# Debian's patches leave configure.ac and the m4 files newer than what
+	# is generated from them, so make would run aclocal-1.16 (absent): give
+	# every file one old time; configure's output is then the newest.
+	find . -type f -exec touch -d '2000-01-01 00:00:00' {} +
 	# Only the library: NFKC normalization (uninorm) and UTF-8 counts (unistr).
 	./configure --prefix="$P" CC=musl-gcc CPPFLAGS="-idirafter $P/kinc" \
 		--disable-shared --enable-static --with-pic --disable-dependency-tracking
