@@ -20,7 +20,8 @@ AG_GIT   = $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 AG_VER  := $(shell release/version.sh)
 AG_CFLAGS = -std=c11 -D_GNU_SOURCE -I. -Ilib -I$(BUILD) $(AG_WARN) -MMD -MP \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-AG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# libunistring (NFKC identifiers) ships no .pc file: its flags are given here.
+AG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lpthread
 
 LIB_SRC  = $(sort $(wildcard lib/*.c))
 CMD_SRC  = $(sort $(wildcard cmd/*.c))

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistr.h>
 
 #include "alembic.h"
 #include "quote.h"
@@ -127,13 +128,15 @@ static void check_ids(struct ag_graph *g, const struct ag_graph_opts *opts)
 					file_of(nd), sc->revision_line,
 					"%s sets revision to the empty string", sc->name);
 		}
-		if ((int)strlen(nd->id) > max_len) {
+		/* PostgreSQL's VARCHAR(n) counts characters, not bytes. */
+		size_t chars = u8_mbsnlen((const uint8_t *)nd->id, strlen(nd->id));
+		if (chars > (size_t)max_len) {
 			struct ag_finding *f = ag_findings_add(
 				&g->findings, AG_SEV_ERROR, "revision-id-too-long", nd->id, file_of(nd),
 				sc->revision_line,
 				"revision id '%s' is %zu characters; alembic_version.version_num is "
 				"VARCHAR(%d) by default, so PostgreSQL refuses to stamp it (SQLite does not check)",
-				nd->id, strlen(nd->id), max_len);
+				nd->id, chars, max_len);
 			ag_finding_fix(f, "use an id of at most %d characters (alembic-guard rename --id %s "
 					  "NEWID), or widen version_num in env.py and the database",
 				       max_len, nd->id);

@@ -1,5 +1,9 @@
 #include "pyscan.h"
 
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -595,4 +599,316 @@ int ag_pyscan_string(const struct ag_tok *tok, struct ag_buf *out)
 	}
 	ag_buf_add(out, "", 0);
 	return 1;
+}
+
+/* ---- PEP 263: the source encoding ----------------------------------------- */
+
+/* cp1252's 0x80..0x9f (0: undefined, which Python refuses). */
+static const unsigned short CP1252_HIGH[32] = {
+	0x20ac, 0,      0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017d, 0,
+	0,      0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,      0x017e, 0x0178,
+};
+
+/* Python's codecs, by the name encodings.normalize_encoding makes of an
+ * alias, that alembic-guard decodes: by hand (latin-1, ascii, cp1252,
+ * UTF-8) or with iconv, whose name for it is given. */
+struct codec {
+	const char *names; /* aliases, space-separated, normalized */
+	const char *python; /* Python's canonical name, for messages */
+	const char *iconv;  /* NULL: decoded by hand */
+};
+
+static const struct codec CODECS[] = {
+	{"utf_8 utf8 u8 utf utf8_ucs2 utf8_ucs4 cp65001", "utf-8", NULL},
+	{"latin_1 latin1 latin l1 iso8859_1 iso_8859_1 iso_8859_1_1987 8859 cp819 ibm819 "
+	 "iso_ir_100 csisolatin1", "latin-1", NULL},
+	{"ascii us_ascii 646 us ansi_x3.4_1968 ansi_x3_4_1968 ansi_x3.4_1986 cp367 ibm367 csascii "
+	 "iso646_us iso_646.irv_1991 iso_ir_6", "ascii", NULL},
+	{"cp1252 windows_1252 1252", "cp1252", NULL},
+	{"iso8859_2 iso_8859_2 latin2 l2", "iso8859_2", "ISO-8859-2"},
+	{"iso8859_3 iso_8859_3 latin3 l3", "iso8859_3", "ISO-8859-3"},
+	{"iso8859_4 iso_8859_4 latin4 l4", "iso8859_4", "ISO-8859-4"},
+	{"iso8859_5 iso_8859_5 cyrillic", "iso8859_5", "ISO-8859-5"},
+	{"iso8859_6 iso_8859_6 arabic", "iso8859_6", "ISO-8859-6"},
+	{"iso8859_7 iso_8859_7 greek greek8", "iso8859_7", "ISO-8859-7"},
+	{"iso8859_8 iso_8859_8 hebrew", "iso8859_8", "ISO-8859-8"},
+	{"iso8859_9 iso_8859_9 latin5 l5", "iso8859_9", "ISO-8859-9"},
+	{"iso8859_10 iso_8859_10 latin6 l6", "iso8859_10", "ISO-8859-10"},
+	{"iso8859_13 iso_8859_13 latin7 l7", "iso8859_13", "ISO-8859-13"},
+	{"iso8859_14 iso_8859_14 latin8 l8", "iso8859_14", "ISO-8859-14"},
+	{"iso8859_15 iso_8859_15 latin9 l9", "iso8859_15", "ISO-8859-15"},
+	{"iso8859_16 iso_8859_16 latin10 l10", "iso8859_16", "ISO-8859-16"},
+	{"cp1250 windows_1250 1250", "cp1250", "CP1250"},
+	{"cp1251 windows_1251 1251", "cp1251", "CP1251"},
+	{"cp1253 windows_1253 1253", "cp1253", "CP1253"},
+	{"cp1254 windows_1254 1254", "cp1254", "CP1254"},
+	{"cp1255 windows_1255 1255", "cp1255", "CP1255"},
+	{"cp1256 windows_1256 1256", "cp1256", "CP1256"},
+	{"cp1257 windows_1257 1257", "cp1257", "CP1257"},
+	{"cp1258 windows_1258 1258", "cp1258", "CP1258"},
+	{"koi8_r", "koi8_r", "KOI8-R"},
+	{"koi8_u", "koi8_u", "KOI8-U"},
+	{"cp437 437 ibm437", "cp437", "CP437"},
+	{"cp850 850 ibm850", "cp850", "CP850"},
+	{"cp866 866 ibm866", "cp866", "CP866"},
+	{"shift_jis sjis s_jis shiftjis csshiftjis", "shift_jis", "SHIFT_JIS"},
+	{"euc_jp eucjp ujis u_jis", "euc_jp", "EUC-JP"},
+	{"gbk 936 cp936 ms936", "gbk", "GBK"},
+	{"gb2312 euc_cn euccn eucgb2312_cn gb2312_1980 gb2312_80 chinese", "gb2312", "GB2312"},
+	{"gb18030 gb18030_2000", "gb18030", "GB18030"},
+	{"big5 big5_tw csbig5", "big5", "BIG5"},
+	{"euc_kr euckr korean ksc5601 ks_c_5601 ks_c_5601_1987 ksx1001 ks_x_1001", "euc_kr",
+	 "EUC-KR"},
+};
+
+/* Codecs Python knows that turn bytes into bytes: a coding declaration
+ * naming one is an error of its own. */
+static const char *const BYTES_CODECS[] = {
+	"rot13", "rot_13", "hex", "hex_codec", "base64", "base_64", "base64_codec", "bz2",
+	"bz2_codec", "zlib", "zip", "zlib_codec", "uu", "uu_codec", "quopri", "quotedprintable",
+	"quoted_printable", "quopri_codec",
+};
+
+static bool is_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * The coding spec of one line (CPython's get_coding_spec): the line must
+ * be a comment, and "coding" followed by ':' or '=', blanks, then
+ * [-\w.]+ names the codec. Returns its length (0: none) and where it is.
+ * *comment_only: the line is blank or a comment (then line 2 counts too).
+ */
+static size_t coding_spec(const char *line, size_t n, const char **spec, bool *comment_only)
+{
+	size_t i = 0;
+	while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\f'))
+		i++;
+	*comment_only = i == n || line[i] == '#';
+	if (i == n || line[i] != '#')
+		return 0;
+	for (; i + 6 < n + 1 && i + 6 <= n; i++) {
+		if (memcmp(line + i, "coding", 6) != 0)
+			continue;
+		size_t j = i + 6;
+		if (j >= n || (line[j] != ':' && line[j] != '='))
+			continue;
+		j++;
+		while (j < n && (line[j] == ' ' || line[j] == '\t'))
+			j++;
+		size_t b = j;
+		while (j < n && (is_alnum((unsigned char)line[j]) || line[j] == '-' || line[j] == '_' ||
+				 line[j] == '.'))
+			j++;
+		if (j > b) {
+			*spec = line + b;
+			return j - b;
+		}
+	}
+	return 0;
+}
+
+/* CPython's get_normal_name: utf-8 and latin-1 spelled in their usual ways. */
+static const char *normal_name(const char *s, size_t n, char *buf, size_t bufsz)
+{
+	char low[13];
+	size_t i;
+	for (i = 0; i < 12 && i < n; i++)
+		low[i] = s[i] == '_' ? '-' : (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
+	low[i] = '\0';
+	if (strcmp(low, "utf-8") == 0 || strncmp(low, "utf-8-", 6) == 0)
+		return "utf-8";
+	if (strcmp(low, "latin-1") == 0 || strcmp(low, "iso-8859-1") == 0 ||
+	    strcmp(low, "iso-latin-1") == 0 || strncmp(low, "latin-1-", 8) == 0 ||
+	    strncmp(low, "iso-8859-1-", 11) == 0 || strncmp(low, "iso-latin-1-", 12) == 0)
+		return "iso-8859-1";
+	snprintf(buf, bufsz, "%.*s", (int)n, s);
+	return buf;
+}
+
+/* encodings.normalize_encoding, lowercased: runs of characters other than
+ * letters, digits and '.' become one '_', none at either end. */
+static void python_key(const char *s, char *out, size_t outsz)
+{
+	size_t o = 0;
+	bool punct = false;
+	for (; *s && o + 2 < outsz; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (is_alnum(c) || c == '.') {
+			if (punct && o)
+				out[o++] = '_';
+			punct = false;
+			out[o++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+		} else {
+			punct = true;
+		}
+	}
+	out[o] = '\0';
+}
+
+static bool word_in(const char *words, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = words; *p;) {
+		const char *e = strchr(p, ' ');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && memcmp(p, w, n) == 0)
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
+/* Line number (1-based) of byte offset off. */
+static int line_of(const char *buf, size_t off)
+{
+	int line = 1;
+	for (size_t i = 0; i < off; i++)
+		if (buf[i] == '\n' || (buf[i] == '\r' && !(i + 1 < off && buf[i + 1] == '\n')))
+			line++;
+	return line;
+}
+
+static int decode_by_hand(const struct codec *c, const char *buf, size_t len,
+			  struct ag_buf *out, char *msg, size_t msgsz, int *line)
+{
+	bool ascii = strcmp(c->python, "ascii") == 0, cp1252 = strcmp(c->python, "cp1252") == 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)buf[i];
+		unsigned long cp = b;
+		if (b >= 0x80 && ascii) {
+			snprintf(msg, msgsz, "'ascii' codec can't decode byte 0x%02x in position %zu: "
+				 "ordinal not in range(128)", b, i);
+			*line = line_of(buf, i);
+			return -1;
+		}
+		if (b >= 0x80 && b < 0xa0 && cp1252) {
+			cp = CP1252_HIGH[b - 0x80];
+			if (!cp) {
+				snprintf(msg, msgsz, "'charmap' codec can't decode byte 0x%02x in position "
+					 "%zu: character maps to <undefined>", b, i);
+				*line = line_of(buf, i);
+				return -1;
+			}
+		}
+		if (cp < 0x80)
+			ag_buf_addc(out, (char)cp);
+		else
+			ag_buf_add_utf8(out, cp);
+	}
+	return 1;
+}
+
+static int decode_iconv(const struct codec *c, const char *buf, size_t len, struct ag_buf *out,
+			char *msg, size_t msgsz, int *line)
+{
+	iconv_t cd = iconv_open("UTF-8", c->iconv);
+	if (cd == (iconv_t)-1) {
+		snprintf(msg, msgsz, "the file declares the codec %s, which this build of "
+			 "alembic-guard cannot decode (iconv has no %s); re-encode the file as UTF-8",
+			 c->python, c->iconv);
+		*line = 1;
+		return -1;
+	}
+	char *in = (char *)(uintptr_t)buf; /* iconv's prototype; it does not write */
+	size_t inleft = len;
+	char chunk[4096];
+	int r = 1;
+	while (inleft > 0) {
+		char *o = chunk;
+		size_t oleft = sizeof chunk;
+		size_t k = iconv(cd, &in, &inleft, &o, &oleft);
+		ag_buf_add(out, chunk, (size_t)(o - chunk));
+		if (k == (size_t)-1 && errno != E2BIG) {
+			size_t pos = (size_t)(in - buf);
+			snprintf(msg, msgsz, "'%s' codec can't decode byte 0x%02x in position %zu", c->python,
+				 (unsigned char)buf[pos], pos);
+			*line = line_of(buf, pos);
+			r = -1;
+			break;
+		}
+		if (k != (size_t)-1 && inleft == 0)
+			break;
+	}
+	if (r == 1) {
+		/* a shift state left open (none of these codecs has one) */
+		char *o = chunk;
+		size_t oleft = sizeof chunk;
+		iconv(cd, NULL, NULL, &o, &oleft);
+		ag_buf_add(out, chunk, (size_t)(o - chunk));
+	}
+	iconv_close(cd);
+	return r;
+}
+
+int ag_pyscan_decode(const char *buf, size_t len, struct ag_buf *out, char *msg, size_t msgsz,
+		     int *line)
+{
+	*line = 0;
+	bool bom = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0;
+	const char *p = bom ? buf + 3 : buf, *end = buf + len;
+	const char *spec = NULL;
+	size_t speclen = 0;
+	int spec_line = 0;
+	/* Lines 1 and 2 (2 only after a blank or comment line 1), with
+	 * Python's newlines: \n, \r\n, \r. */
+	for (int ln = 1; ln <= 2 && p < end; ln++) {
+		const char *e = p;
+		while (e < end && *e != '\n' && *e != '\r')
+			e++;
+		bool comment_only;
+		speclen = coding_spec(p, (size_t)(e - p), &spec, &comment_only);
+		if (speclen) {
+			spec_line = ln;
+			break;
+		}
+		if (!comment_only || e >= end)
+			break;
+		p = e + (*e == '\r' && e + 1 < end && e[1] == '\n' ? 2 : 1);
+	}
+	if (!speclen)
+		return 0;
+	char nbuf[64];
+	const char *name = normal_name(spec, speclen, nbuf, sizeof nbuf);
+	*line = spec_line;
+	if (bom && strcmp(name, "utf-8") != 0) {
+		snprintf(msg, msgsz, "encoding problem: %s with BOM", name);
+		return -1;
+	}
+	if (strcmp(name, "utf-8") == 0)
+		return 0;
+	char key[64];
+	python_key(name, key, sizeof key);
+	for (size_t i = 0; i < AG_ARRAY_LEN(BYTES_CODECS); i++) {
+		if (strcmp(key, BYTES_CODECS[i]) == 0) {
+			snprintf(msg, msgsz, "'%s' is not a text encoding; use codecs.decode() to handle "
+				 "arbitrary codecs", name);
+			return -1;
+		}
+	}
+	const struct codec *c = NULL;
+	for (size_t i = 0; i < AG_ARRAY_LEN(CODECS) && !c; i++)
+		if (word_in(CODECS[i].names, key))
+			c = &CODECS[i];
+	if (!c) {
+		snprintf(msg, msgsz, "unknown encoding: %s (or a codec alembic-guard does not decode: "
+			 "it decodes UTF-8, ASCII, Latin-1, cp1252 and the ISO-8859, Windows, KOI8, "
+			 "DOS, Japanese, Chinese and Korean codecs; re-encode the file as UTF-8)", name);
+		return -1;
+	}
+	if (strcmp(c->python, "utf-8") == 0) {
+		if (bom) {
+			snprintf(msg, msgsz, "encoding problem: %s with BOM", name);
+			return -1;
+		}
+		return 0;
+	}
+	*line = 0;
+	return c->iconv ? decode_iconv(c, buf, len, out, msg, msgsz, line)
+			: decode_by_hand(c, buf, len, out, msg, msgsz, line);
 }

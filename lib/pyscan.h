@@ -84,4 +84,18 @@ bool ag_tok_is(const struct ag_tok *tok, const char *text);
 struct ag_buf;
 int ag_pyscan_string(const struct ag_tok *tok, struct ag_buf *out);
 
+/*
+ * PEP 263, as CPython reads a source file: a coding declaration on line 1,
+ * or on line 2 after a blank or comment-only line 1 (`coding[:=]\s*
+ * ([-\w.]+)` in a comment), and a UTF-8 BOM. Returns 0 when buf is read as
+ * UTF-8 as it is (no declaration, or one naming UTF-8); 1 when it was
+ * decoded into out (appended, UTF-8, same lines); -1 when Python refuses
+ * it: msg gets Python's message ("unknown encoding: X", "encoding
+ * problem: X with BOM", a byte the codec cannot decode) and *line the line
+ * (0: the file as a whole). Latin-1, ASCII and cp1252 are decoded by hand,
+ * other common codecs with iconv; any other declaration is an error.
+ */
+int ag_pyscan_decode(const char *buf, size_t len, struct ag_buf *out, char *msg, size_t msgsz,
+		     int *line);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistr.h>
 #include <sys/stat.h>
 
 #include "pyedit.h"
@@ -198,11 +199,15 @@ static int check_id_change(const struct ag_repair_result *cur, const struct ag_r
 	if (strcmp(old, new_id) == 0)
 		return ag_err_set(err, AG_ERR_USAGE, "cannot rename %s to itself", old);
 	int max_len = ro->graph.max_id_len ? ro->graph.max_id_len : 32;
-	if ((int)strlen(new_id) > max_len)
+	/* characters, as PostgreSQL's VARCHAR counts (a malformed id: bytes) */
+	size_t chars = u8_check((const uint8_t *)new_id, strlen(new_id))
+			       ? strlen(new_id)
+			       : u8_mbsnlen((const uint8_t *)new_id, strlen(new_id));
+	if (chars > (size_t)max_len)
 		return ag_err_set(err, AG_ERR_USAGE,
 		                  "cannot rename %s to %s: it is %zu characters, and "
 		                  "alembic_version.version_num is VARCHAR(%d) by default",
-		                  old, new_id, strlen(new_id), max_len);
+		                  old, new_id, chars, max_len);
 	const struct ag_scripts *ss = &cur->scripts;
 	const struct ag_graph *g = cur->graph;
 	size_t io = 0, in = 0;

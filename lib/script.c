@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "alembic.h"
+#include "modexec.h"
 #include "pool.h"
 #include "pyparse.h"
 #include "pyscan.h"
@@ -44,630 +45,6 @@ void ag_defines_free(struct ag_defines *d)
 	ag_strv_free(&d->values);
 }
 
-/* ---- values ---------------------------------------------------------- */
-
-enum vkind {
-	V_STR,        /* items.v[0] */
-	V_NONE,       /* None */
-	V_SEQ,        /* tuple or list of str: items */
-	V_OTHER,      /* a literal that is not a str (number, bytes, True...) */
-	V_UNRESOLVED, /* an expression only Python could evaluate: expr */
-};
-
-struct val {
-	enum vkind kind;
-	struct ag_strv items;
-	char *expr;  /* V_UNRESOLVED: the name or a short excerpt */
-	bool is_name; /* V_UNRESOLVED: expr is a plain (dotted) name */
-	char quote;
-};
-
-static void val_free(struct val *v)
-{
-	ag_strv_free(&v->items);
-	free(v->expr);
-	memset(v, 0, sizeof *v);
-}
-
-static void val_copy(struct val *dst, const struct val *src)
-{
-	memset(dst, 0, sizeof *dst);
-	dst->kind = src->kind;
-	ag_strv_copy(&dst->items, &src->items);
-	dst->expr = src->expr ? ag_strdup(src->expr) : NULL;
-	dst->is_name = src->is_name;
-	dst->quote = src->quote;
-}
-
-/* Module-level names seen so far, for names used in later expressions. */
-struct local {
-	char *name;
-	struct val v;
-};
-
-struct parser {
-	struct ag_pyscan s;
-	struct ag_tok tok;
-	struct ag_script *sc;
-	const struct ag_defines *defs;
-	struct local *locals;
-	size_t nlocals, caplocals;
-	bool error; /* the file cannot load (a tokenizer error, a failed unpacking): reported */
-};
-
-static void advance(struct parser *p)
-{
-	ag_pyscan_next(&p->s, &p->tok);
-	if (p->tok.kind == AG_TOK_ERROR && !p->error) {
-		p->error = true;
-		ag_findings_add(&p->sc->findings, AG_SEV_ERROR, "parse-error", NULL, p->sc->path,
-				p->tok.line, "%s: %.*s (column %d); Python, and so Alembic, cannot load this file",
-				p->sc->name, (int)p->tok.len, p->tok.p, p->tok.col);
-	}
-}
-
-static bool at_stmt_end(const struct parser *p)
-{
-	const struct ag_tok *t = &p->tok;
-	return t->kind == AG_TOK_NEWLINE || t->kind == AG_TOK_EOF || t->kind == AG_TOK_ERROR ||
-	       (t->kind == AG_TOK_OP && t->depth == 0 && ag_tok_is(t, ";"));
-}
-
-static void skip_stmt(struct parser *p)
-{
-	while (!at_stmt_end(p))
-		advance(p);
-}
-
-static const struct val *local_get(const struct parser *p, const char *name)
-{
-	for (size_t i = p->nlocals; i-- > 0;)
-		if (strcmp(p->locals[i].name, name) == 0)
-			return &p->locals[i].v;
-	return NULL;
-}
-
-static void local_set(struct parser *p, const char *name, const struct val *v)
-{
-	for (size_t i = 0; i < p->nlocals; i++) {
-		if (strcmp(p->locals[i].name, name) == 0) {
-			val_free(&p->locals[i].v);
-			val_copy(&p->locals[i].v, v);
-			return;
-		}
-	}
-	ag_grow((void **)&p->locals, &p->caplocals, p->nlocals + 1, sizeof *p->locals);
-	p->locals[p->nlocals].name = ag_strdup(name);
-	val_copy(&p->locals[p->nlocals].v, v);
-	p->nlocals++;
-}
-
-static bool is_keyword(const struct ag_tok *t)
-{
-	static const char *const kw[] = {"False", "None", "True", "and", "as", "assert", "async",
-					 "await", "break", "class", "continue", "def", "del", "elif",
-					 "else", "except", "finally", "for", "from", "global", "if",
-					 "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass",
-					 "raise", "return", "try", "while", "with", "yield"};
-	for (size_t i = 0; i < AG_ARRAY_LEN(kw); i++)
-		if (ag_tok_is(t, kw[i]))
-			return true;
-	return false;
-}
-
-/* Statements whose body may follow on the same line, after a colon (and
- * decorators, which belong to the def or class below them). */
-static bool is_compound(const struct ag_tok *t)
-{
-	static const char *const kw[] = {"async", "class", "def",     "elif", "else", "except",
-					 "finally", "for", "if",   "try",  "while", "with", "@"};
-	for (size_t i = 0; i < AG_ARRAY_LEN(kw); i++)
-		if (ag_tok_is(t, kw[i]))
-			return true;
-	return false;
-}
-
-static void unresolved(struct val *v, const char *text, size_t len, bool is_name)
-{
-	val_free(v);
-	v->kind = V_UNRESOLVED;
-	if (len > 80) {
-		/* Cut on a character boundary: the excerpt goes into messages
-		 * and JSON, and the tokenizer has checked the source is UTF-8. */
-		len = 80;
-		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
-			len--;
-	}
-	v->expr = ag_strndup(text, len);
-	for (char *c = v->expr; *c; c++)
-		if (*c == '\n' || *c == '\r' || *c == '\t')
-			*c = ' ';
-	v->is_name = is_name;
-}
-
-/* True for a b'' literal (any prefix with a 'b'). */
-static bool is_bytes(const struct ag_tok *t)
-{
-	for (size_t i = 0; i < t->len && t->p[i] != '\'' && t->p[i] != '"'; i++)
-		if ((t->p[i] | 0x20) == 'b')
-			return true;
-	return false;
-}
-
-/*
- * The source text from start to the end of the current token, for an
- * excerpt. Error tokens point at a static message and EOF at the end, so
- * the scanner's position bounds the excerpt instead: it never leaves the
- * buffer.
- */
-static size_t span_to_tok(const struct parser *p, const char *start)
-{
-	const struct ag_tok *t = &p->tok;
-	const char *end = p->s.cur;
-	if (t->kind != AG_TOK_ERROR && t->kind != AG_TOK_EOF && t->p >= p->s.buf &&
-	    t->p + t->len <= p->s.end)
-		end = t->p + t->len;
-	if (!start || start < p->s.buf || end < start)
-		return 0;
-	return (size_t)(end - start);
-}
-
-/* One element: a str literal (implicitly concatenated), None, a name, or
- * anything else (which makes the value unresolved). Leaves p->tok on the
- * first token after the element. */
-static void parse_atom(struct parser *p, struct val *v)
-{
-	memset(v, 0, sizeof *v);
-	struct ag_tok first = p->tok;
-	if (at_stmt_end(p)) {
-		/* `revision =` and nothing: Python refuses the file. */
-		v->kind = V_OTHER;
-		v->expr = ag_strdup("nothing");
-		return;
-	}
-	if (first.kind == AG_TOK_STRING) {
-		struct ag_buf b = {0};
-		int ok = 1;
-		v->quote = first.p[first.len - 1];
-		while (p->tok.kind == AG_TOK_STRING) {
-			int r = ag_pyscan_string(&p->tok, &b);
-			if (r < 1)
-				ok = r;
-			advance(p);
-		}
-		if (ok == 1) {
-			v->kind = V_STR;
-			ag_strv_push_take(&v->items, ag_buf_take(&b));
-		} else if (ok == 0 && is_bytes(&first)) {
-			/* A known value, but bytes: Alembic needs a str. */
-			v->kind = V_OTHER;
-			v->expr = ag_strdup("a bytes literal");
-		} else if (ok == 0) {
-			/* an f-string with fields, or \N{...}: only Python knows the value */
-			unresolved(v, first.p, first.len, false);
-		} else {
-			v->kind = V_OTHER;
-			v->expr = ag_strdup("a string with a malformed escape");
-		}
-		ag_buf_free(&b);
-		return;
-	}
-	if (ag_tok_is(&first, "None")) {
-		v->kind = V_NONE;
-		advance(p);
-		return;
-	}
-	if (first.kind == AG_TOK_NUMBER || ag_tok_is(&first, "True") || ag_tok_is(&first, "False")) {
-		v->kind = V_OTHER;
-		v->expr = ag_strndup(first.p, first.len);
-		advance(p);
-		return;
-	}
-	if (first.kind == AG_TOK_NAME && !is_keyword(&first)) {
-		/* A (dotted) name: look it up. */
-		struct ag_buf name = {0};
-		ag_buf_add(&name, first.p, first.len);
-		advance(p);
-		while (ag_tok_is(&p->tok, ".")) {
-			advance(p);
-			if (p->tok.kind != AG_TOK_NAME)
-				break;
-			ag_buf_addc(&name, '.');
-			ag_buf_add(&name, p->tok.p, p->tok.len);
-			advance(p);
-		}
-		const struct val *lv = strchr(name.p, '.') ? NULL : local_get(p, name.p);
-		const char *dv = ag_defines_get(p->defs, name.p);
-		if (dv) {
-			v->kind = V_STR;
-			ag_strv_push(&v->items, dv);
-		} else if (lv) {
-			val_copy(v, lv);
-		} else {
-			unresolved(v, name.p, name.len, true);
-		}
-		ag_buf_free(&name);
-		return;
-	}
-	if (ag_tok_is(&first, "(") || ag_tok_is(&first, "[")) {
-		const char *closer = ag_tok_is(&first, "(") ? ")" : "]";
-		bool paren = closer[0] == ')';
-		advance(p);
-		v->kind = V_SEQ;
-		bool comma = false;
-		size_t n = 0;
-		struct val only = {0}; /* the first element, for (x) == x */
-		while (!ag_tok_is(&p->tok, closer) && p->tok.kind != AG_TOK_EOF &&
-		       p->tok.kind != AG_TOK_ERROR) {
-			struct val e;
-			parse_atom(p, &e);
-			if (++n == 1)
-				val_copy(&only, &e);
-			if (v->kind == V_SEQ) {
-				if (e.kind == V_STR) {
-					ag_strv_push(&v->items, e.items.v[0]);
-					if (!v->quote)
-						v->quote = e.quote;
-				} else if (paren && n == 1 && !ag_tok_is(&p->tok, ",")) {
-					/* maybe (x): decided at the closing bracket */
-				} else if (e.kind == V_UNRESOLVED) {
-					val_free(v);
-					val_copy(v, &e);
-				} else {
-					val_free(v);
-					v->kind = V_OTHER;
-					v->expr = ag_strdup("a sequence with an element that is not a str");
-				}
-			}
-			val_free(&e);
-			if (ag_tok_is(&p->tok, ",")) {
-				comma = true;
-				advance(p);
-				continue;
-			}
-			if (!ag_tok_is(&p->tok, closer)) {
-				/* An operator or a call inside the brackets: the
-				 * excerpt runs to the closing bracket. */
-				while (!(ag_tok_is(&p->tok, closer) && p->tok.depth == first.depth + 1) &&
-				       p->tok.kind != AG_TOK_EOF && p->tok.kind != AG_TOK_ERROR)
-					advance(p);
-				unresolved(v, first.p, span_to_tok(p, first.p), false);
-				break;
-			}
-		}
-		if (ag_tok_is(&p->tok, closer))
-			advance(p);
-		/* (x) without a comma is x itself. */
-		if (paren && !comma && n == 1 && v->kind != V_UNRESOLVED) {
-			val_free(v);
-			*v = only;
-			return;
-		}
-		val_free(&only);
-		return;
-	}
-	/* Anything else: an operator, a lambda, a call... */
-	unresolved(v, first.p, first.len, false);
-	advance(p);
-}
-
-/* value := atom (',' atom)* [','], then the statement must end. */
-static void parse_value(struct parser *p, struct val *v)
-{
-	const char *start = p->tok.p;
-	parse_atom(p, v);
-	if (ag_tok_is(&p->tok, ",")) {
-		struct val seq = {0};
-		seq.kind = V_SEQ;
-		seq.quote = v->quote;
-		bool first = true;
-		for (;;) {
-			if (!first) {
-				if (at_stmt_end(p) || ag_tok_is(&p->tok, "="))
-					break;
-				parse_atom(p, v);
-			}
-			first = false;
-			if (seq.kind == V_SEQ) {
-				if (v->kind == V_STR) {
-					ag_strv_push(&seq.items, v->items.v[0]);
-				} else if (v->kind == V_UNRESOLVED) {
-					val_free(&seq);
-					val_copy(&seq, v);
-				} else {
-					val_free(&seq);
-					seq.kind = V_OTHER;
-					seq.expr = ag_strdup("a tuple with an element that is not a str");
-				}
-			}
-			val_free(v);
-			if (!ag_tok_is(&p->tok, ","))
-				break;
-			advance(p);
-		}
-		*v = seq;
-	}
-	if (!at_stmt_end(p) && !ag_tok_is(&p->tok, "=")) {
-		/* "a" + "b", x.format(...), f(...): only Python knows. The
-		 * excerpt is the whole expression. */
-		size_t n = 0;
-		while (!at_stmt_end(p)) {
-			n = span_to_tok(p, start);
-			advance(p);
-		}
-		unresolved(v, start, n, false); /* not a name even if it starts with one */
-	}
-}
-
-static void set_list(struct ag_strv *dst, const struct val *v)
-{
-	ag_strv_free(dst);
-	if (v->kind == V_STR || v->kind == V_SEQ)
-		ag_strv_copy(dst, &v->items);
-}
-
-static void report_value(struct parser *p, const char *var, const struct val *v, int line)
-{
-	struct ag_script *sc = p->sc;
-	if (v->kind == V_UNRESOLVED) {
-		struct ag_finding *f = ag_findings_add(
-			&sc->findings, AG_SEV_ERROR, "unresolved-value", sc->revision, sc->path, line,
-			"%s sets %s to `%s`, which cannot be known without running Python", sc->name, var,
-			v->expr);
-		if (v->is_name)
-			ag_finding_fix(f, "pass --define %s=VALUE (or set `define` in the [alembic-guard] "
-					  "settings), or write the value as a literal",
-				       v->expr);
-		else
-			ag_finding_fix(f, "write %s as a string literal, a tuple of string literals or None",
-				       var);
-	} else if (v->kind == V_OTHER) {
-		ag_findings_add(&sc->findings, AG_SEV_ERROR, "parse-error", sc->revision, sc->path, line,
-				"%s sets %s to %s; Alembic needs a str, a tuple of str, or None", sc->name,
-				var, v->expr ? v->expr : "a value that is not a str");
-	}
-}
-
-/* Assigns a value to one of the names Alembic reads. */
-static void assign(struct parser *p, const char *name, const struct val *v, int line, bool annotated)
-{
-	struct ag_script *sc = p->sc;
-	local_set(p, name, v);
-	if (strcmp(name, "revision") == 0) {
-		free(sc->revision);
-		sc->revision = NULL;
-		sc->revision_line = line;
-		sc->annotated = annotated;
-		if (v->kind == V_STR) {
-			sc->revision = ag_strdup(v->items.v[0]);
-			sc->quote = v->quote;
-		} else if (v->kind == V_NONE || v->kind == V_SEQ) {
-			ag_findings_add(&sc->findings, AG_SEV_ERROR, "parse-error", NULL, sc->path, line,
-					"%s sets revision to %s; a revision id must be a str", sc->name,
-					v->kind == V_NONE ? "None" : "a sequence");
-		} else {
-			report_value(p, "revision", v, line);
-		}
-	} else if (strcmp(name, "down_revision") == 0) {
-		sc->has_down = true;
-		sc->down_line = line;
-		sc->down_known = v->kind == V_STR || v->kind == V_NONE || v->kind == V_SEQ;
-		set_list(&sc->down, v);
-		/* '' and () are bases, as in Alembic (tuple_rev_as_scalar). */
-		sc->down_empty_str = sc->down.n == 1 && sc->down.v[0][0] == '\0' && v->kind == V_STR;
-		if (sc->down_empty_str)
-			ag_strv_free(&sc->down);
-		report_value(p, "down_revision", v, line);
-	} else if (strcmp(name, "branch_labels") == 0) {
-		sc->labels_line = line;
-		set_list(&sc->labels, v);
-		report_value(p, "branch_labels", v, line);
-	} else if (strcmp(name, "depends_on") == 0) {
-		sc->depends_line = line;
-		set_list(&sc->depends, v);
-		report_value(p, "depends_on", v, line);
-	}
-}
-
-/*
- * NAME, NAME ... = value, value ...: each target gets its element, as
- * Python unpacks a tuple. p->tok is on the ',' after the first target. A
- * target that is not a plain name, or a value side that is not a list of
- * elements, leaves every named target unresolved; a count that does not
- * match is the ValueError Python raises on import.
- */
-static void parse_unpacking(struct parser *p, struct ag_strv *targets, int line)
-{
-	const char *lhs = targets->v[0];
-	while (ag_tok_is(&p->tok, ",") && p->tok.depth == 0) {
-		advance(p);
-		if (ag_tok_is(&p->tok, "="))
-			break; /* a, = value */
-		if (p->tok.kind != AG_TOK_NAME || is_keyword(&p->tok)) {
-			skip_stmt(p); /* a, b.c = ...: not a form that sets our names */
-			return;
-		}
-		ag_strv_push_take(targets, ag_strndup(p->tok.p, p->tok.len));
-		advance(p);
-	}
-	if (!ag_tok_is(&p->tok, "=")) {
-		skip_stmt(p);
-		return;
-	}
-	advance(p);
-	const char *start = p->tok.p;
-	struct val *vals = ag_calloc(targets->n + 1, sizeof *vals);
-	size_t n = 0;
-	bool plain = true;
-	/* The values may stand in brackets: (a, b) and [a, b] unpack alike. */
-	int level = 0;
-	char closer = 0;
-	bool seq = false; /* a tuple or list display, not one object */
-	if (ag_tok_is(&p->tok, "(") || ag_tok_is(&p->tok, "[")) {
-		closer = *p->tok.p == '(' ? ')' : ']';
-		seq = closer == ']'; /* a list display, even of one */
-		level = 1;
-		advance(p);
-	}
-	for (;;) {
-		bool end = closer ? (p->tok.kind == AG_TOK_OP && p->tok.len == 1 &&
-				     *p->tok.p == closer && p->tok.depth == level)
-				  : at_stmt_end(p);
-		if (end || !plain || p->tok.kind == AG_TOK_ERROR || p->tok.kind == AG_TOK_EOF)
-			break;
-		struct val v;
-		parse_atom(p, &v);
-		if (n < targets->n)
-			vals[n] = v;
-		else
-			val_free(&v);
-		n++;
-		if (ag_tok_is(&p->tok, ",") && p->tok.depth == level) {
-			seq = true;
-			advance(p);
-		} else if (closer ? !(p->tok.kind == AG_TOK_OP && p->tok.len == 1 && *p->tok.p == closer)
-				: !at_stmt_end(p))
-			plain = false; /* an expression, or a chained `=` */
-	}
-	if (closer && plain) {
-		advance(p); /* the closing bracket */
-		if (!at_stmt_end(p))
-			plain = false; /* (a, b) + c */
-	}
-	struct val unknown = {0};
-	/* One object, not a display ("abc", ("abc"), None, x): Python
-	 * iterates it (a str into its characters), which only running it
-	 * tells. */
-	if (plain && !seq)
-		plain = false;
-	if (!plain) {
-		skip_stmt(p);
-		/* The excerpt runs to the statement's end (NEWLINE, ';' or EOF
-		 * point there), trailing blanks cut. */
-		size_t len = 0;
-		if (p->tok.kind != AG_TOK_ERROR && p->tok.p >= start && p->tok.p <= p->s.end)
-			len = (size_t)(p->tok.p - start);
-		while (len && (start[len - 1] == ' ' || start[len - 1] == '\t'))
-			len--;
-		unresolved(&unknown, start, len, false);
-	}
-	if (plain && n != targets->n && !p->error) {
-		ag_findings_add(&p->sc->findings, AG_SEV_ERROR, "parse-error", NULL, p->sc->path, line,
-				"%s unpacks %zu value%s into %zu names (%s, ...); Python stops with "
-				"ValueError when Alembic loads the file",
-				p->sc->name, n, n == 1 ? "" : "s", targets->n, lhs);
-		p->error = true; /* the file does not load: nothing else in it counts */
-	} else {
-		for (size_t i = 0; i < targets->n && !p->error; i++)
-			assign(p, targets->v[i], plain ? &vals[i] : &unknown, line, false);
-	}
-	for (size_t i = 0; i < targets->n; i++)
-		val_free(&vals[i]);
-	free(vals);
-	val_free(&unknown);
-	skip_stmt(p);
-}
-
-/* NAME [: annotation] = value, NAME = NAME = ... = value, or NAME, NAME = ... */
-static void parse_assignment(struct parser *p)
-{
-	struct ag_strv targets = {0};
-	int line = p->tok.line;
-	bool annotated = false;
-	ag_strv_push_take(&targets, ag_strndup(p->tok.p, p->tok.len));
-	advance(p);
-	if (ag_tok_is(&p->tok, ",") && p->tok.depth == 0) {
-		parse_unpacking(p, &targets, line);
-		ag_strv_free(&targets);
-		return;
-	}
-	if (ag_tok_is(&p->tok, ":")) {
-		annotated = true;
-		while (!at_stmt_end(p) && !(ag_tok_is(&p->tok, "=") && p->tok.depth == 0))
-			advance(p);
-		if (!ag_tok_is(&p->tok, "=")) {
-			/* `revision: str` alone binds nothing. */
-			ag_strv_free(&targets);
-			return;
-		}
-	} else if (!ag_tok_is(&p->tok, "=")) {
-		skip_stmt(p);
-		ag_strv_free(&targets);
-		return;
-	}
-	advance(p); /* '=' */
-	struct val v;
-	for (;;) {
-		struct ag_tok before = p->tok;
-		parse_value(p, &v);
-		if (ag_tok_is(&p->tok, "=") && before.kind == AG_TOK_NAME && !annotated) {
-			/* a = b = value: b is another target. */
-			ag_strv_push_take(&targets, ag_strndup(before.p, before.len));
-			val_free(&v);
-			advance(p);
-			continue;
-		}
-		break;
-	}
-	if (ag_tok_is(&p->tok, "=")) {
-		/* Something like x = (a, b) = ...: not a form migrations use. */
-		const char *what = "a chained assignment";
-		unresolved(&v, what, strlen(what), false);
-	}
-	/* After a tokenizer error the statement is cut short: the parse-error
-	 * already says what is wrong, and the value would only mislead. */
-	for (size_t i = 0; i < targets.n && !p->error; i++)
-		assign(p, targets.v[i], &v, line, annotated);
-	val_free(&v);
-	ag_strv_free(&targets);
-	skip_stmt(p);
-}
-
-/* Reads "Revision ID:" and "Revises:" from the module docstring. */
-static void parse_docstring(struct ag_script *sc, const char *text, int line0)
-{
-	int line = line0;
-	const char *p = text;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		while (n && (*p == ' ' || *p == '\t')) {
-			p++;
-			n--;
-		}
-		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
-			n--;
-		if (n >= 12 && strncmp(p, "Revision ID:", 12) == 0 && !sc->doc_revision) {
-			const char *v = p + 12;
-			size_t vn = n - 12;
-			while (vn && *v == ' ') {
-				v++;
-				vn--;
-			}
-			sc->doc_revision = ag_strndup(v, vn);
-			sc->doc_revision_line = line;
-		} else if (n >= 8 && strncmp(p, "Revises:", 8) == 0 && !sc->has_doc_revises) {
-			sc->has_doc_revises = true;
-			sc->doc_revises_line = line;
-			const char *v = p + 8, *end = p + n;
-			while (v < end) {
-				while (v < end && (*v == ' ' || *v == ',' || *v == '\t'))
-					v++;
-				const char *e = v;
-				while (e < end && *e != ',' && *e != ' ')
-					e++;
-				if (e > v)
-					ag_strv_push_take(&sc->doc_revises, ag_strndup(v, (size_t)(e - v)));
-				v = e;
-			}
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-		line++;
-	}
-}
-
 static bool is_legacy_hex_name(const char *name)
 {
 	/* Alembic: re.match(r"([a-f0-9]+)\.py$", filename) */
@@ -677,66 +54,14 @@ static bool is_legacy_hex_name(const char *name)
 	return p > name && strcmp(p, ".py") == 0;
 }
 
-void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, size_t len,
-		     const struct ag_defines *defs)
+/* The module as Python reads it, from UTF-8 text. */
+static void read_module(struct ag_script *sc, const char *buf, size_t len,
+			const struct ag_defines *defs)
 {
-	struct parser p;
-	memset(&p, 0, sizeof p);
-	if (!sc->path)
-		sc->path = ag_strdup(path);
-	const char *slash = strrchr(sc->path, '/');
-	sc->name = slash ? slash + 1 : sc->path;
-	p.sc = sc;
-	p.defs = defs;
-	ag_pyscan_init(&p.s, buf, len);
-	bool first_stmt = true;
-	advance(&p);
-	while (p.tok.kind != AG_TOK_EOF && p.tok.kind != AG_TOK_ERROR) {
-		const struct ag_tok *t = &p.tok;
-		bool module_level = (t->flags & AG_TOK_STMT) && t->indent == 0 && t->depth == 0;
-		if (!module_level) {
-			advance(&p);
-			continue;
-		}
-		if (first_stmt && t->kind == AG_TOK_STRING) {
-			first_stmt = false;
-			int line0 = t->line;
-			struct ag_buf b = {0};
-			int ok = 1;
-			while (p.tok.kind == AG_TOK_STRING) {
-				if (ag_pyscan_string(&p.tok, &b) < 1)
-					ok = 0;
-				advance(&p);
-			}
-			if (ok && at_stmt_end(&p))
-				parse_docstring(sc, b.p ? b.p : "", line0);
-			ag_buf_free(&b);
-			skip_stmt(&p);
-			continue;
-		}
-		first_stmt = false;
-		if (t->kind == AG_TOK_NAME && !is_keyword(t)) {
-			parse_assignment(&p);
-			continue;
-		}
-		if (is_compound(t)) {
-			/* `if x: a = 1; revision = "y"`: everything after the colon
-			 * on this line is the body, `;` or not. */
-			while (p.tok.kind != AG_TOK_NEWLINE && p.tok.kind != AG_TOK_EOF &&
-			       p.tok.kind != AG_TOK_ERROR)
-				advance(&p);
-			continue;
-		}
-		advance(&p);
-	}
-	/* Any assignment counts, `a = revision = "x"` too. */
+	bool loads = ag_modexec_run(sc, buf, len, defs);
+	/* Any binding counts, `a = revision = "x"` too; `del revision` undoes it. */
 	bool has_revision = sc->revision_line != 0;
-	for (size_t i = 0; i < p.nlocals; i++) {
-		free(p.locals[i].name);
-		val_free(&p.locals[i].v);
-	}
-	free(p.locals);
-	if (p.error)
+	if (!loads)
 		return;
 	/* The tokenizer found nothing: now the grammar, as CPython's parser
 	 * and compiler judge it (the app's Python, else the newest known). */
@@ -775,6 +100,36 @@ void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, si
 			"%s sets no `down_revision`; Alembic fails to load it (AttributeError)", sc->name);
 		ag_finding_fix(f, "add `down_revision = None` for a base, or the id of its parent");
 	}
+}
+
+void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, size_t len,
+		     const struct ag_defines *defs)
+{
+	if (!sc->path)
+		sc->path = ag_strdup(path);
+	const char *slash = strrchr(sc->path, '/');
+	sc->name = slash ? slash + 1 : sc->path;
+	/* PEP 263: a file in another encoding is read as Python reads it,
+	 * decoded to UTF-8 (same lines). */
+	struct ag_buf decoded = {0};
+	char msg[400];
+	int eline = 0;
+	int dec = ag_pyscan_decode(buf, len, &decoded, msg, sizeof msg, &eline);
+	if (dec < 0) {
+		struct ag_finding *f = ag_findings_add(
+			&sc->findings, AG_SEV_ERROR, "parse-error", NULL, sc->path, eline,
+			"%s: SyntaxError: %s; Python, and so Alembic, cannot load this file", sc->name, msg);
+		ag_finding_fix(f, "save %s as UTF-8 and remove its coding declaration (or declare the "
+				  "encoding it is written in)",
+			       sc->name);
+		ag_buf_free(&decoded);
+		return;
+	}
+	if (dec > 0)
+		read_module(sc, decoded.p ? decoded.p : "", decoded.len, defs);
+	else
+		read_module(sc, buf, len, defs);
+	ag_buf_free(&decoded);
 }
 
 void ag_script_free(struct ag_script *sc)
@@ -907,7 +262,15 @@ static void read_one(void *arg, size_t i, int slot)
 	ag_script_parse(sc, sc->path, rb->p, len, j->defs);
 	if (j->schema_helpers) {
 		sc->schema = ag_calloc(1, sizeof *sc->schema);
-		ag_schema_read(sc->schema, rb->p, len, j->schema_helpers);
+		/* the same text the script was read from (PEP 263) */
+		struct ag_buf d = {0};
+		char m[8];
+		int l;
+		if (ag_pyscan_decode(rb->p, len, &d, m, sizeof m, &l) > 0)
+			ag_schema_read(sc->schema, d.p ? d.p : "", d.len, j->schema_helpers);
+		else
+			ag_schema_read(sc->schema, rb->p, len, j->schema_helpers);
+		ag_buf_free(&d);
 	}
 }
 

@@ -5,7 +5,7 @@
 #   release/build-static.sh --probe     deps (cached) + build/probe-static only
 #   release/build-static.sh --deps-only deps (cached) only; prints the prefix
 #
-# OpenSSL, libpq, libcurl, jansson and inih are built with musl-gcc from the
+# OpenSSL, libpq, libcurl, jansson, inih and libunistring are built with musl-gcc from the
 # Debian source packages pinned at the top of this script into one install
 # prefix, cached under a key made of those pins, the musl and gcc versions and
 # the sha256 of this script up to its "4. Programs" part (what builds the
@@ -31,6 +31,7 @@ POSTGRESQL_VERSION=15.18-0+deb12u1 # source package postgresql-15 (libpq only)
 CURL_VERSION=7.88.1-10+deb12u15
 JANSSON_VERSION=2.14-2
 INIH_VERSION=55-1 # source package libinih: Debian's patched inih (runtime settings)
+UNISTRING_VERSION=1.0-2 # source package libunistring: NFKC identifiers, character counts
 
 die() {
 	printf 'build-static: error: %s\n' "$*" >&2
@@ -155,7 +156,8 @@ pins="OPENSSL_VERSION openssl $OPENSSL_VERSION libssl3
 POSTGRESQL_VERSION postgresql-15 $POSTGRESQL_VERSION libpq5
 CURL_VERSION curl $CURL_VERSION libcurl4
 JANSSON_VERSION jansson $JANSSON_VERSION libjansson4
-INIH_VERSION libinih $INIH_VERSION libinih1"
+INIH_VERSION libinih $INIH_VERSION libinih1
+UNISTRING_VERSION libunistring $UNISTRING_VERSION libunistring2"
 
 # check_pins STRICT: compares every pin with what apt offers, in two local
 # apt-cache calls (no network). Says so when the source index offers another
@@ -165,9 +167,9 @@ INIH_VERSION libinih $INIH_VERSION libinih1"
 # hit: the prefix was built from the pins) only warns.
 check_pins() {
 	local strict=$1 var pkg pin bin offered cand v srcs bins others=0
-	srcs=$(apt-cache showsrc --only-source openssl postgresql-15 curl jansson libinih 2>/dev/null |
+	srcs=$(apt-cache showsrc --only-source openssl postgresql-15 curl jansson libinih libunistring 2>/dev/null |
 		awk '/^Package: /{p=$2} /^Version: /{print p, $2}' | sort -u)
-	bins=$(apt-cache policy libssl3 libpq5 libcurl4 libjansson4 libinih1 2>/dev/null |
+	bins=$(apt-cache policy libssl3 libpq5 libcurl4 libjansson4 libinih1 libunistring2 2>/dev/null |
 		awk '/^[^ ].*:$/{sub(":$","");p=$1} /Candidate:/{print p, $2}')
 	while read -r var pkg pin bin; do
 		offered=$(awk -v p="$pkg" '$1 == p {print $2}' <<<"$srcs")
@@ -213,6 +215,7 @@ postgresql-15=$POSTGRESQL_VERSION
 curl=$CURL_VERSION
 jansson=$JANSSON_VERSION
 libinih=$INIH_VERSION
+libunistring=$UNISTRING_VERSION
 musl=$musl_version
 gcc=$gcc_version
 build-static.sh (deps part)=$script_sha"
@@ -271,7 +274,7 @@ apt_src() { apt-get -o APT::Sandbox::User=root "$@"; }
 download() {
 	cd "$work/src"
 	apt_src source --download-only "openssl=$OPENSSL_VERSION" "postgresql-15=$POSTGRESQL_VERSION" \
-		"curl=$CURL_VERSION" "jansson=$JANSSON_VERSION" ||
+		"curl=$CURL_VERSION" "jansson=$JANSSON_VERSION" "libunistring=$UNISTRING_VERSION" ||
 		die "could not download the pinned sources (see above); if the archive no longer serves a pinned version, update its variable at the top of release/build-static.sh"
 	# inih: Debian's patched source when the archive serves it. Some mirrors
 	# (this project's build machine among them) answer 404 for its tarballs;
@@ -296,6 +299,7 @@ extract() {
 	dpkg-source --no-check -x postgresql-15_*.dsc postgresql
 	dpkg-source --no-check -x jansson_*.dsc jansson
 	dpkg-source --no-check -x curl_*.dsc curl
+	dpkg-source --no-check -x libunistring_*.dsc libunistring
 	# Debian's tree ends with the patches that make the GnuTLS and NSS
 	# flavours; reverse them (last first) for the OpenSSL flavour.
 	(cd curl && patch -R -p1 <debian/patches/99_nss.patch && patch -R -p1 <debian/patches/90_gnutls.patch)
@@ -412,6 +416,35 @@ EOF
 	echo "inih from Debian $origin package $INIH_VERSION" >>"$P/BUILDINFO"
 }
 
+build_unistring() {
+	cd "$work/src/libunistring"
+	# Debian's patches leave configure.ac and the m4 files newer than what
+	# is generated from them, so make would run aclocal-1.16 (absent): give
+	# every file one old time; configure's output is then the newest.
+	find . -type f -exec touch -d '2000-01-01 00:00:00' {} +
+	# Only the library: NFKC normalization (uninorm) and UTF-8 counts (unistr).
+	./configure --prefix="$P" CC=musl-gcc CPPFLAGS="-idirafter $P/kinc" \
+		--disable-shared --enable-static --with-pic --disable-dependency-tracking
+	make -C lib -j"$jobs"
+	make -C lib install
+	# libunistring ships no .pc file: one of ours, so the link asks pkg-config
+	# like for every other library.
+	install -d "$P/lib/pkgconfig"
+	cat >"$P/lib/pkgconfig/libunistring.pc" <<EOF
+prefix=$P
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: libunistring
+Description: Unicode string library (Debian libunistring $UNISTRING_VERSION, static)
+Version: ${UNISTRING_VERSION%%-*}
+Libs: -L\${libdir} -lunistring
+Cflags: -I\${includedir}
+EOF
+	rm -f "$P/lib/libunistring.la"
+	echo "libunistring from Debian source package $UNISTRING_VERSION" >>"$P/BUILDINFO"
+}
+
 build_deps() {
 	mkdir -p "$cache_root"
 	# One builder at a time per cache; the lock is released once the prefix is
@@ -450,6 +483,7 @@ build_deps() {
 	step libpq build_libpq
 	step curl build_curl
 	step inih build_inih
+	step libunistring build_unistring
 	printf '%s\n' "$manifest" >"$P/KEY"
 	{
 		echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) in $((SECONDS - start)) s"
@@ -484,10 +518,10 @@ pkg_libs=()
 load_pkg_flags() {
 	local flags
 	flags=$(PKG_CONFIG_LIBDIR=$P/lib/pkgconfig PKG_CONFIG_PATH='' \
-		pkg-config --static --cflags libpq libcurl jansson inih)
+		pkg-config --static --cflags libpq libcurl jansson inih libunistring)
 	read -ra pkg_cflags <<<"$flags"
 	flags=$(PKG_CONFIG_LIBDIR=$P/lib/pkgconfig PKG_CONFIG_PATH='' \
-		pkg-config --static --libs libpq libcurl jansson inih)
+		pkg-config --static --libs libpq libcurl jansson inih libunistring)
 	read -ra pkg_libs <<<"$flags"
 }
 

@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(
 	build-essential pkg-config clang libclang-rt-14-dev  # the build; clang + its runtimes for ASan/UBSan, libFuzzer
 	libpq-dev libcurl4-openssl-dev libjansson-dev libinih-dev
+	libunistring-dev                          # NFKC identifiers, character counts (lib/modval, lib/graph)
 	check                                     # the unit test framework
 	postgresql openssl                        # the harness's throwaway server (initdb, pg_ctl, TLS)
 	python3 python3-alembic python3-psycopg2  # the oracle: Debian's Alembic on /usr/bin/python3

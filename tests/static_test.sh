@@ -91,6 +91,21 @@ else
 	show version "$out"
 fi
 
+# Files as Python reads them, with musl's iconv and the static libunistring:
+# a koi8-r and a latin-1 coding declaration, a fullwidth (NFKC) name.
+mkdir -p "$dir/pyexec"
+printf '# -*- coding: koi8-r -*-\nrevision = "\351"\ndown_revision = None\n' >"$dir/pyexec/a_koi8.py"
+printf '# coding: latin-1\nrevision = "\351t\351"\ndown_revision = None\n' >"$dir/pyexec/b_latin1.py"
+printf '\357\275\222evision = "c3"\ndown_revision = ("\320\230", "\303\251t\303\251")\n' >"$dir/pyexec/c_nfkc.py"
+out=$("${jail[@]}" /alembic-guard-static heads --versions /pyexec --format json 2>&1)
+rc=$?
+if [[ $rc -eq 0 && $out == *'"verdict": "ok"'* && $(grep -c '^      "c3"$' <<<"$out") -ge 1 ]]; then
+	ok "chroot: koi8-r and latin-1 files decoded (iconv), a fullwidth name normalized (libunistring)"
+else
+	bad "chroot: PEP 263 / NFKC files: exit $rc, expected 0 and the head c3 (a merge of the koi8-r and latin-1 ids)"
+	show heads "$out"
+fi
+
 have_probe=0
 if [[ -x $probe ]]; then
 	have_probe=1

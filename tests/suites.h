@@ -17,6 +17,8 @@ Suite *graph_suite(void);
 Suite *heroku_suite(void);
 Suite *init_suite(void);
 Suite *lint_suite(void);
+Suite *modexec_suite(void);
+Suite *modval_suite(void);
 Suite *opts_suite(void);
 Suite *outscan_suite(void);
 Suite *pins_suite(void);
@@ -51,6 +53,8 @@ static Suite *(*const ag_test_suites[])(void) = {
 	heroku_suite,
 	init_suite,
 	lint_suite,
+	modexec_suite,
+	modval_suite,
 	opts_suite,
 	outscan_suite,
 	pins_suite,

@@ -814,6 +814,88 @@ START_TEST(test_limits_long)
 }
 END_TEST
 
+/* ---- PEP 263 ---------------------------------------------------------- */
+
+/* ag_pyscan_decode on n bytes of src: its result, the text, the message. */
+static int decode_coding(const char *src, size_t n, char **text, char *msg, int *line)
+{
+	struct ag_buf out = {0};
+	char *copy = ag_malloc(n ? n : 1);
+	memcpy(copy, src, n);
+	msg[0] = '\0';
+	int r = ag_pyscan_decode(copy, n, &out, msg, 400, line);
+	free(copy);
+	*text = out.p ? ag_strndup(out.p, out.len) : ag_strdup("");
+	ag_buf_free(&out);
+	return r;
+}
+
+START_TEST(test_decode)
+{
+	static const struct {
+		const char *src;
+		int want;         /* 0: UTF-8 as it is, 1: decoded, -1: error */
+		const char *text; /* decoded text, or a piece of the message */
+		int line;
+	} cases[] = {
+		{"x = 1\n", 0, "", 0},
+		{"# coding: utf-8\nx = '\xc3\xa9'\n", 0, "", 0},
+		{"# -*- coding: UTF_8 -*-\n", 0, "", 0},
+		{"\xef\xbb\xbf# coding: utf-8\n", 0, "", 0},
+		{"\xef\xbb\xbf# coding: utf-8-sig\n", 0, "", 0},
+		{"# coding: latin-1\nx = '\xe9'\n", 1, "# coding: latin-1\nx = '\xc3\xa9'\n", 0},
+		{"# coding=iso-8859-1\r\nx = '\xff'\r\n", 1, "# coding=iso-8859-1\r\nx = '\xc3\xbf'\r\n", 0},
+		{"# vim: set fileencoding=latin1 :\n\xe9", 1, "# vim: set fileencoding=latin1 :\n\xc3\xa9", 0},
+		{"#!/usr/bin/python\n# coding: cp1252\n\x80", 1, "#!/usr/bin/python\n# coding: cp1252\n\xe2\x82\xac", 0},
+		{"  \t# coding: latin-1-foo\n\xe9", 1, "  \t# coding: latin-1-foo\n\xc3\xa9", 0},
+		{"\n# coding: latin-1\n\xe9", 1, "\n# coding: latin-1\n\xc3\xa9", 0},
+		{"# coding: Windows-1252\n\x93x\x94", 1, "# coding: Windows-1252\n\xe2\x80\x9cx\xe2\x80\x9d", 0},
+		{"# coding: ascii\nx = 1\n", 1, "# coding: ascii\nx = 1\n", 0},
+		{"# coding: koi8-r\n\xe9", 1, "# coding: koi8-r\n\xd0\x98", 0},
+		{"# coding: iso-8859-15\n\xa4", 1, "# coding: iso-8859-15\n\xe2\x82\xac", 0},
+		/* near misses: not a comment, not on lines 1-2, code on line 1 */
+		{"x = 1  # coding: latin-1\n", 0, "", 0},
+		{"#\n#\n# coding: latin-1\n\xe9", 0, "", 0},
+		{"x = 1\n# coding: latin-1\n\xe9", 0, "", 0},
+		{"# codingx: latin-1\n", 0, "", 0},
+		{"# coding latin-1\n", 0, "", 0},
+		/* Python's errors */
+		{"\xef\xbb\xbf# coding: latin-1\n", -1, "encoding problem: iso-8859-1 with BOM", 1},
+		{"\xef\xbb\xbf# coding: utf8\n", -1, "encoding problem: utf8 with BOM", 1},
+		{"# coding: klingon\n", -1, "unknown encoding: klingon", 1},
+		{"#\n# coding: klingon", -1, "unknown encoding: klingon", 2},
+		{"# coding: rot13\n", -1, "'rot13' is not a text encoding", 1},
+		{"# coding: cp1252\nx = '\x81'\n", -1, "can't decode byte 0x81 in position 22", 2},
+		{"# coding: ascii\n\n\xe9", -1, "'ascii' codec can't decode byte 0xe9 in position 17", 3},
+	};
+	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
+		char *text, msg[400];
+		int line;
+		int r = decode_coding(cases[i].src, strlen(cases[i].src), &text, msg, &line);
+		ck_assert_msg(r == cases[i].want, "case %zu: %d, want %d (%s)", i, r, cases[i].want, msg);
+		if (r == 1)
+			ck_assert_msg(strcmp(text, cases[i].text) == 0, "case %zu: %s", i, text);
+		if (r < 0) {
+			ck_assert_msg(strstr(msg, cases[i].text) != NULL, "case %zu: %s", i, msg);
+			ck_assert_msg(line == cases[i].line, "case %zu: line %d, want %d", i, line,
+				      cases[i].line);
+		}
+		free(text);
+	}
+	/* a NUL byte in a latin-1 file stays a NUL for the tokenizer to refuse */
+	char *text, msg[400];
+	int line;
+	ck_assert_int_eq(decode_coding("# coding: latin-1\n\0\xe9", 20, &text, msg, &line), 1);
+	ck_assert_int_eq(text[18], '\0');
+	free(text);
+	/* an empty file, a lone BOM */
+	ck_assert_int_eq(decode_coding("", 0, &text, msg, &line), 0);
+	free(text);
+	ck_assert_int_eq(decode_coding("\xef\xbb\xbf", 3, &text, msg, &line), 0);
+	free(text);
+}
+END_TEST
+
 Suite *pyscan_suite(void)
 {
 	Suite *s = suite_create("pyscan");
@@ -842,6 +924,9 @@ Suite *pyscan_suite(void)
 	tcase_add_test(tc, test_err_brackets);
 	tcase_add_test(tc, test_err_bytes);
 	tcase_add_test(tc, test_err_continuation);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("coding");
+	tcase_add_test(tc, test_decode);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_limits_nesting);

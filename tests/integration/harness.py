@@ -35,7 +35,8 @@ BIN = os.environ.get("AG_BIN") or os.path.join(ROOT, "build", "alembic-guard")
 PY = "/usr/bin/python3"
 PGBIN = os.environ.get("AG_PGBIN", "/usr/lib/postgresql/15/bin")
 INSTALL = ("apt-get install -y build-essential pkg-config libpq-dev libcurl4-openssl-dev "
-           "libjansson-dev libinih-dev check postgresql python3-alembic python3-psycopg2 "
+           "libjansson-dev libinih-dev libunistring-dev check postgresql python3-alembic "
+           "python3-psycopg2 "
            "graphviz openssl (or run `make test`, which installs them)")
 
 # Variables that would point the guard (or libpq) somewhere other than where
