@@ -356,7 +356,7 @@ static void exec_for(struct ag_mv *p)
 	p->lambdas = 0;
 	char *var = NULL;
 	struct mark *target = mark_here(p);
-	if (p->tok.kind == AG_TOK_NAME && !ag_mv_is_keyword(&p->tok)) {
+	if (p->tok.kind == AG_TOK_NAME && !ag_tok_is_keyword(&p->tok)) {
 		var = ag_mv_tok_ident(&p->tok);
 		ag_mv_advance(p);
 		if (!ag_tok_is(&p->tok, "in")) {
@@ -763,7 +763,7 @@ static void exec_match(struct ag_mv *p)
 		p->colon_ends = true;
 		p->lambdas = 0;
 		while (!ag_mv_at_stmt_end(p)) {
-			if (p->tok.kind == AG_TOK_NAME && !ag_tok_is(&p->prev, ".") && !ag_mv_is_keyword(&p->tok)) {
+			if (p->tok.kind == AG_TOK_NAME && !ag_tok_is(&p->prev, ".") && !ag_tok_is_keyword(&p->tok)) {
 				char *n = ag_mv_tok_ident(&p->tok);
 				ag_mv_taint(p, n, what, line);
 				free(n);
@@ -788,7 +788,7 @@ static bool is_type_alias(struct ag_mv *p)
 	enum ag_mv_mode m = p->mode;
 	p->mode = AG_MV_SKIP;
 	ag_mv_advance(p);
-	bool r = p->tok.kind == AG_TOK_NAME && !ag_mv_is_keyword(&p->tok);
+	bool r = p->tok.kind == AG_TOK_NAME && !ag_tok_is_keyword(&p->tok);
 	if (r) {
 		ag_mv_advance(p);
 		r = ag_tok_is(&p->tok, "=") || ag_tok_is(&p->tok, "[");
@@ -852,7 +852,7 @@ static void exec_stmt(struct ag_mv *p)
 		ag_mv_skip_stmt(p);
 	} else if (ag_tok_is(t, "pass") || ag_tok_is(t, "global") || ag_tok_is(t, "nonlocal")) {
 		ag_mv_skip_stmt(p);
-	} else if (t->kind == AG_TOK_NAME && !ag_mv_is_keyword(t)) {
+	} else if (t->kind == AG_TOK_NAME && !ag_tok_is_keyword(t)) {
 		ag_mv_parse_assignment(p);
 	} else if (t->kind == AG_TOK_STRING || t->kind == AG_TOK_NUMBER) {
 		ag_mv_skip_stmt(p); /* a constant: nothing happens */

@@ -153,19 +153,6 @@ static void local_del(struct ag_mv *p, const char *name)
 	*l = p->locals[--p->nlocals];
 }
 
-bool ag_mv_is_keyword(const struct ag_tok *t)
-{
-	static const char *const kw[] = {"False", "None", "True", "and", "as", "assert", "async",
-					 "await", "break", "class", "continue", "def", "del", "elif",
-					 "else", "except", "finally", "for", "from", "global", "if",
-					 "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass",
-					 "raise", "return", "try", "while", "with", "yield"};
-	for (size_t i = 0; i < AG_ARRAY_LEN(kw); i++)
-		if (ag_tok_is(t, kw[i]))
-			return true;
-	return false;
-}
-
 static void unresolved(struct ag_mv_val *v, const char *text, size_t len, bool is_name)
 {
 	ag_mv_val_free(v);
@@ -262,7 +249,7 @@ static void parse_atom(struct ag_mv *p, struct ag_mv_val *v)
 		ag_mv_advance(p);
 		return;
 	}
-	if (first.kind == AG_TOK_NAME && !ag_mv_is_keyword(&first)) {
+	if (first.kind == AG_TOK_NAME && !ag_tok_is_keyword(&first)) {
 		/* A (dotted) name: look it up. */
 		struct ag_buf name = {0};
 		ag_buf_adds(&name, "");
@@ -650,7 +637,7 @@ static void parse_unpacking(struct ag_mv *p, struct ag_strv *targets, const char
 		ag_mv_advance(p);
 		if (ag_tok_is(&p->tok, "="))
 			break; /* a, = value */
-		if (p->tok.kind != AG_TOK_NAME || ag_mv_is_keyword(&p->tok)) {
+		if (p->tok.kind != AG_TOK_NAME || ag_tok_is_keyword(&p->tok)) {
 			ag_mv_skip_taint(p, targets, start0, line); /* a, b.c = ...: the names become unknown */
 			return;
 		}

@@ -111,8 +111,6 @@ void ag_mv_skip_stmt(struct ag_mv *p);
 
 const struct ag_mv_val *ag_mv_local_get(const struct ag_mv *p, const char *name);
 
-bool ag_mv_is_keyword(const struct ag_tok *t);
-
 /* value := atom (',' atom)* [','], then the statement must end. */
 void ag_mv_parse_value(struct ag_mv *p, struct ag_mv_val *v);
 

@@ -252,27 +252,6 @@ void ag_pyparse_next(struct pp *p)
 	}
 }
 
-bool ag_pyparse_is_keyword_tok(const struct ag_tok *t)
-{
-	/* Asked of nearly every name: by length, then memcmp (the lengths
-	 * of Python's keywords are 2 to 8). */
-	static const char *const kws[][8] = {
-		[2] = {"as", "if", "in", "is", "or"},
-		[3] = {"and", "def", "del", "for", "not", "try"},
-		[4] = {"None", "True", "elif", "else", "from", "pass", "with"},
-		[5] = {"False", "async", "await", "break", "class", "raise", "while", "yield"},
-		[6] = {"assert", "except", "global", "import", "lambda", "return"},
-		[7] = {"finally"},
-		[8] = {"continue", "nonlocal"},
-	};
-	if (t->kind != AG_TOK_NAME || t->len < 2 || t->len > 8)
-		return false;
-	for (size_t i = 0; i < 8 && kws[t->len][i]; i++)
-		if (memcmp(t->p, kws[t->len][i], t->len) == 0)
-			return true;
-	return false;
-}
-
 static bool at_end(const struct pp *p)
 {
 	return p->t.kind == AG_TOK_NEWLINE || p->t.kind == AG_TOK_EOF;
@@ -332,7 +311,7 @@ bool ag_pyparse_starts_expr(const struct pp *p)
 	if (t->kind == AG_TOK_NUMBER || t->kind == AG_TOK_STRING)
 		return true;
 	if (t->kind == AG_TOK_NAME)
-		return !ag_pyparse_is_keyword_tok(t) || tok_eq(t, "None") || tok_eq(t, "True") ||
+		return !ag_tok_is_keyword(t) || tok_eq(t, "None") || tok_eq(t, "True") ||
 		       tok_eq(t, "False") || tok_eq(t, "not") || tok_eq(t, "lambda") ||
 		       tok_eq(t, "await");
 	return op(p, "(") || op(p, "[") || op(p, "{") || op(p, "-") || op(p, "+") || op(p, "~") ||
@@ -1179,7 +1158,7 @@ static bool simple_stmt(struct pp *p)
 			struct peek k;
 			peek_init(&k, p);
 			const struct ag_tok *n1 = peek_next(&k);
-			if (n1->kind == AG_TOK_NAME && !ag_pyparse_is_keyword_tok(n1)) {
+			if (n1->kind == AG_TOK_NAME && !ag_tok_is_keyword(n1)) {
 				const struct ag_tok *n2 = peek_next(&k);
 				if (n2->kind == AG_TOK_OP && (tok_eq(n2, "=") || tok_eq(n2, "["))) {
 					ag_pyparse_next(p);
@@ -1228,7 +1207,7 @@ static bool decorator_38(const struct pp *p)
 	peek_init(&k, p);
 	const struct ag_tok *t = &k.t;
 	for (;;) {
-		if (t->kind != AG_TOK_NAME || ag_pyparse_is_keyword_tok(t))
+		if (t->kind != AG_TOK_NAME || ag_tok_is_keyword(t))
 			return false;
 		t = peek_next(&k);
 		if (!(t->kind == AG_TOK_OP && tok_eq(t, ".")))

@@ -305,7 +305,7 @@ static struct ex atom(struct pp *p)
 			ag_pyparse_next(p);
 			return x;
 		}
-		if (ag_pyparse_is_keyword_tok(t)) {
+		if (ag_tok_is_keyword(t)) {
 			ag_pyparse_invalid(p);
 			return x;
 		}

@@ -80,7 +80,6 @@ void ag_pyparse_fail(struct pp *p, int line, int col, const char *fmt, ...)
 void ag_pyparse_fail_tok(struct pp *p, const char *msg);
 void ag_pyparse_invalid(struct pp *p);
 void ag_pyparse_next(struct pp *p);
-bool ag_pyparse_is_keyword_tok(const struct ag_tok *t);
 bool ag_pyparse_expect_op(struct pp *p, const char *s, const char *msg);
 bool ag_pyparse_expect_name(struct pp *p);
 bool ag_pyparse_starts_expr(const struct pp *p);
@@ -107,7 +106,7 @@ static inline bool kw(const struct pp *p, const char *s)
 /* A plain identifier (soft keywords included). */
 static inline bool ident(const struct pp *p)
 {
-	return p->t.kind == AG_TOK_NAME && !ag_pyparse_is_keyword_tok(&p->t);
+	return p->t.kind == AG_TOK_NAME && !ag_tok_is_keyword(&p->t);
 }
 
 /* ---- expressions (lib/pyparse_expr.c) -------------------------------- */

@@ -497,6 +497,27 @@ bool ag_tok_is(const struct ag_tok *tok, const char *text)
 	return tok->len == n && memcmp(tok->p, text, n) == 0;
 }
 
+bool ag_tok_is_keyword(const struct ag_tok *t)
+{
+	/* Asked of nearly every name: by length, then memcmp (the lengths
+	 * of Python's keywords are 2 to 8). */
+	static const char *const kws[][8] = {
+		[2] = {"as", "if", "in", "is", "or"},
+		[3] = {"and", "def", "del", "for", "not", "try"},
+		[4] = {"None", "True", "elif", "else", "from", "pass", "with"},
+		[5] = {"False", "async", "await", "break", "class", "raise", "while", "yield"},
+		[6] = {"assert", "except", "global", "import", "lambda", "return"},
+		[7] = {"finally"},
+		[8] = {"continue", "nonlocal"},
+	};
+	if (t->kind != AG_TOK_NAME || t->len < 2 || t->len > 8)
+		return false;
+	for (size_t i = 0; i < 8 && kws[t->len][i]; i++)
+		if (t->p[0] == kws[t->len][i][0] && memcmp(t->p, kws[t->len][i], t->len) == 0)
+			return true;
+	return false;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

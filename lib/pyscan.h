@@ -74,6 +74,10 @@ void ag_pyscan_init(struct ag_pyscan *s, const char *buf, size_t len);
 enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok);
 /* True when tok is the operator or name spelled exactly as text. */
 bool ag_tok_is(const struct ag_tok *tok, const char *text);
+/* True when tok is a NAME that is one of Python's hard keywords (True,
+ * False and None included): the one list the parser, the module-level
+ * reader and the schema reader share. */
+bool ag_tok_is_keyword(const struct ag_tok *tok);
 
 /*
  * Decodes a STRING token's value into out (appending). Returns 1 when the

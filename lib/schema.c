@@ -864,7 +864,7 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 				i--;
 			continue;
 		}
-		if (stmt && t->kind == AG_TOK_NAME && !ag_schemaread_is_keyword(t) && ag_schemaread_is_op(&r.t[i + 1], "="))
+		if (stmt && t->kind == AG_TOK_NAME && !ag_tok_is_keyword(t) && ag_schemaread_is_op(&r.t[i + 1], "="))
 			ag_schemaread_read_assignment(&r, i);
 		if (stmt && ag_schemaread_is_name(t, "with"))
 			read_with(&r, i);
@@ -875,7 +875,7 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 		const char *last;
 		size_t ll, np;
 		size_t k = ag_schemaread_callee(&r, i, &last, &ll, &np);
-		if (k == NONE || ag_schemaread_is_keyword(t))
+		if (k == NONE || ag_tok_is_keyword(t))
 			continue;
 		if (ag_schemaread_helper_last(&r, last, ll) && !(i > 0 && ag_schemaread_is_name(&r.t[i - 1], "def")))
 			out->calls_helper = true;

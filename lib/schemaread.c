@@ -89,27 +89,6 @@ bool ag_schemaread_is_name(const struct ag_tok *t, const char *s)
 	return t->kind == AG_TOK_NAME && t->p[0] == s[0] && tok_eq(t, s, strlen(s));
 }
 
-bool ag_schemaread_is_keyword(const struct ag_tok *t)
-{
-	/* Asked of nearly every name: by length, then memcmp (the lengths
-	 * of Python's keywords are 2 to 8). */
-	static const char *const kws[][8] = {
-		[2] = {"as", "if", "in", "is", "or"},
-		[3] = {"and", "def", "del", "for", "not", "try"},
-		[4] = {"None", "True", "elif", "else", "from", "pass", "with"},
-		[5] = {"False", "async", "await", "break", "class", "raise", "while", "yield"},
-		[6] = {"assert", "except", "global", "import", "lambda", "return"},
-		[7] = {"finally"},
-		[8] = {"continue", "nonlocal"},
-	};
-	if (t->kind != AG_TOK_NAME || t->len < 2 || t->len > 8)
-		return false;
-	for (size_t i = 0; i < 8 && kws[t->len][i]; i++)
-		if (t->p[0] == kws[t->len][i][0] && memcmp(t->p, kws[t->len][i], t->len) == 0)
-			return true;
-	return false;
-}
-
 /* Splits the arguments of the call whose '(' is at open. */
 void ag_schemaread_split_args(const struct reader *r, size_t open, struct args *out)
 {
@@ -232,7 +211,7 @@ size_t ag_schemaread_dotted(const struct reader *r, size_t i, struct ag_buf *nam
 	name->len = 0;
 	ag_buf_adds(name, "");
 	*nparts = 0;
-	if (r->t[i].kind != AG_TOK_NAME || ag_schemaread_is_keyword(&r->t[i]))
+	if (r->t[i].kind != AG_TOK_NAME || ag_tok_is_keyword(&r->t[i]))
 		return i;
 	ag_buf_add(name, r->t[i].p, r->t[i].len);
 	*nparts = 1;
@@ -561,7 +540,7 @@ size_t ag_schemaread_read_import(struct reader *r, size_t i)
 		i++;
 		if (ag_schemaread_is_op(&r->t[i], "("))
 			i++;
-		while (r->t[i].kind == AG_TOK_NAME && !ag_schemaread_is_keyword(&r->t[i])) {
+		while (r->t[i].kind == AG_TOK_NAME && !ag_tok_is_keyword(&r->t[i])) {
 			const struct ag_tok *x = &r->t[i];
 			const struct ag_tok *bind = x;
 			i++;

@@ -74,7 +74,6 @@ void ag_schemaread_coltype_free(struct ag_coltype *t);
 bool ag_schemaread_in_list(const char *s, size_t n, const char *const *list, size_t nlist);
 bool ag_schemaread_is_op(const struct ag_tok *t, const char *s);
 bool ag_schemaread_is_name(const struct ag_tok *t, const char *s);
-bool ag_schemaread_is_keyword(const struct ag_tok *t);
 void ag_schemaread_split_args(const struct reader *r, size_t open, struct args *out);
 const struct arg *ag_schemaread_arg_get(const struct args *as, int pos, const char *kw);
 char *ag_schemaread_arg_str(const struct reader *r, const struct arg *a);

@@ -118,6 +118,35 @@ START_TEST(test_core)
 }
 END_TEST
 
+/* The one keyword list: every hard keyword, and nothing else (soft
+ * keywords, near misses, a string spelling one). */
+START_TEST(test_keywords)
+{
+	static const char *const hard[] = {
+		"False", "None", "True", "and", "as", "assert", "async", "await", "break",
+		"class", "continue", "def", "del", "elif", "else", "except", "finally", "for",
+		"from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
+		"pass", "raise", "return", "try", "while", "with", "yield"};
+	static const char *const not_kw[] = {"match", "case", "type", "_", "none", "i",
+					     "iff", "classes", "nonlocals", "print", "exec"};
+	struct ag_pyscan s;
+	struct ag_tok t;
+	for (size_t i = 0; i < sizeof hard / sizeof *hard; i++) {
+		ag_pyscan_init(&s, hard[i], strlen(hard[i]));
+		ck_assert_int_eq(ag_pyscan_next(&s, &t), AG_TOK_NAME);
+		ck_assert_msg(ag_tok_is_keyword(&t), "%s is a keyword", hard[i]);
+	}
+	for (size_t i = 0; i < sizeof not_kw / sizeof *not_kw; i++) {
+		ag_pyscan_init(&s, not_kw[i], strlen(not_kw[i]));
+		ck_assert_int_eq(ag_pyscan_next(&s, &t), AG_TOK_NAME);
+		ck_assert_msg(!ag_tok_is_keyword(&t), "%s is not a keyword", not_kw[i]);
+	}
+	ag_pyscan_init(&s, "'None'", 6);
+	ck_assert_int_eq(ag_pyscan_next(&s, &t), AG_TOK_STRING);
+	ck_assert(!ag_tok_is_keyword(&t));
+}
+END_TEST
+
 START_TEST(test_comments)
 {
 	struct lexed lx;
@@ -901,6 +930,7 @@ Suite *pyscan_suite(void)
 	Suite *s = suite_create("pyscan");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_core);
+	tcase_add_test(tc, test_keywords);
 	tcase_add_test(tc, test_comments);
 	tcase_add_test(tc, test_continuation);
 	tcase_add_test(tc, test_brackets);
