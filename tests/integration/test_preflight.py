@@ -143,6 +143,37 @@ class Preflight(unittest.TestCase):
         self.assertEqual(f["code"], "not-null-without-default")
         self.assertEqual(f["line"], line_of(path, "'full_t', sa.Column('n'"))
 
+    def test_table_the_role_cannot_read_is_not_judged(self):
+        """The NOT NULL rule asks EXISTS only of a table the role may read:
+        for one it may not, the rule is not judged and the check neither
+        fails (exit 3) nor guesses; a readable one is still judged."""
+        self.ddl("CREATE TABLE full_t (id integer)", "INSERT INTO full_t VALUES (1)",
+                 "CREATE TABLE open_t (id integer)", "INSERT INTO open_t VALUES (1)")
+        harness.stamp(self.url, "a1")
+        path = write(self.versions, "b2", "a1",
+                     "    op.add_column('full_t', sa.Column('n', sa.Integer(), nullable=False))\n"
+                     "    op.add_column('open_t', sa.Column('n', sa.Integer(), nullable=False))\n")
+        db = self.url.rsplit("/", 1)[1].split("?")[0]
+        role = "agpf_noread_%d" % os.getpid()
+        admin = harness._connect(self.pg.url())
+        try:
+            cur = admin.cursor()
+            cur.execute('DROP ROLE IF EXISTS "%s"' % role)
+            cur.execute("CREATE ROLE \"%s\" LOGIN PASSWORD 'pw-noread-1'" % role)
+            self.ddl('GRANT SELECT ON alembic_version, open_t TO "%s"' % role)
+            url = "postgresql://%s:pw-noread-1@127.0.0.1:%d/%s" % (role, self.pg.port, db)
+            p = harness.run_guard("check", "--versions", self.versions, "--database-url", url,
+                                  "--format", "json")
+            self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+            out = json.loads(p.stdout)
+            [f] = [f for f in out["findings"] if f["code"] == "not-null-without-default"]
+            self.assertEqual(f["line"], line_of(path, "'open_t'"))
+            self.assertNotIn("pw-noread-1", p.stdout + p.stderr)
+        finally:
+            self.ddl('DROP OWNED BY "%s"' % role)
+            admin.cursor().execute('DROP ROLE IF EXISTS "%s"' % role)
+            admin.close()
+
     def test_missing_and_chained(self):
         self.ddl("CREATE TABLE guests (id integer)")
         harness.stamp(self.url, "a1")
