@@ -60,7 +60,8 @@ static int preflight(struct ag_ctx *ctx, struct ag_gate *gate, struct ag_db *db,
 	ag_preflight_schemas(files, v->npending, &schemas);
 	ag_preflight_names(files, v->npending, &names);
 	struct ag_catalog cat = {0};
-	int rc = ag_catalog_read(&cat, db, &schemas, &names, err);
+	int rc = ag_catalog_read(&cat, db, &schemas, &names, ag_preflight_parts(files, v->npending),
+				 err);
 	struct ag_findings pf = {0};
 	if (rc == 0) {
 		struct rows_arg ra = {&cat, db, err};

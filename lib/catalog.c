@@ -5,50 +5,65 @@
 #include <string.h>
 
 /*
- * One round trip: every row is (kind, a, b, c, d, e, f) as text.
+ * One round trip: every row is (kind, schema, name, a, b, c, d, e) as text.
  *   S  schema, position on search_path
- *   R  schema, relname, relkind, reltuples, the index's table (NULL)
- *   C  schema, table, column, format_type, attnotnull, atthasdef
- *   K  schema, table, conname, contype
- *   T  schema, typname, typtype
+ *   R  schema, relname, relkind, reltuples, the index's table (NULL): a
+ *      relation that is not a table, or a table without columns
+ *   C  schema, table, column, format_type, attnotnull, atthasdef,
+ *      reltuples: a table's column (the table comes with its first one)
+ *   K  schema, table, conname, contype        (AG_CATALOG_CONSTRAINTS)
+ *   T  schema, typname, typtype               (AG_CATALOG_TYPES)
  * Only the schemas on search_path and those in $1 (a text[]) are read,
  * and only the objects named in $2 (a name[]: every table, index,
  * constraint and type name the pending migrations mention), so that a
  * database of thousands of tables costs what a small one does: pre-flight
  * looks everything up by name. Row types of tables are left out (the
- * table stands for them), and so are array types.
+ * table stands for them; a standalone composite type is its pg_class row,
+ * relkind 'c'), and so are array types.
+ *
+ * Why it is shaped so: on the backend a check opens, the query's cost is
+ * not its rows but the backend's cold caches. Every catalog the plan
+ * touches is loaded (its relcache entry, its indexes' operator classes,
+ * its statistics) on first use, a few milliseconds each on loopback, ten
+ * times what the rows cost. So relations and columns come from one join,
+ * and pg_constraint and pg_type are read only when a pending operation
+ * needs them (ag_preflight_parts).
  */
-static const char catalog_sql[] =
+static const char sql_head[] =
 	"WITH s AS (SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n"
 	" WHERE n.nspname = ANY (pg_catalog.current_schemas(false)) OR n.nspname = ANY ($1::text[]))"
-	" SELECT 'S'::text, x.n::text, x.i::text, NULL::text, NULL::text, NULL::text, NULL::text"
+	" SELECT 'S'::text, x.n::text, x.i::text, NULL::text, NULL::text, NULL::text, NULL::text,"
+	" NULL::text"
 	" FROM unnest(pg_catalog.current_schemas(false)) WITH ORDINALITY AS x(n, i)"
 	" UNION ALL"
-	" SELECT 'R', s.nspname::text, c.relname::text, c.relkind::text, c.reltuples::text,"
-	" t.relname::text, NULL"
+	" SELECT CASE WHEN a.attname IS NULL THEN 'R' ELSE 'C' END, s.nspname::text, c.relname::text,"
+	" COALESCE(a.attname::text, c.relkind::text),"
+	" CASE WHEN a.attname IS NULL THEN c.reltuples::text"
+	" ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END,"
+	" CASE WHEN a.attname IS NOT NULL THEN a.attnotnull::text"
+	" WHEN c.relkind IN ('i', 'I') THEN (SELECT t.relname::text FROM pg_catalog.pg_index ix"
+	" JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid WHERE ix.indexrelid = c.oid) END,"
+	" a.atthasdef::text, c.reltuples::text"
 	" FROM pg_catalog.pg_class c JOIN s ON s.oid = c.relnamespace"
-	" LEFT JOIN pg_catalog.pg_index ix ON ix.indexrelid = c.oid"
-	" LEFT JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid"
-	" WHERE c.relkind IN ('r', 'p', 'i', 'I', 'S', 'v', 'm', 'f') AND c.relname = ANY ($2::name[])"
-	" UNION ALL"
-	" SELECT 'C', s.nspname::text, c.relname::text, a.attname::text,"
-	" pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::text, a.atthasdef::text"
-	" FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
-	" JOIN s ON s.oid = c.relnamespace"
-	" WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
-	" AND c.relname = ANY ($2::name[])"
-	" UNION ALL"
-	" SELECT 'K', s.nspname::text, c.relname::text, k.conname::text, k.contype::text, NULL, NULL"
-	" FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid"
-	" JOIN s ON s.oid = c.relnamespace WHERE c.relname = ANY ($2::name[])"
-	" UNION ALL"
-	" SELECT 'T', s.nspname::text, t.typname::text, t.typtype::text, NULL, NULL, NULL"
-	" FROM pg_catalog.pg_type t JOIN s ON s.oid = t.typnamespace"
-	" LEFT JOIN pg_catalog.pg_class r ON r.oid = t.typrelid"
-	" WHERE t.typname = ANY ($2::name[]) AND t.typcategory <> 'A'"
-	" AND (t.typrelid = 0 OR r.relkind = 'c')";
+	" LEFT JOIN pg_catalog.pg_attribute a ON c.relkind IN ('r', 'p') AND a.attrelid = c.oid"
+	" AND a.attnum > 0 AND NOT a.attisdropped"
+	" WHERE c.relkind IN ('r', 'p', 'i', 'I', 'S', 'v', 'm', 'f', 'c')"
+	" AND c.relname = ANY ($2::name[])";
 
-#define NCOLS 7
+static const char sql_constraints[] =
+	" UNION ALL"
+	" SELECT 'K', s.nspname::text, c.relname::text, k.conname::text, k.contype::text, NULL, NULL,"
+	" NULL"
+	" FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid"
+	" JOIN s ON s.oid = c.relnamespace WHERE c.relname = ANY ($2::name[])";
+
+static const char sql_types[] =
+	" UNION ALL"
+	" SELECT 'T', s.nspname::text, t.typname::text, t.typtype::text, NULL, NULL, NULL, NULL"
+	" FROM pg_catalog.pg_type t JOIN s ON s.oid = t.typnamespace"
+	" WHERE t.typname = ANY ($2::name[]) AND t.typcategory <> 'A' AND t.typrelid = 0";
+
+#define NCOLS 8
 
 static void objects_free(struct ag_catalog_objects *o)
 {
@@ -250,9 +265,12 @@ void ag_catalog_parse(struct ag_catalog *c, const struct ag_db_result *rows)
 		} else if (strcmp(k, "C") == 0 && v[3]) {
 			if (!last || !eq(last->name, v[2]) || !eq(last->schema, v[1]))
 				last = table_in(c, v[1], v[2]);
-			if (last)
-				ag_catalog_add_column(last, v[3], v[4], eq(v[5], "true") || eq(v[5], "t"),
-						      eq(v[6], "true") || eq(v[6], "t"));
+			if (!last) {
+				last = ag_catalog_add_table(c, v[1], v[2]);
+				last->reltuples = v[7] ? strtod(v[7], NULL) : -1;
+			}
+			ag_catalog_add_column(last, v[3], v[4], eq(v[5], "true") || eq(v[5], "t"),
+					      eq(v[6], "true") || eq(v[6], "t"));
 		} else if (strcmp(k, "K") == 0 && v[3] && v[4] && v[4][0]) {
 			ag_catalog_add_object(&c->cons, v[1], v[2], v[3], v[4][0]);
 		} else if (strcmp(k, "T") == 0 && v[3] && v[3][0]) {
@@ -286,13 +304,20 @@ static char *array_literal(const struct ag_strv *v)
 }
 
 int ag_catalog_read(struct ag_catalog *c, struct ag_db *db, const struct ag_strv *schemas,
-		    const struct ag_strv *names, struct ag_err *err)
+		    const struct ag_strv *names, unsigned parts, struct ag_err *err)
 {
 	char *arr = array_literal(schemas);
 	char *nm = array_literal(names);
 	const char *params[2] = {arr, nm};
+	struct ag_buf sql = {0};
+	ag_buf_adds(&sql, sql_head);
+	if (parts & AG_CATALOG_CONSTRAINTS)
+		ag_buf_adds(&sql, sql_constraints);
+	if (parts & AG_CATALOG_TYPES)
+		ag_buf_adds(&sql, sql_types);
 	struct ag_db_result rows;
-	int rc = ag_db_select(db, "the catalog", catalog_sql, 2, params, &rows, err);
+	int rc = ag_db_select(db, "the catalog", sql.p, 2, params, &rows, err);
+	free(sql.p);
 	free(arr);
 	free(nm);
 	if (rc < 0)

@@ -74,17 +74,24 @@ struct ag_catalog {
 	struct ag_catalog_objects types; /* types that are not arrays or a table's row type */
 };
 
+/* What ag_catalog_read reads besides the schemas, relations and columns. */
+#define AG_CATALOG_CONSTRAINTS 0x1u /* pg_constraint: cons */
+#define AG_CATALOG_TYPES 0x2u       /* pg_type: types (enums, domains...) */
+
 /*
  * Reads the catalog for the schemas on search_path and those in schemas
- * (may be NULL), the objects named in names (may be NULL: none). db must
- * be inside ag_db_begin_read. Returns 0, or -1 with err (the transaction
- * is then ended).
+ * (may be NULL), the objects named in names (may be NULL: none), and of
+ * the parts (AG_CATALOG_*) those asked: each costs the backend a few
+ * milliseconds the first time (see catalog.c), so the caller asks only
+ * for what its lookups need (ag_preflight_parts). db must be inside
+ * ag_db_begin_read. Returns 0, or -1 with err (the transaction is then
+ * ended).
  */
 int ag_catalog_read(struct ag_catalog *c, struct ag_db *db, const struct ag_strv *schemas,
-		    const struct ag_strv *names, struct ag_err *err);
+		    const struct ag_strv *names, unsigned parts, struct ag_err *err);
 /*
  * Fills c from the rows of the catalog query (as ag_db_select returns
- * them: kind, then up to six text columns; see catalog.c). Separate so
+ * them: kind, then seven text columns; see catalog.c). Separate so
  * that tests can feed rows without a database. Rows it does not know are
  * skipped.
  */

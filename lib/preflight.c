@@ -161,6 +161,7 @@ static bool name_taken(struct run *r, const char *schema, const char *name, bool
 			: o->kind == 'S'                 ? "a sequence"
 			: o->kind == 'v'                 ? "a view"
 			: o->kind == 'm'                 ? "a materialized view"
+			: o->kind == 'c'                 ? "a composite type"
 							 : "a relation";
 		return true;
 	}
@@ -605,13 +606,17 @@ static void op_create_index(struct run *r, const struct ag_schema_op *op)
 {
 	const char *name = bare(op->table, op->schema);
 	struct ag_catalog_table *t = find(r, op);
-	if (!tainted(r, name) && !ag_strv_has(&r->loose, name)) {
+	if (!tainted(r, name)) {
 		const char *what = NULL;
 		if (!t) {
 			missing_table(r, op, "op.create_index");
 			return;
 		}
-		if (!op->if_exists && name_taken(r, t->schema, op->new_name, false, &what)) {
+		/* On a loose table an index of that name may have gone with a
+		 * column: only its columns, which the replay follows exactly,
+		 * are judged. */
+		if (!op->if_exists && !ag_strv_has(&r->loose, name) &&
+		    name_taken(r, t->schema, op->new_name, false, &what)) {
 			struct ag_finding *fd = add(r, &EXISTS, op,
 						    "op.create_index(%s) will fail: %s named %s already "
 						    "exists in schema %s",
@@ -665,18 +670,19 @@ static void op_create_constraint(struct run *r, const struct ag_schema_op *op)
 {
 	const char *name = bare(op->table, op->schema);
 	struct ag_catalog_table *t = find(r, op);
-	if (!tainted(r, name) && !ag_strv_has(&r->loose, name)) {
+	if (!tainted(r, name)) {
 		const char *what = NULL;
 		if (!t) {
 			missing_table(r, op, op->contype == 'u' ? "op.create_unique_constraint"
 								: "op.create_check_constraint");
 			return;
 		}
-		bool taken = op->new_name &&
+		/* As for an index: on a loose table only the columns are sure. */
+		bool taken = !ag_strv_has(&r->loose, name) && op->new_name &&
 			     ag_catalog_object(r->c, &r->c->cons, t->schema, t->name, op->new_name);
 		if (taken)
 			what = "a constraint";
-		else if (op->new_name && op->contype == 'u')
+		else if (op->new_name && op->contype == 'u' && !ag_strv_has(&r->loose, name))
 			taken = name_taken(r, t->schema, op->new_name, false, &what);
 		if (taken) {
 			struct ag_finding *fd = add(r, &EXISTS, op,
@@ -928,6 +934,28 @@ void ag_preflight_names(const struct ag_preflight_file *files, size_t n, struct 
 		}
 	}
 	ag_strv_uniq(out);
+}
+
+unsigned ag_preflight_parts(const struct ag_preflight_file *files, size_t n)
+{
+	unsigned parts = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct ag_schema_file *f = files[i].ops;
+		for (size_t k = 0; f && k < f->n; k++) {
+			const struct ag_schema_op *op = &f->v[k];
+			/* Constraints are looked up by name: a named foreign key or
+			 * constraint to create, one to drop. */
+			if (op->kind == AG_SOP_CREATE_CONSTRAINT || op->kind == AG_SOP_DROP_CONSTRAINT ||
+			    (op->kind == AG_SOP_FOREIGN_KEY && op->new_name))
+				parts |= AG_CATALOG_CONSTRAINTS;
+			/* A table's name is a type's too (its row type): creating
+			 * or renaming a table collides with an enum or a domain. */
+			if (op->kind == AG_SOP_CREATE_TABLE || op->kind == AG_SOP_RENAME_TABLE ||
+			    op->enum_name)
+				parts |= AG_CATALOG_TYPES;
+		}
+	}
+	return parts;
 }
 
 int ag_preflight_run(struct ag_catalog *c, const struct ag_preflight_file *files, size_t n,

@@ -65,6 +65,11 @@ void ag_preflight_schemas(const struct ag_preflight_file *files, size_t n, struc
  * appended to out: the names ag_catalog_read must read. */
 void ag_preflight_names(const struct ag_preflight_file *files, size_t n, struct ag_strv *out);
 
+/* The parts of the catalog (AG_CATALOG_CONSTRAINTS, AG_CATALOG_TYPES) the
+ * files' operations look up: what ag_catalog_read must read besides
+ * relations and columns. */
+unsigned ag_preflight_parts(const struct ag_preflight_file *files, size_t n);
+
 /* Replays files[0..n) over c; appends findings to out. Returns 0, or -1
  * when has_rows failed. */
 int ag_preflight_run(struct ag_catalog *c, const struct ag_preflight_file *files, size_t n,

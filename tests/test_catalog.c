@@ -5,36 +5,36 @@
 #include "lib/catalog.h"
 #include "tests/suites.h"
 
-/* Rows as the catalog query returns them (7 text columns, NULL for SQL NULL). */
+/* Rows as the catalog query returns them (8 text columns, NULL for SQL NULL). */
 static void rows_of(struct ag_db_result *r, const char *const *cells, size_t nrows)
 {
 	r->nrows = nrows;
-	r->ncols = 7;
-	r->v = calloc(nrows * 7 + 1, sizeof *r->v);
-	for (size_t i = 0; i < nrows * 7; i++)
+	r->ncols = 8;
+	r->v = calloc(nrows * 8 + 1, sizeof *r->v);
+	for (size_t i = 0; i < nrows * 8; i++)
 		r->v[i] = cells[i] ? strdup(cells[i]) : NULL;
 }
 
 START_TEST(test_parse)
 {
 	const char *const cells[] = {
-		"S", "app", "2", NULL, NULL, NULL, NULL,
-		"S", "public", "1", NULL, NULL, NULL, NULL,
-		"R", "public", "guests", "r", "1234.5", NULL, NULL,
-		"R", "app", "guests", "p", "-1", NULL, NULL,
-		"R", "public", "ix_guests_x", "i", "0", "guests", NULL,
-		"R", "public", "guests_id_seq", "S", "1", NULL, NULL,
-		"C", "public", "guests", "x", "timestamp without time zone", "false", "false",
-		"C", "public", "guests", "id", "integer", "true", "true",
-		"C", "app", "guests", "y", "uuid", "true", "false",
-		"C", "public", "nowhere", "z", "text", "false", "false", /* no such table: skipped */
-		"K", "public", "guests", "guests_pkey", "p", NULL, NULL,
-		"T", "public", "status", "e", NULL, NULL, NULL,
-		"X", "odd", "row", NULL, NULL, NULL, NULL,              /* unknown kind: skipped */
-		NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		"S", "app", "2", NULL, NULL, NULL, NULL, NULL,
+		"S", "public", "1", NULL, NULL, NULL, NULL, NULL,
+		"C", "public", "guests", "x", "timestamp without time zone", "false", "false", "1234.5",
+		"R", "public", "ix_guests_x", "i", "0", "guests", NULL, NULL,
+		"R", "public", "guests_id_seq", "S", "1", NULL, NULL, NULL,
+		"R", "public", "pair", "c", "-1", NULL, NULL, NULL,
+		"C", "app", "guests", "y", "uuid", "true", "false", "-1",
+		"C", "public", "guests", "id", "integer", "true", "true", "1234.5",
+		"R", "public", "bare", "r", "7", NULL, NULL, NULL,      /* a table without columns */
+		"K", "public", "guests", "guests_pkey", "p", NULL, NULL, NULL,
+		"T", "public", "status", "e", NULL, NULL, NULL, NULL,
+		"X", "odd", "row", NULL, NULL, NULL, NULL, NULL,        /* unknown kind: skipped */
+		"C", "public", NULL, "z", "text", "false", "false", "1", /* no table name: skipped */
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 	};
 	struct ag_db_result r;
-	rows_of(&r, cells, AG_ARRAY_LEN(cells) / 7);
+	rows_of(&r, cells, AG_ARRAY_LEN(cells) / 8);
 	struct ag_catalog c = {0};
 	ag_catalog_parse(&c, &r);
 	ag_db_result_free(&r);
@@ -52,9 +52,20 @@ START_TEST(test_parse)
 	struct ag_catalog_column *id = ag_catalog_column(t, "id");
 	ck_assert(id->notnull && id->has_default);
 	ck_assert_ptr_null(ag_catalog_column(t, "y"));
+	ck_assert_uint_eq(t->ncols, 2); /* its columns need not come together */
 	struct ag_catalog_table *a = ag_catalog_table(&c, "app", "guests");
 	ck_assert_ptr_nonnull(ag_catalog_column(a, "y"));
-	ck_assert_ptr_null(ag_catalog_table(&c, NULL, "nowhere"));
+	ck_assert(a->reltuples < 0);
+	struct ag_catalog_table *bare = ag_catalog_table(&c, NULL, "bare");
+	ck_assert_ptr_nonnull(bare);
+	ck_assert_uint_eq(bare->ncols, 0);
+	ck_assert(bare->reltuples > 6.5 && bare->reltuples < 7.5);
+	ck_assert_ptr_null(ag_catalog_table(&c, NULL, "z"));
+	ck_assert_uint_eq(c.ntables, 3);
+	/* A standalone composite type is a relation (its pg_class row). */
+	struct ag_catalog_object *pair = ag_catalog_object(&c, &c.rels, NULL, NULL, "pair");
+	ck_assert_ptr_nonnull(pair);
+	ck_assert_int_eq(pair->kind, 'c');
 	struct ag_catalog_object *ix = ag_catalog_object(&c, &c.rels, NULL, NULL, "ix_guests_x");
 	ck_assert_ptr_nonnull(ix);
 	ck_assert_str_eq(ix->table, "guests");

@@ -196,6 +196,29 @@ START_TEST(test_index_and_constraint_exist)
 }
 END_TEST
 
+/* A dropped column takes its indexes with it, by names the replay does not
+ * know: on such a table a name is not judged, a column still is (the
+ * replay follows columns exactly). */
+START_TEST(test_loose_table_columns_still_judged)
+{
+	struct ag_catalog_table *t = table("public", "g", 0);
+	ag_catalog_add_column(t, "a", "integer", false, false);
+	ag_catalog_add_column(t, "note", "text", false, false);
+	ag_catalog_add_object(&cat.rels, "public", "g", "ix_g_note", 'i');
+	pending("    op.drop_column('g', 'note')\n"
+		"    op.create_index('ix_g_note', 'g', ['a'])\n"
+		"    op.create_index('ix_g_x', 'g', ['note'])\n"
+		"    op.create_unique_constraint('uq_g_note', 'g', ['note'])\n"
+		"    op.create_unique_constraint('ix_g_note', 'g', ['a'])\n");
+	run();
+	ck_assert_uint_eq(count("object-exists"), 0);
+	ck_assert_uint_eq(count("object-missing"), 2);
+	ck_assert_int_eq(out.v[0].line, 7);
+	ck_assert_int_eq(out.v[1].line, 8);
+	ck_assert_uint_eq(out.n, 2);
+}
+END_TEST
+
 /* ---- object-missing ------------------------------------------------------- */
 
 START_TEST(test_missing_objects)
@@ -456,6 +479,43 @@ START_TEST(test_enum_once_per_run_and_if_exists)
 }
 END_TEST
 
+/* The parts of the catalog a run needs read: pg_constraint and pg_type cost
+ * a cold backend milliseconds each, so they are read only when an
+ * operation looks them up. */
+static unsigned parts_of(const char *body)
+{
+	struct ag_schema_file f = {0};
+	char src[2048];
+	snprintf(src, sizeof src, "from alembic import op\nimport sqlalchemy as sa\ndef upgrade():\n%s",
+		 body);
+	ag_schema_read(&f, src, strlen(src), NULL);
+	struct ag_preflight_file pf = {&f, "a.py", "a"};
+	unsigned parts = ag_preflight_parts(&pf, 1);
+	ag_schema_file_free(&f);
+	return parts;
+}
+
+START_TEST(test_catalog_parts)
+{
+	const unsigned K = AG_CATALOG_CONSTRAINTS, T = AG_CATALOG_TYPES;
+	ck_assert_uint_eq(parts_of("    op.add_column('t', sa.Column('x', sa.Integer()))\n"
+				   "    op.create_index('ix', 't', ['x'])\n"
+				   "    op.drop_column('t', 'y')\n"
+				   "    op.create_foreign_key(None, 't', 'u', ['x'], ['id'])\n"),
+			  0);
+	ck_assert_uint_eq(parts_of("    op.create_foreign_key('fk', 't', 'u', ['x'], ['id'])\n"), K);
+	ck_assert_uint_eq(parts_of("    op.create_unique_constraint('uq', 't', ['x'])\n"), K);
+	ck_assert_uint_eq(parts_of("    op.drop_constraint('uq', 't')\n"), K);
+	ck_assert_uint_eq(parts_of("    op.create_table('t', sa.Column('id', sa.Integer))\n"), T);
+	ck_assert_uint_eq(parts_of("    op.rename_table('t', 'u')\n"), T);
+	ck_assert_uint_eq(parts_of("    op.add_column('t', sa.Column('s', sa.Enum('a', name='st')))\n"), T);
+	ck_assert_uint_eq(parts_of("    op.create_table('t', sa.Column('id', sa.Integer))\n"
+				   "    op.drop_constraint('uq', 't')\n"),
+			  K | T);
+	ck_assert_uint_eq(ag_preflight_parts(NULL, 0), 0);
+}
+END_TEST
+
 START_TEST(test_schemas_named)
 {
 	pending("    op.add_column('t', sa.Column('x', sa.Integer()), schema='b')\n"
@@ -506,6 +566,8 @@ Suite *preflight_suite(void)
 	tcase_add_test(tc, test_column_key_reported_once);
 	tcase_add_test(tc, test_enum_once_per_run_and_if_exists);
 	tcase_add_test(tc, test_schemas_named);
+	tcase_add_test(tc, test_catalog_parts);
+	tcase_add_test(tc, test_loose_table_columns_still_judged);
 	suite_add_tcase(s, tc);
 	return s;
 }
