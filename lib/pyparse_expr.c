@@ -628,10 +628,16 @@ struct ex ag_pyparse_named_expression(struct pp *p)
 	return x;
 }
 
-/* star_expressions: ','.(star_expression)+ [','], a tuple when there is a
- * comma; star_expression: '*' bitwise_or | expression. With walrus: the
- * subject of `match` and the elements of a list use named expressions. */
-struct ex ag_pyparse_star_list(struct pp *p, bool named)
+/* What one element of a comma-separated sequence is. */
+enum seq_elem {
+	SEQ_EXPR,   /* star_expression: '*' bitwise_or | expression */
+	SEQ_NAMED,  /* the same with walrus: `match`'s subject, a list's elements */
+	SEQ_TARGET, /* star_target: at the level of bitwise_or, so that `for x in y`
+		     * stops before `in`; `*` inside `*` is not a target */
+};
+
+/* ','.(element)+ [',']: a tuple when there is a comma, else the element. */
+static struct ex star_seq(struct pp *p, enum seq_elem el)
 {
 	struct ex first = mk(p, X_TUPLE, NULL);
 	struct ex x = first;
@@ -645,11 +651,15 @@ struct ex ag_pyparse_star_list(struct pp *p, bool named)
 			ag_pyparse_next(p);
 			struct ex in = ag_pyparse_bitwise_or(p);
 			e = mk(p, X_STAR, in.bad);
+			if (el == SEQ_TARGET && in.k == X_STAR)
+				e.bad = "starred";
 			e.line = l;
 			e.col = c;
 			nstar++;
 		} else {
-			e = named ? ag_pyparse_named_expression(p) : ag_pyparse_expression(p);
+			e = el == SEQ_NAMED    ? ag_pyparse_named_expression(p)
+			    : el == SEQ_TARGET ? ag_pyparse_bitwise_or(p)
+					       : ag_pyparse_expression(p);
 		}
 		if (!tuple)
 			x = e;
@@ -667,6 +677,13 @@ struct ex ag_pyparse_star_list(struct pp *p, bool named)
 	first.nstar = nstar;
 	first.bad = bad;
 	return first;
+}
+
+/* star_expressions; named: with walrus (the subject of `match`, the
+ * elements of a list). */
+struct ex ag_pyparse_star_list(struct pp *p, bool named)
+{
+	return star_seq(p, named ? SEQ_NAMED : SEQ_EXPR);
 }
 
 struct ex ag_pyparse_star_expressions(struct pp *p)
@@ -697,44 +714,7 @@ struct ex ag_pyparse_yield_expr(struct pp *p)
 /* star_targets: parsed as an expression, checked by check_target. */
 struct ex ag_pyparse_star_targets(struct pp *p)
 {
-	/* In `for x in y` the target stops before `in`: parse at the level
-	 * of bitwise_or, as star_target does. */
-	struct ex first = mk(p, X_TUPLE, NULL);
-	struct ex x = first;
-	bool tuple = false;
-	const char *bad = NULL;
-	int nstar = 0;
-	for (;;) {
-		struct ex e;
-		if (op(p, "*")) {
-			int l = p->t.line, c = p->t.col;
-			ag_pyparse_next(p);
-			struct ex in = ag_pyparse_bitwise_or(p);
-			e = mk(p, X_STAR, in.bad);
-			if (in.k == X_STAR)
-				e.bad = "starred";
-			e.line = l;
-			e.col = c;
-			nstar++;
-		} else {
-			e = ag_pyparse_bitwise_or(p);
-		}
-		if (!tuple)
-			x = e;
-		if (!bad && e.bad)
-			bad = e.bad;
-		if (p->failed || !op(p, ","))
-			break;
-		tuple = true;
-		ag_pyparse_next(p);
-		if (!ag_pyparse_starts_expr(p) && !op(p, "*"))
-			break;
-	}
-	if (!tuple)
-		return x;
-	first.nstar = nstar;
-	first.bad = bad;
-	return first;
+	return star_seq(p, SEQ_TARGET);
 }
 
 void ag_pyparse_check_target(struct pp *p, const struct ex *x, int how)
