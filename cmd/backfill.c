@@ -54,7 +54,7 @@ static void lint_after(const struct ag_ctx *ctx, struct ag_graph *g)
 		.expected_heads = &ctx->settings.expected_heads,
 		.expected_head_count = ctx->settings.expected_head_count,
 	};
-	ag_lint_file_names(g, NULL, &lo, &g->findings);
+	ag_lint_file_names(g, &lo, &g->findings);
 	ag_lint_docstrings(g, &g->findings);
 	ag_lint_heads(g, &lo, &g->findings);
 	const struct ag_findings *before = &ctx->graph->findings;

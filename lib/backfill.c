@@ -86,11 +86,11 @@ static void style_from(struct style *st, const char *path, const char *text, siz
 			st->quote = as.atoms[0].quote == '"' ? '"' : '\'';
 		ag_pyedit_assign_free(&as);
 	}
-	struct ag_pyedit_doc d;
-	ag_pyedit_read_doc(text, len, &d);
-	if (d.has && strlen(d.docq) == 3)
-		strcpy(st->docq, d.docq);
-	ag_pyedit_doc_free(&d);
+	struct ag_doc d;
+	ag_doc_read(&d, text, len);
+	if (d.has && strlen(d.quote) == 3)
+		strcpy(st->docq, d.quote);
+	ag_doc_free(&d);
 	st->id_comment = strstr(text, "# revision identifiers, used by Alembic") != NULL;
 	st->returns_none = strstr(text, "def upgrade() -> None:") != NULL;
 	st->crlf = memmem(text, len, "\r\n", 2) != NULL;
@@ -117,15 +117,15 @@ static int newest_style(const struct ag_repair *plan, const struct ag_repair_res
 			free(best_date);
 			return -1;
 		}
-		struct ag_pyedit_doc d;
-		ag_pyedit_read_doc(text, len, &d);
+		struct ag_doc d;
+		ag_doc_read(&d, text, len);
 		if (d.create_date && (!best_date || strcmp(d.create_date, best_date) > 0)) {
 			free(best_date);
 			best_date = d.create_date;
 			d.create_date = NULL;
 			best = sc->path;
 		}
-		ag_pyedit_doc_free(&d);
+		ag_doc_free(&d);
 		free(text);
 	}
 	free(best_date);
@@ -653,11 +653,11 @@ static int repoint_child(struct bf *b, struct ag_err *err)
 	ag_pyedit_edit(f, as.val_off, as.val_len, lit);
 	free(lit);
 	ag_pyedit_assign_free(&as);
-	if (sc->has_doc_revises) {
-		struct ag_pyedit_doc d;
-		ag_pyedit_read_doc(f->text, f->len, &d);
-		ag_pyedit_set_doc_line(f, &d, sc->doc_revises_line, "Revises:", b->rev);
-		ag_pyedit_doc_free(&d);
+	if (sc->doc.has_revises) {
+		struct ag_doc d;
+		ag_doc_read(&d, f->text, f->len);
+		ag_pyedit_set_doc_line(f, &d, sc->doc.revises_line, "Revises:", b->rev);
+		ag_doc_free(&d);
 	}
 	f->revision = ag_strdup(sc->revision);
 	char *why = ag_printf("re-point %s at the placeholder %s (its down_revision was %s)",

@@ -85,10 +85,10 @@ static char *template_shape(const char *tmpl, struct ag_err *err)
 
 /* The slug Alembic would give the file: from the docstring's message,
  * else from its name less the id it starts with. New. */
-static char *slug_for(const struct ag_script *sc, const struct ag_schema_file *f)
+static char *slug_for(const struct ag_script *sc)
 {
-	if (f && f->message && *f->message)
-		return ag_template_slug(f->message, 0);
+	if (sc->doc.message && *sc->doc.message)
+		return ag_template_slug(sc->doc.message, 0);
 	size_t n = strlen(sc->name);
 	char *stem = ag_strndup(sc->name, n > 3 ? n - 3 : n);
 	const char *rest = stem;
@@ -102,17 +102,16 @@ static char *slug_for(const struct ag_script *sc, const struct ag_schema_file *f
 
 /* The name file_template gives the file, or NULL when it cannot say (the
  * template has dates and the docstring no Create Date). New. */
-static char *template_name(const char *tmpl, const struct ag_script *sc,
-			   const struct ag_schema_file *f)
+static char *template_name(const char *tmpl, const struct ag_script *sc)
 {
 	time_t when = 0;
-	bool has_date = f && ag_template_parse_date(f->create_date, &when);
+	bool has_date = ag_template_parse_date(sc->doc.create_date, &when);
 	const char *slash = strrchr(tmpl, '/');
 	const char *base = slash ? slash + 1 : tmpl;
 	if (!has_date && ag_template_uses_date(base))
 		return NULL;
 	struct ag_err e = {0};
-	char *slug = slug_for(sc, f);
+	char *slug = slug_for(sc);
 	char *want = ag_template_file_name(base, sc->revision, slug, when, &e);
 	free(slug);
 	return want;
@@ -178,7 +177,7 @@ static size_t shape_count(const struct name_info *ni, size_t n, const char *s, s
 	return c;
 }
 
-void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *const *files,
+void ag_lint_file_names(const struct ag_graph *g,
 			const struct ag_lint_opts *o, struct ag_findings *out)
 {
 	bool configured = o && o->file_template;
@@ -205,7 +204,7 @@ void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *c
 			continue;
 		long at = rev_offset(sc->name, sc->revision);
 		if (at < 0) {
-			char *want = template_name(tmpl, sc, files ? files[i] : NULL);
+			char *want = template_name(tmpl, sc);
 			struct ag_finding *fd = ag_findings_add(
 				out, AG_SEV_WARNING, "file-name-convention", sc->revision, sc->path,
 				sc->revision_line,
@@ -264,7 +263,7 @@ void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *c
 		    (first_cur != SIZE_MAX && ni[i].pos < first_cur))
 			continue;
 		const struct ag_script *sc = g->v[i].script;
-		char *want = by_tmpl ? template_name(tmpl, sc, files ? files[i] : NULL) : NULL;
+		char *want = by_tmpl ? template_name(tmpl, sc) : NULL;
 		struct ag_finding *fd = ag_findings_add(
 			out, AG_SEV_WARNING, "file-name-convention", sc->revision, sc->path,
 			sc->revision_line,
@@ -340,27 +339,27 @@ void ag_lint_docstrings(const struct ag_graph *g, struct ag_findings *out)
 		const struct ag_script *sc = g->v[i].script;
 		if (!sc->revision)
 			continue;
-		if (sc->doc_revision && *sc->doc_revision &&
-		    strcmp(sc->doc_revision, sc->revision) != 0) {
-			bool known = ag_graph_find(g, sc->doc_revision) != AG_NONE;
+		if (sc->doc.revision && *sc->doc.revision &&
+		    strcmp(sc->doc.revision, sc->revision) != 0) {
+			bool known = ag_graph_find(g, sc->doc.revision) != AG_NONE;
 			struct ag_finding *f = ag_findings_add(
 				out, known ? AG_SEV_INFO : AG_SEV_WARNING, "docstring-mismatch",
-				sc->revision, sc->path, sc->doc_revision_line,
+				sc->revision, sc->path, sc->doc.revision_line,
 				"the docstring of %s says Revision ID: %s, but the code says revision = "
 				"'%s' (line %d)%s",
-				sc->name, sc->doc_revision, sc->revision, sc->revision_line,
+				sc->name, sc->doc.revision, sc->revision, sc->revision_line,
 				known ? "; a stale header (Alembic never reads it)"
 				      : "; no file defines that id, so a database stamped with it "
 					"would not be found");
 			ag_finding_fix(f, "write `Revision ID: %s` in the docstring (if a database was "
 					  "ever stamped with %s, `alembic-guard check` gives the UPDATE "
 					  "that moves it)",
-				       sc->revision, sc->doc_revision);
+				       sc->revision, sc->doc.revision);
 		}
-		if (!sc->has_doc_revises || !sc->down_known)
+		if (!sc->doc.has_revises || !sc->down_known)
 			continue;
 		struct ag_strv ids = {0};
-		doc_ids(&sc->doc_revises, &ids);
+		doc_ids(&sc->doc.revises, &ids);
 		if (!same_set(&ids, &sc->down)) {
 			const char *unknown = unknown_id(g, &ids);
 			char *doc = ag_strv_join(&ids, ", ");
@@ -372,7 +371,7 @@ void ag_lint_docstrings(const struct ag_graph *g, struct ag_findings *out)
 				ag_buf_adds(&why, "; a stale header (Alembic never reads it)");
 			struct ag_finding *f = ag_findings_add(
 				out, unknown ? AG_SEV_WARNING : AG_SEV_INFO, "docstring-mismatch",
-				sc->revision, sc->path, sc->doc_revises_line,
+				sc->revision, sc->path, sc->doc.revises_line,
 				"the docstring of %s says Revises: %s, but the code says down_revision = "
 				"%s (line %d)%s",
 				sc->name, *doc ? doc : "None", code, sc->down_line, why.p);
@@ -697,7 +696,7 @@ void ag_lint_run(const struct ag_graph *g, const struct ag_lint_opts *o, struct 
 	const struct ag_schema_file **files = ag_calloc(g->n + 1, sizeof *files);
 	for (size_t i = 0; i < g->n; i++)
 		files[i] = g->v[i].script ? g->v[i].script->schema : NULL;
-	ag_lint_file_names(g, files, &opts, out);
+	ag_lint_file_names(g, &opts, out);
 	ag_lint_docstrings(g, out);
 	ag_lint_uuid(g, files, &opts, out);
 	ag_lint_heads(g, &opts, out);

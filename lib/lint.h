@@ -77,7 +77,7 @@ void ag_lint_run(const struct ag_graph *g, const struct ag_lint_opts *o, struct 
 
 /* The rules one at a time (files[i] is node i's file, as read by
  * ag_schema_read; NULL entries are files that could not be read). */
-void ag_lint_file_names(const struct ag_graph *g, const struct ag_schema_file *const *files,
+void ag_lint_file_names(const struct ag_graph *g,
 			const struct ag_lint_opts *o, struct ag_findings *out);
 void ag_lint_docstrings(const struct ag_graph *g, struct ag_findings *out);
 void ag_lint_uuid(const struct ag_graph *g, const struct ag_schema_file *const *files,

@@ -874,21 +874,15 @@ bool ag_modexec_run(struct ag_script *sc, const char *buf, size_t len,
 	memset(&p, 0, sizeof p);
 	p.sc = sc;
 	p.defs = defs;
+	ag_doc_free(&sc->doc);
+	ag_doc_read(&sc->doc, buf, len);
 	ag_pyscan_init(&p.s, buf, len);
 	ag_mv_advance(&p);
 	if (p.tok.kind == AG_TOK_STRING) {
-		/* The module docstring: a lone string statement, first. */
-		int line0 = p.tok.line;
-		struct ag_buf b = {0};
-		int ok = 1;
-		while (p.tok.kind == AG_TOK_STRING) {
-			if (ag_pyscan_string(&p.tok, &b) < 1)
-				ok = 0;
+		/* A string statement first: the docstring (lib/doc read it), or
+		 * an expression that binds nothing. */
+		while (p.tok.kind == AG_TOK_STRING)
 			ag_mv_advance(&p);
-		}
-		if (ok && ag_mv_at_stmt_end(&p))
-			ag_mv_parse_docstring(sc, b.p ? b.p : "", line0);
-		ag_buf_free(&b);
 		ag_mv_skip_stmt(&p);
 		if (ag_tok_is(&p.tok, ";"))
 			ag_mv_advance(&p);

@@ -149,7 +149,4 @@ void ag_mv_push_chars(struct ag_strv *out, const char *s);
  * statement (NAME[0] = ..., NAME.append(...), f(...)). */
 void ag_mv_parse_assignment(struct ag_mv *p);
 
-/* Reads "Revision ID:" and "Revises:" from the module docstring. */
-void ag_mv_parse_docstring(struct ag_script *sc, const char *text, int line0);
-
 #endif

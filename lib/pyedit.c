@@ -151,60 +151,6 @@ void ag_pyedit_find_assign(const char *text, size_t len, const char *name, int l
 	ag_pyedit_each_statement(text, len, find_assign_fn, &fa);
 }
 
-void ag_pyedit_doc_free(struct ag_pyedit_doc *d)
-{
-	free(d->message);
-	free(d->create_date);
-	memset(d, 0, sizeof *d);
-}
-
-static void docinfo_fn(const struct ag_pyedit_stmt *st, const char *text, void *arg)
-{
-	struct ag_pyedit_doc *d = arg;
-	if (!st->first || d->has)
-		return;
-	for (size_t i = 0; i < st->n; i++)
-		if (st->t[i].kind != AG_TOK_STRING)
-			return;
-	struct ag_buf b = {0};
-	for (size_t i = 0; i < st->n; i++)
-		if (ag_pyscan_string(&st->t[i], &b) < 1) {
-			ag_buf_free(&b);
-			return;
-		}
-	d->has = true;
-	d->off = ag_pyedit_off(text, &st->t[0]);
-	d->len = ag_pyedit_off(text, &st->t[st->n - 1]) + st->t[st->n - 1].len - d->off;
-	d->line = st->t[0].line;
-	const char *q = st->t[0].p;
-	while (*q != '"' && *q != '\'')
-		q++;
-	size_t nq = (q[0] == q[1] && q[1] == q[2]) ? 3 : 1;
-	memcpy(d->docq, q, nq);
-	d->docq[nq] = '\0';
-	const char *doc = b.p ? b.p : "";
-	/* doc.strip(), then re.split("\n\n", ...)[0] */
-	const char *s = doc, *e = doc + strlen(doc);
-	while (s < e && strchr(" \t\n\r\f\v", *s))
-		s++;
-	while (e > s && strchr(" \t\n\r\f\v", e[-1]))
-		e--;
-	const char *para = s;
-	while (para + 1 < e && !(para[0] == '\n' && para[1] == '\n'))
-		para++;
-	if (para + 1 >= e)
-		para = e;
-	d->message = ag_strndup(s, (size_t)(para - s));
-	d->create_date = ag_template_doc_create_date(doc);
-	ag_buf_free(&b);
-}
-
-void ag_pyedit_read_doc(const char *text, size_t len, struct ag_pyedit_doc *d)
-{
-	memset(d, 0, sizeof *d);
-	ag_pyedit_each_statement(text, len, docinfo_fn, d);
-}
-
 /* The span of line (1-based) in text, newline excluded. */
 static bool line_span(const char *text, size_t len, int line, size_t *off, size_t *n)
 {
@@ -348,7 +294,7 @@ static bool id_char_boundary(char c)
 
 /* In the docstring line at line (which must start with marker), replaces
  * the whole word old by new_id. Returns the number replaced. */
-int ag_pyedit_replace_in_doc_line(struct ag_pyedit_file *f, const struct ag_pyedit_doc *d, int line,
+int ag_pyedit_replace_in_doc_line(struct ag_pyedit_file *f, const struct ag_doc *d, int line,
                                const char *marker, const char *old, const char *new_id)
 {
 	size_t off, n;
@@ -388,7 +334,7 @@ int ag_pyedit_replace_in_doc_line(struct ag_pyedit_file *f, const struct ag_pyed
 }
 
 /* Sets the ids listed after marker on the docstring line to ids. */
-bool ag_pyedit_set_doc_line(struct ag_pyedit_file *f, const struct ag_pyedit_doc *d, int line, const char *marker,
+bool ag_pyedit_set_doc_line(struct ag_pyedit_file *f, const struct ag_doc *d, int line, const char *marker,
                          const char *ids)
 {
 	size_t off, n;

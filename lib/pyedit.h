@@ -5,9 +5,9 @@
  * Reading: the module-level statements (through lib/pyscan, so brackets,
  * strings and continuations are Python's), the assignment to a name
  * (revision, down_revision...) with the span of its value and of each
- * string literal in it, and the module docstring with Alembic's message
- * and its "Create Date:". A file Python cannot tokenize yields nothing:
- * nothing in it is edited.
+ * string literal in it (the module docstring is lib/doc's: its span and
+ * quote are what the docstring edits below take). A file Python cannot
+ * tokenize yields nothing: nothing in it is edited.
  *
  * Editing: struct ag_pyedit_file holds a file's text as a plan found it
  * and a set of span edits (non-overlapping; an edit of the same span
@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "doc.h"
 #include "pyscan.h"
 #include "util.h"
 
@@ -72,19 +73,6 @@ struct ag_pyedit_assign {
 void ag_pyedit_find_assign(const char *text, size_t len, const char *name, int line,
                            struct ag_pyedit_assign *out);
 void ag_pyedit_assign_free(struct ag_pyedit_assign *as);
-
-/* The module docstring. */
-struct ag_pyedit_doc {
-	bool has;
-	size_t off, len;   /* the literal(s) in the text */
-	int line;          /* its first line */
-	char docq[4];      /* the opening quote: """, ''', " or ' */
-	char *message;     /* NULL or malloced: Alembic's `doc` (up to the first blank line) */
-	char *create_date; /* NULL or malloced: the "Create Date:" value */
-};
-
-void ag_pyedit_read_doc(const char *text, size_t len, struct ag_pyedit_doc *d);
-void ag_pyedit_doc_free(struct ag_pyedit_doc *d);
 
 /* ---- editing ------------------------------------------------------------ */
 
@@ -133,11 +121,11 @@ int ag_pyedit_replace_in_assign(struct ag_pyedit_file *f, const char *name, int 
 /* In the docstring line at line (starting with marker, or with marker
  * after the opening quotes), replaces the whole word old by new_id.
  * Returns the number replaced. */
-int ag_pyedit_replace_in_doc_line(struct ag_pyedit_file *f, const struct ag_pyedit_doc *d,
+int ag_pyedit_replace_in_doc_line(struct ag_pyedit_file *f, const struct ag_doc *d,
                                   int line, const char *marker, const char *old,
                                   const char *new_id);
 /* Sets the ids listed after marker on the docstring line to ids. */
-bool ag_pyedit_set_doc_line(struct ag_pyedit_file *f, const struct ag_pyedit_doc *d, int line,
+bool ag_pyedit_set_doc_line(struct ag_pyedit_file *f, const struct ag_doc *d, int line,
                             const char *marker, const char *ids);
 
 #endif

@@ -42,7 +42,7 @@ static bool looks_like_id(const char *s, size_t n)
  * needs a date the file does not carry.
  */
 static char *expected_name(const struct ag_repair_opts *ro, const char *name, const char *rev,
-                           const struct ag_pyedit_doc *d, const char *hint)
+                           const struct ag_doc *d, const char *hint)
 {
 	time_t when = 0;
 	bool has_date = ag_template_parse_date(d->create_date, &when);
@@ -78,7 +78,7 @@ static char *expected_name(const struct ag_repair_opts *ro, const char *name, co
 }
 
 static bool conforms(const struct ag_repair_opts *ro, const char *name, const char *rev,
-                     const struct ag_pyedit_doc *d)
+                     const struct ag_doc *d)
 {
 	time_t when = 0;
 	bool has_date = ag_template_parse_date(d->create_date, &when);
@@ -118,12 +118,12 @@ static int plan_name(struct ag_repair *plan, struct ag_pyedit_files *w, struct a
 {
 	if (f->new_path)
 		return 0;
-	struct ag_pyedit_doc d;
-	ag_pyedit_read_doc(f->text, f->len, &d);
+	struct ag_doc d;
+	ag_doc_read(&d, f->text, f->len);
 	const char *name = ag_repair_base_of(f->path);
 	int rc = 0;
 	if (conforms(ro, name, rev, &d)) {
-		ag_pyedit_doc_free(&d);
+		ag_doc_free(&d);
 		return 0;
 	}
 	char *target = expected_name(ro, name, rev, &d, hint);
@@ -165,7 +165,7 @@ static int plan_name(struct ag_repair *plan, struct ag_pyedit_files *w, struct a
 		}
 	}
 	free(target);
-	ag_pyedit_doc_free(&d);
+	ag_doc_free(&d);
 	return rc;
 }
 
@@ -272,13 +272,13 @@ static int edit_definer(struct ag_repair *plan, struct ag_pyedit_files *w,
 			                  old, t->path, t->revision_line);
 		why(f, "revision %s -> %s", old, new_id);
 	}
-	struct ag_pyedit_doc d;
-	ag_pyedit_read_doc(f->text, f->len, &d);
-	if (streq(t->doc_revision, old) &&
-	    ag_pyedit_replace_in_doc_line(f, &d, t->doc_revision_line, "Revision ID:", old,
+	struct ag_doc d;
+	ag_doc_read(&d, f->text, f->len);
+	if (streq(t->doc.revision, old) &&
+	    ag_pyedit_replace_in_doc_line(f, &d, t->doc.revision_line, "Revision ID:", old,
 	                                  new_id) > 0)
 		why(f, "docstring Revision ID: %s -> %s", old, new_id);
-	ag_pyedit_doc_free(&d);
+	ag_doc_free(&d);
 	return plan_name(plan, w, f, ro, new_id, old, err);
 }
 
@@ -288,7 +288,7 @@ static int edit_namer(struct ag_repair *plan, struct ag_pyedit_files *w,
                       struct ag_err *err)
 {
 	bool want[2] = {ag_strv_has(&sc->down, old), ag_strv_has(&sc->depends, old)};
-	bool in_doc = sc->has_doc_revises && ag_strv_has(&sc->doc_revises, old);
+	bool in_doc = sc->doc.has_revises && ag_strv_has(&sc->doc.revises, old);
 	if (!want[0] && !want[1] && !in_doc)
 		return 0;
 	struct ag_pyedit_file *c = ag_repair_file_get(w, plan, sc->path, err);
@@ -309,12 +309,12 @@ static int edit_namer(struct ag_repair *plan, struct ag_pyedit_files *w,
 		why(c, "%s: %s -> %s", vars[k], old, new_id);
 	}
 	if (in_doc) {
-		struct ag_pyedit_doc cd;
-		ag_pyedit_read_doc(c->text, c->len, &cd);
-		if (ag_pyedit_replace_in_doc_line(c, &cd, sc->doc_revises_line, "Revises:", old,
+		struct ag_doc cd;
+		ag_doc_read(&cd, c->text, c->len);
+		if (ag_pyedit_replace_in_doc_line(c, &cd, sc->doc.revises_line, "Revises:", old,
 		                                  new_id) > 0)
 			why(c, "docstring Revises: %s -> %s", old, new_id);
-		ag_pyedit_doc_free(&cd);
+		ag_doc_free(&cd);
 	}
 	return 0;
 }
@@ -355,7 +355,7 @@ static const char *renamed_to(const struct ag_repair_result *cur, const char *ro
 		const struct ag_script *sc = nd->script;
 		if (nd->shadowed || strcmp(nd->id, row) == 0)
 			continue;
-		bool doc = streq(sc->doc_revision, row);
+		bool doc = streq(sc->doc.revision, row);
 		bool name =
 		    strncmp(sc->name, row, n) == 0 && (sc->name[n] == '_' || sc->name[n] == '.');
 		if (!doc && !name)
@@ -413,13 +413,13 @@ static int plan_duplicates(struct ag_repair *plan, const struct ag_repair_result
 				rc = -1;
 				break;
 			}
-			struct ag_pyedit_doc d;
-			ag_pyedit_read_doc(ds[k].text, ds[k].len, &d);
+			struct ag_doc d;
+			ag_doc_read(&d, ds[k].text, ds[k].len);
 			char *exp = expected_name(ro, sc->name, id, &d, NULL);
 			ds[k].score =
 			    exp && strcmp(exp, sc->name) == 0 ? 2 : conforms(ro, sc->name, id, &d);
 			free(exp);
-			ag_pyedit_doc_free(&d);
+			ag_doc_free(&d);
 			const struct dup *b = &ds[best];
 			if (ds[k].score > b->score ||
 			    (ds[k].score == b->score && streq(sc->path, eff_path) &&

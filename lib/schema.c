@@ -54,8 +54,6 @@ void ag_schema_file_free(struct ag_schema_file *f)
 	for (size_t i = 0; i < f->nuses; i++)
 		ag_schemaread_coltype_free(&f->uses[i].type);
 	free(f->uses);
-	free(f->message);
-	free(f->create_date);
 	memset(f, 0, sizeof *f);
 }
 
@@ -841,14 +839,10 @@ void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 		return; /* script.c reports the parse-error */
 	out->tokenized = true;
 	struct ag_buf name = {0};
-	bool first_stmt = true;
 	for (size_t i = 0; i + 1 < r.n; i++) {
 		const struct ag_tok *t = &r.t[i];
 		bool stmt = (t->flags & AG_TOK_STMT) != 0;
 		if (stmt && t->indent == 0 && t->depth == 0) {
-			if (first_stmt && t->kind == AG_TOK_STRING)
-				ag_schemaread_read_docstring(&r, i);
-			first_stmt = false;
 			r.nblk = 0;
 			r.cur_cond = false;
 			if (ag_schemaread_is_name(t, "def"))

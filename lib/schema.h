@@ -16,7 +16,7 @@
  *                    as batch_op`; op.execute of a literal "ALTER TABLE t"
  *                    makes t's column types unknown, since the SQL may
  *                    change them), plus every column type written in the
- *                    file and the docstring's message and Create Date.
+ *                    file (the docstring is lib/doc's).
  *                    For pre-flight (lib/preflight) each operation also
  *                    carries its op.* call's line, schema=, nullable,
  *                    server_default, an Enum's type, whether it is a batch
@@ -148,8 +148,6 @@ struct ag_schema_file {
 	struct ag_schema_use *uses; /* NULL or malloced: every column type written */
 	size_t nuses, capuses;
 	bool calls_helper;  /* the UUID helper is called somewhere in the file */
-	char *message;      /* NULL or malloced: the docstring's first paragraph, on one line */
-	char *create_date;  /* NULL or malloced: the docstring's "Create Date:" value */
 	bool tokenized;     /* false: the file is not Python pyscan can read, or has
 			     * more than AG_SCHEMA_MAX_TOKENS tokens (no ops) */
 };

@@ -604,63 +604,6 @@ const char *ag_schemaread_batch_table(const struct reader *r, const char *name)
 	return NULL;
 }
 
-/* The module docstring: the message (first paragraph) and Create Date. */
-void ag_schemaread_read_docstring(struct reader *r, size_t i)
-{
-	struct ag_buf b = {0};
-	size_t k = i;
-	bool ok = true;
-	while (r->t[k].kind == AG_TOK_STRING) {
-		if (ag_pyscan_string(&r->t[k], &b) != 1)
-			ok = false;
-		k++;
-	}
-	if (!ok || !b.p) {
-		ag_buf_free(&b);
-		return;
-	}
-	struct ag_buf msg = {0};
-	bool in_msg = true;
-	for (const char *p = b.p; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		const char *s = p;
-		size_t sn = n;
-		while (sn && (*s == ' ' || *s == '\t')) {
-			s++;
-			sn--;
-		}
-		while (sn && (s[sn - 1] == ' ' || s[sn - 1] == '\t' || s[sn - 1] == '\r'))
-			sn--;
-		if (in_msg) {
-			if (sn == 0 && msg.len) {
-				in_msg = false;
-			} else if (sn) {
-				if (msg.len)
-					ag_buf_addc(&msg, ' ');
-				ag_buf_add(&msg, s, sn);
-			}
-		}
-		if (sn >= 12 && strncmp(s, "Create Date:", 12) == 0 && !r->out->create_date) {
-			const char *v = s + 12;
-			size_t vn = sn - 12;
-			while (vn && *v == ' ') {
-				v++;
-				vn--;
-			}
-			r->out->create_date = ag_strndup(v, vn);
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	/* A header line is not a message (a placeholder without one). */
-	if (msg.len && strncmp(msg.p, "Revision ID:", 12) != 0)
-		r->out->message = ag_buf_take(&msg);
-	ag_buf_free(&msg);
-	ag_buf_free(&b);
-}
-
 /* Pairs every bracket with its closer. */
 static void match_brackets(struct reader *r)
 {

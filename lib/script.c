@@ -102,13 +102,18 @@ static void read_module(struct ag_script *sc, const char *buf, size_t len,
 	}
 }
 
-void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, size_t len,
-		     const struct ag_defines *defs)
+/* The file decoded once (PEP 263): its module, and with helpers
+ * (non-NULL) what its upgrade() does to the schema, read from the same
+ * text. */
+static void parse_file(struct ag_script *sc, const char *path, const char *buf, size_t len,
+		       const struct ag_defines *defs, const struct ag_strv *helpers)
 {
 	if (!sc->path)
 		sc->path = ag_strdup(path);
 	const char *slash = strrchr(sc->path, '/');
 	sc->name = slash ? slash + 1 : sc->path;
+	if (helpers)
+		sc->schema = ag_calloc(1, sizeof *sc->schema);
 	/* PEP 263: a file in another encoding is read as Python reads it,
 	 * decoded to UTF-8 (same lines). */
 	struct ag_buf decoded = {0};
@@ -123,13 +128,20 @@ void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, si
 				  "encoding it is written in)",
 			       sc->name);
 		ag_buf_free(&decoded);
-		return;
+		return; /* the schema stays unread (tokenized false) */
 	}
-	if (dec > 0)
-		read_module(sc, decoded.p ? decoded.p : "", decoded.len, defs);
-	else
-		read_module(sc, buf, len, defs);
+	const char *text = dec > 0 ? (decoded.p ? decoded.p : "") : buf;
+	size_t tlen = dec > 0 ? decoded.len : len;
+	read_module(sc, text, tlen, defs);
+	if (helpers)
+		ag_schema_read(sc->schema, text, tlen, helpers);
 	ag_buf_free(&decoded);
+}
+
+void ag_script_parse(struct ag_script *sc, const char *path, const char *buf, size_t len,
+		     const struct ag_defines *defs)
+{
+	parse_file(sc, path, buf, len, defs, NULL);
 }
 
 void ag_script_free(struct ag_script *sc)
@@ -141,8 +153,7 @@ void ag_script_free(struct ag_script *sc)
 	ag_strv_free(&sc->down);
 	ag_strv_free(&sc->labels);
 	ag_strv_free(&sc->depends);
-	free(sc->doc_revision);
-	ag_strv_free(&sc->doc_revises);
+	ag_doc_free(&sc->doc);
 	ag_findings_free(&sc->findings);
 	if (sc->schema) {
 		ag_schema_file_free(sc->schema);
@@ -259,19 +270,7 @@ static void read_one(void *arg, size_t i, int slot)
 		return;
 	}
 	sc->python = j->python;
-	ag_script_parse(sc, sc->path, rb->p, len, j->defs);
-	if (j->schema_helpers) {
-		sc->schema = ag_calloc(1, sizeof *sc->schema);
-		/* the same text the script was read from (PEP 263) */
-		struct ag_buf d = {0};
-		char m[8];
-		int l;
-		if (ag_pyscan_decode(rb->p, len, &d, m, sizeof m, &l) > 0)
-			ag_schema_read(sc->schema, d.p ? d.p : "", d.len, j->schema_helpers);
-		else
-			ag_schema_read(sc->schema, rb->p, len, j->schema_helpers);
-		ag_buf_free(&d);
-	}
+	parse_file(sc, sc->path, rb->p, len, j->defs, j->schema_helpers);
 }
 
 /* A set of strings (open addressing, FNV-1a): the realpaths loaded so far,

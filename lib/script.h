@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "doc.h"
 #include "err.h"
 #include "finding.h"
 #include "schema.h"
@@ -55,11 +56,7 @@ struct ag_script {
 	int labels_line;
 	struct ag_strv depends; /* depends_on as written */
 	int depends_line;
-	char *doc_revision; /* NULL or malloced: "Revision ID:" of the docstring */
-	int doc_revision_line;
-	bool has_doc_revises;
-	struct ag_strv doc_revises; /* "Revises:" split on commas */
-	int doc_revises_line;
+	struct ag_doc doc;  /* the module docstring (lib/doc.h) */
 	/* The file's style, so generated files can match it. */
 	bool annotated; /* revision: str = ... */
 	char quote;     /* the quote of the revision literal, ' or " */

@@ -426,30 +426,6 @@ void ag_template_format_date(time_t when, long usec, char *out, size_t n)
 		snprintf(out, n, "%s", base);
 }
 
-char *ag_template_doc_create_date(const char *doc)
-{
-	for (const char *l = doc ? doc : ""; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t n = nl ? (size_t)(nl - l) : strlen(l);
-		const char *v = l;
-		while (v < l + n && (*v == ' ' || *v == '\t'))
-			v++;
-		if ((size_t)(l + n - v) >= 12 && strncmp(v, "Create Date:", 12) == 0) {
-			v += 12;
-			while (v < l + n && *v == ' ')
-				v++;
-			const char *ve = l + n;
-			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\r' || ve[-1] == '\t'))
-				ve--;
-			return ag_strndup(v, (size_t)(ve - v));
-		}
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
-	return NULL;
-}
-
 char *ag_template_from_toml(const char *value, const char *here)
 {
 	struct ag_buf b = {0};

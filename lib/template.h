@@ -66,13 +66,6 @@ bool ag_template_uses_date(const char *tmpl);
  * fields stay right; the epoch is then off by the offset). */
 bool ag_template_parse_date(const char *s, time_t *out);
 
-/* The value of the first "Create Date:" line of a decoded docstring doc
- * (blanks before the marker and after the colon skipped, trailing blanks
- * and '\r' cut), as Alembic's template writes it. New, or NULL when doc
- * (NULL: none) has no such line. lib/pyedit reads it here; lib/schema
- * has its own copy of the same rule (read_docstring) still. */
-char *ag_template_doc_create_date(const char *doc);
-
 /* Writes when (+ usec, shown when 1..999999) as Alembic's Create Date into
  * out (n bytes; 32 are enough). */
 void ag_template_format_date(time_t when, long usec, char *out, size_t n);

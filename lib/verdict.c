@@ -61,8 +61,8 @@ static int cmp_name(const void *a, const void *b, void *arg)
 static int cmp_doc(const void *a, const void *b, void *arg)
 {
 	const struct ag_graph *g = ((const struct index *)arg)->g;
-	return strcmp(g->v[*(const size_t *)a].script->doc_revision,
-		      g->v[*(const size_t *)b].script->doc_revision);
+	return strcmp(g->v[*(const size_t *)a].script->doc.revision,
+		      g->v[*(const size_t *)b].script->doc.revision);
 }
 
 static void index_build(struct index *ix, const struct ag_graph *g)
@@ -78,7 +78,7 @@ static void index_build(struct index *ix, const struct ag_graph *g)
 		const struct ag_script *sc = g->v[i].script;
 		ix->by_id[ix->nid++] = i;
 		ix->by_name[ix->nname++] = i;
-		if (sc->doc_revision)
+		if (sc->doc.revision)
 			ix->by_doc[ix->ndoc++] = i;
 		for (size_t k = 0; k < sc->down.n; k++)
 			ag_strv_push(&ix->named, sc->down.v[k]);
@@ -126,7 +126,7 @@ static const char *key_name(const struct ag_graph *g, size_t i)
 
 static const char *key_doc(const struct ag_graph *g, size_t i)
 {
-	return g->v[i].script->doc_revision;
+	return g->v[i].script->doc.revision;
 }
 
 static bool named_by_a_file(const struct index *ix, const char *id)
@@ -234,7 +234,7 @@ static void unknown_row(struct ag_verdict *v, const struct index *ix, const char
 				    "\"Can't locate revision identified by '%s'\"; %s still carries that "
 				    "id in its %s but its code says %s, so the revision was renamed",
 				    row, row, nd->script->name,
-				    nd->script->doc_revision && strcmp(nd->script->doc_revision, row) == 0
+				    nd->script->doc.revision && strcmp(nd->script->doc.revision, row) == 0
 					    ? "docstring" : "file name",
 				    nd->id);
 		ag_finding_cause(f, "renamed");

@@ -12,6 +12,7 @@ Suite *catalog_suite(void);
 Suite *config_suite(void);
 Suite *db_suite(void);
 Suite *diff_suite(void);
+Suite *doc_suite(void);
 Suite *finding_suite(void);
 Suite *graph_suite(void);
 Suite *heroku_suite(void);
@@ -48,6 +49,7 @@ static Suite *(*const ag_test_suites[])(void) = {
 	config_suite,
 	db_suite,
 	diff_suite,
+	doc_suite,
 	finding_suite,
 	graph_suite,
 	heroku_suite,

@@ -113,7 +113,7 @@ START_TEST(test_backfill_style)
 	ck_assert_str_eq(sc.down.v[0], "b2");
 	ck_assert(sc.annotated);
 	ck_assert_int_eq(sc.quote, '"');
-	ck_assert_str_eq(sc.doc_revision, "gone1");
+	ck_assert_str_eq(sc.doc.revision, "gone1");
 	ck_assert_uint_eq(sc.findings.n, 0);
 	ag_script_free(&sc);
 	fx_free(&f);

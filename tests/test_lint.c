@@ -333,7 +333,7 @@ static void history(const char *const *names, const char *const *ids, size_t n)
 static void names_with(const char *tmpl)
 {
 	struct ag_lint_opts o = {.file_template = tmpl};
-	ag_lint_file_names(g, NULL, tmpl ? &o : NULL, &fs);
+	ag_lint_file_names(g, tmpl ? &o : NULL, &fs);
 }
 
 START_TEST(test_names_numbered)

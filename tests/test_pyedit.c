@@ -30,13 +30,13 @@ START_TEST(test_find_assign)
 	ck_assert(!as.found);
 	ag_pyedit_assign_free(&as);
 
-	struct ag_pyedit_doc d;
-	ag_pyedit_read_doc(t, strlen(t), &d);
+	struct ag_doc d;
+	ag_doc_read(&d, t, strlen(t));
 	ck_assert(d.has);
 	ck_assert_str_eq(d.message, "msg");
 	ck_assert_str_eq(d.create_date, "2026-01-02 03:04:05");
-	ck_assert_str_eq(d.docq, "\"\"\"");
-	ag_pyedit_doc_free(&d);
+	ck_assert_str_eq(d.quote, "\"\"\"");
+	ag_doc_free(&d);
 }
 END_TEST
 
@@ -49,11 +49,11 @@ START_TEST(test_edits)
 	ck_assert_int_eq(ag_pyedit_replace_in_assign(f, "revision", 0, "a1", "b1"), 1);
 	ck_assert_int_eq(ag_pyedit_replace_in_assign(f, "nothing", 0, "a1", "b1"), -1);
 	ck_assert_int_eq(ag_pyedit_replace_in_assign(f, "down_revision", 0, "a0", "b0"), 1);
-	struct ag_pyedit_doc d;
-	ag_pyedit_read_doc(f->text, f->len, &d);
+	struct ag_doc d;
+	ag_doc_read(&d, f->text, f->len);
 	ck_assert_int_eq(ag_pyedit_replace_in_doc_line(f, &d, 3, "Revision ID:", "a1", "b1"), 1);
 	ck_assert(ag_pyedit_set_doc_line(f, &d, 4, "Revises:", "b0"));
-	ag_pyedit_doc_free(&d);
+	ag_doc_free(&d);
 	/* An overlapping edit of another span is refused. */
 	ck_assert_uint_eq(f->ne, 4);
 	ck_assert_int_eq(ag_pyedit_edit(f, f->e[0].off + 1, f->e[0].len, "x"), -1);
@@ -84,10 +84,10 @@ START_TEST(test_malformed)
 		ck_assert_msg(!as.found || as.natoms == 0 || as.atoms[0].value,
 		              "case %zu: a literal found without a value", i);
 		ag_pyedit_assign_free(&as);
-		struct ag_pyedit_doc d;
-		ag_pyedit_read_doc(bad[i], strlen(bad[i]), &d);
+		struct ag_doc d;
+		ag_doc_read(&d, bad[i], strlen(bad[i]));
 		ck_assert_msg(!d.has || d.message, "case %zu", i);
-		ag_pyedit_doc_free(&d);
+		ag_doc_free(&d);
 	}
 	/* Unterminated: nothing found at all. */
 	struct ag_pyedit_assign as;

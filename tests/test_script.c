@@ -94,11 +94,11 @@ START_TEST(test_generic)
 	ck_assert_int_eq(sc.labels_line, 14);
 	ck_assert_uint_eq(sc.depends.n, 0);
 	ck_assert_int_eq(sc.depends_line, 15);
-	ck_assert_str_eq(sc.doc_revision, "3fa9c1d2e4b5");
-	ck_assert_int_eq(sc.doc_revision_line, 3);
-	ck_assert(sc.has_doc_revises);
-	ck_strv(&sc.doc_revises, "1a2b3c4d5e6f");
-	ck_assert_int_eq(sc.doc_revises_line, 4);
+	ck_assert_str_eq(sc.doc.revision, "3fa9c1d2e4b5");
+	ck_assert_int_eq(sc.doc.revision_line, 3);
+	ck_assert(sc.doc.has_revises);
+	ck_strv(&sc.doc.revises, "1a2b3c4d5e6f");
+	ck_assert_int_eq(sc.doc.revises_line, 4);
 	ck_assert(!sc.annotated);
 	ck_assert_int_eq(sc.quote, '\'');
 	ag_script_free(&sc);
@@ -404,40 +404,42 @@ START_TEST(test_docstring)
 	struct ag_script sc;
 	parse(&sc, "\"\"\"merge\n\n  Revision ID: m1  \nRevises: a, b,c\n\"\"\"\n"
 		   "revision = 'm1'\ndown_revision = ('a', 'b', 'c')\n");
-	ck_assert_str_eq(sc.doc_revision, "m1");
-	ck_assert_int_eq(sc.doc_revision_line, 3);
-	ck_strv(&sc.doc_revises, "a|b|c");
-	ck_assert_int_eq(sc.doc_revises_line, 4);
+	ck_assert_str_eq(sc.doc.revision, "m1");
+	ck_assert_int_eq(sc.doc.revision_line, 3);
+	ck_strv(&sc.doc.revises, "a|b|c");
+	ck_assert_int_eq(sc.doc.revises_line, 4);
 	ag_script_free(&sc);
 
 	/* Empty Revises (a base); a CRLF file; single-quoted docstring. */
 	parse(&sc, "'''first\r\n\r\nRevision ID: b1\r\nRevises:\r\n'''\r\n"
 		   "revision = 'b1'\r\ndown_revision = None\r\n");
-	ck_assert_str_eq(sc.doc_revision, "b1");
-	ck_assert(sc.has_doc_revises);
-	ck_assert_uint_eq(sc.doc_revises.n, 0);
+	ck_assert_str_eq(sc.doc.revision, "b1");
+	ck_assert(sc.doc.has_revises);
+	ck_assert_uint_eq(sc.doc.revises.n, 0);
 	ck_assert_int_eq(sc.revision_line, 6);
 	ag_script_free(&sc);
 
 	/* Only the module docstring counts: not a later string, not one after
 	 * code. */
 	parse(&sc, "import x\n\"\"\"Revision ID: late\"\"\"\nrevision = 'r'\ndown_revision = None\n");
-	ck_assert_ptr_null(sc.doc_revision);
-	ck_assert(!sc.has_doc_revises);
+	ck_assert_ptr_null(sc.doc.revision);
+	ck_assert(!sc.doc.has_revises);
 	ag_script_free(&sc);
 
 	/* A docstring that is an f-string with fields is not read. */
 	parse(&sc, "f'''Revision ID: {x}'''\nrevision = 'r'\ndown_revision = None\n");
-	ck_assert_ptr_null(sc.doc_revision);
+	ck_assert_ptr_null(sc.doc.revision);
 	ag_script_free(&sc);
 
 	/* Concatenated docstring pieces. */
 	parse(&sc, "('Revision ID: c1\\n'\n 'Revises: c0')\nrevision = 'c1'\ndown_revision = 'c0'\n");
-	ck_assert_ptr_null(sc.doc_revision); /* parenthesised: an expression, not a docstring */
+	/* parenthesised: still the module's __doc__ (CPython 3.11 says so) */
+	ck_assert_str_eq(sc.doc.revision, "c1");
+	ck_assert_int_eq(sc.doc.revises_line, 2);
 	ag_script_free(&sc);
 	parse(&sc, "'Revision ID: c1\\n' \\\n'Revises: c0'\nrevision = 'c1'\ndown_revision = 'c0'\n");
-	ck_assert_str_eq(sc.doc_revision, "c1");
-	ck_strv(&sc.doc_revises, "c0");
+	ck_assert_str_eq(sc.doc.revision, "c1");
+	ck_strv(&sc.doc.revises, "c0");
 	ag_script_free(&sc);
 }
 END_TEST
@@ -959,7 +961,7 @@ static char *snapshot(const struct ag_scripts *ss)
 		char *line = ag_printf("%s rev=%s:%d down=%s:%d:%d labels=%zu doc=%s\n", sc->path,
 				       sc->revision ? sc->revision : "-", sc->revision_line, down,
 				       sc->has_down, sc->down_line, sc->labels.n,
-				       sc->doc_revision ? sc->doc_revision : "-");
+				       sc->doc.revision ? sc->doc.revision : "-");
 		ag_buf_adds(&b, line);
 		free(line);
 		free(down);

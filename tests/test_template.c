@@ -259,33 +259,6 @@ START_TEST(test_dates_lint)
 }
 END_TEST
 
-/* The Create Date line of a decoded docstring, as lib/pyedit read it. */
-START_TEST(test_doc_create_date)
-{
-	static const char *const cases[][2] = {
-	    {"add votes\n\nRevision ID: a1\nRevises: \nCreate Date: 2024-01-05 11:00:00.1\n",
-	     "2024-01-05 11:00:00.1"},
-	    {"x\n\t  Create Date:   2024-01-05 11:00:00 \t\r\n", "2024-01-05 11:00:00"},
-	    {"Create Date: one\nCreate Date: two", "one"}, /* the first */
-	    {"Create Date:", ""},
-	    {"Create Date:\t2024", "\t2024"}, /* only spaces are skipped */
-	    {"x Create Date: 2024", NULL},   /* not at the start of a line */
-	    {"create date: 2024", NULL},
-	    {"", NULL},
-	};
-	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
-		char *v = ag_template_doc_create_date(cases[i][0]);
-		if (!cases[i][1])
-			ck_assert_msg(!v, "case %zu: %s", i, v);
-		else
-			ck_assert_msg(v && strcmp(v, cases[i][1]) == 0, "case %zu: %s", i,
-			              v ? v : "(null)");
-		free(v);
-	}
-	ck_assert_ptr_null(ag_template_doc_create_date(NULL));
-}
-END_TEST
-
 Suite *template_suite(void)
 {
 	Suite *s = suite_create("template");
@@ -299,7 +272,6 @@ Suite *template_suite(void)
 	tcase_add_test(tc0, test_escapes);
 	tcase_add_test(tc0, test_blank_date_field);
 	tcase_add_test(tc0, test_dates_lint);
-	tcase_add_test(tc0, test_doc_create_date);
 	suite_add_tcase(s, tc0);
 	return s;
 }
