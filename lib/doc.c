@@ -110,7 +110,7 @@ static void read_message(struct ag_doc *d, const char *text)
 		para = e;
 	size_t n = (size_t)(para - s);
 	if (n == 0 || (n >= 12 && strncmp(s, "Revision ID:", 12) == 0) ||
-	    (n == 4 && strncmp(s, "None", 4) == 0))
+	    (n == 4 && strncmp(s, "None", 4) == 0) || (n == 13 && strncmp(s, "empty message", 13) == 0))
 		return;
 	d->message = ag_strndup(s, n);
 }

@@ -30,8 +30,10 @@ struct ag_doc {
 	/*
 	 * The message the file was generated with: Alembic's `Script.doc`
 	 * (the stripped docstring up to its first blank line), NULL when
-	 * that is the header itself or "None" (what the template writes when
-	 * `alembic revision` had no -m: Alembic's slug was empty then).
+	 * that is the header itself, "empty message" (what Alembic 1.8 to
+	 * 1.18 write when `alembic revision` had no -m; the file's slug is
+	 * then empty) or "None": the file name, not the docstring, tells
+	 * the slug then.
 	 */
 	char *message;
 	char *create_date;  /* "Create Date:" value, as written; NULL: none */

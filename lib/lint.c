@@ -89,15 +89,8 @@ static char *slug_for(const struct ag_script *sc)
 {
 	if (sc->doc.message && *sc->doc.message)
 		return ag_template_slug(sc->doc.message, 0);
-	size_t n = strlen(sc->name);
-	char *stem = ag_strndup(sc->name, n > 3 ? n - 3 : n);
-	const char *rest = stem;
-	size_t rl = strlen(sc->revision);
-	if (strncmp(stem, sc->revision, rl) == 0)
-		rest = stem + rl;
-	char *slug = ag_template_slug(rest, 0);
-	free(stem);
-	return slug;
+	const char *ids[1] = {sc->revision};
+	return ag_template_name_slug(sc->name, ids, 1);
 }
 
 /* The name file_template gives the file, or NULL when it cannot say (the

@@ -244,6 +244,8 @@ void ag_pyparse_next(struct pp *p)
 		return;
 	}
 	ag_pyscan_next(&p->s, &p->t);
+	if (p->keep)
+		ag_toks_keep(p->keep, &p->t);
 	if (p->t.kind == AG_TOK_ERROR) {
 		ag_pyparse_fail(p, p->t.line, p->t.col, "%.*s", (int)p->t.len, p->t.p);
 		p->t.kind = AG_TOK_EOF;
@@ -1419,6 +1421,12 @@ bool ag_pyparse_fragment(struct pp *outer, const char *src, size_t len)
 
 bool ag_pyparse(const char *buf, size_t len, int major, int minor, struct ag_pyparse_err *err)
 {
+	return ag_pyparse_keep(buf, len, major, minor, err, NULL);
+}
+
+bool ag_pyparse_keep(const char *buf, size_t len, int major, int minor,
+		     struct ag_pyparse_err *err, struct ag_toks *keep)
+{
 	struct pp p;
 	if (major == 0 && minor == 0)
 		minor = AG_PYPARSE_MAX_MINOR;
@@ -1428,6 +1436,7 @@ bool ag_pyparse(const char *buf, size_t len, int major, int minor, struct ag_pyp
 		minor = AG_PYPARSE_MIN_MINOR;
 	memset(err, 0, sizeof *err);
 	pp_init(&p, buf, len, minor, err);
+	p.keep = keep;
 	ag_pyparse_next(&p);
 	while (!p.failed && p.t.kind != AG_TOK_EOF) {
 		if (p.t.kind == AG_TOK_NEWLINE) {

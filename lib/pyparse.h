@@ -32,6 +32,8 @@
 #define AG_PYPARSE_MIN_MINOR 8  /* 3.8: the oldest grammar followed */
 #define AG_PYPARSE_MAX_MINOR 13 /* 3.13: the newest, and the default */
 
+struct ag_toks; /* lib/pyscan.h */
+
 struct ag_pyparse_err {
 	int line, col; /* 1-based; col counts bytes */
 	char msg[200]; /* Python's message where it is known */
@@ -43,5 +45,10 @@ struct ag_pyparse_err {
  * clamped). Returns true when the source is valid; false with *err filled.
  */
 bool ag_pyparse(const char *buf, size_t len, int major, int minor, struct ag_pyparse_err *err);
+/* The same, keeping the scanner's tokens in keep (when non-NULL; see
+ * struct ag_toks): whole (keep->done) only when the parse reached the
+ * end. The tokens point into buf. */
+bool ag_pyparse_keep(const char *buf, size_t len, int major, int minor,
+		     struct ag_pyparse_err *err, struct ag_toks *keep);
 
 #endif

@@ -66,6 +66,7 @@ struct pp {
 	int line0, col0; /* f-string field: where its string starts */
 	int last_line, last_col; /* the end of the last real token */
 	bool giveup;     /* the rest cannot be judged: accept the file */
+	struct ag_toks *keep; /* NULL, or where the scanner's tokens are kept */
 };
 
 /* How ag_pyparse_check_target is to judge an expression. */

@@ -4,6 +4,7 @@
 #include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -495,6 +496,28 @@ bool ag_tok_is(const struct ag_tok *tok, const char *text)
 		return false;
 	size_t n = strlen(text);
 	return tok->len == n && memcmp(tok->p, text, n) == 0;
+}
+
+void ag_toks_keep(struct ag_toks *k, const struct ag_tok *tok)
+{
+	if (k->done || k->over)
+		return;
+	if (k->max && k->n >= k->max) {
+		k->over = true;
+		return;
+	}
+	ag_grow((void **)&k->v, &k->cap, k->n + 1, sizeof *k->v);
+	k->v[k->n++] = *tok;
+	if (tok->kind == AG_TOK_EOF || tok->kind == AG_TOK_ERROR)
+		k->done = tok->kind == AG_TOK_EOF;
+	if (tok->kind == AG_TOK_ERROR)
+		k->over = true; /* not a whole file: nobody may read it as one */
+}
+
+void ag_toks_free(struct ag_toks *k)
+{
+	free(k->v);
+	memset(k, 0, sizeof *k);
 }
 
 bool ag_tok_is_keyword(const struct ag_tok *t)

@@ -72,6 +72,22 @@ struct ag_pyscan {
 void ag_pyscan_init(struct ag_pyscan *s, const char *buf, size_t len);
 /* Fills tok with the next token; returns its kind. */
 enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok);
+
+/*
+ * A file's tokens, kept in order by whoever scans it first, so that the
+ * next reader does not scan it again: lib/pyparse keeps them as it checks
+ * the grammar, lib/schema reads the upgrade() bodies from them. At most
+ * max are kept (0: no limit); over says there were more, done that the
+ * EOF token was kept (the list is the whole file). The tokens point into
+ * the scanned buffer. Owns v; ag_toks_free accepts a zeroed struct.
+ */
+struct ag_toks {
+	struct ag_tok *v;
+	size_t n, cap, max;
+	bool over, done;
+};
+void ag_toks_keep(struct ag_toks *k, const struct ag_tok *tok);
+void ag_toks_free(struct ag_toks *k);
 /* True when tok is the operator or name spelled exactly as text. */
 bool ag_tok_is(const struct ag_tok *tok, const char *text);
 /* True when tok is a NAME that is one of Python's hard keywords (True,

@@ -25,16 +25,6 @@ static char *memdup0(const char *p, size_t n)
 
 /* ---- planning ----------------------------------------------------------- */
 
-static bool looks_like_id(const char *s, size_t n)
-{
-	if (n < 6)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 /*
  * The name the template gives this file (revision rev), strictly: the slug
  * from the docstring's message, or, without a message, from the old name
@@ -52,24 +42,8 @@ static char *expected_name(const struct ag_repair_opts *ro, const char *name, co
 	if (d->message && *d->message) {
 		slug = ag_template_slug(d->message, 0);
 	} else {
-		size_t n = strlen(name);
-		char *stem =
-		    ag_strndup(name, n > 3 && strcmp(name + n - 3, ".py") == 0 ? n - 3 : n);
-		const char *rest = stem;
 		const char *ids[2] = {hint, rev};
-		bool cut = false;
-		for (int k = 0; k < 2 && !cut; k++) {
-			size_t l = ids[k] ? strlen(ids[k]) : 0;
-			if (l && strncmp(stem, ids[k], l) == 0 && (stem[l] == '_' || !stem[l])) {
-				rest = stem + l;
-				cut = true;
-			}
-		}
-		const char *us = strchr(stem, '_');
-		if (!cut && us && looks_like_id(stem, (size_t)(us - stem)))
-			rest = us;
-		slug = ag_template_slug(rest, 0);
-		free(stem);
+		slug = ag_template_name_slug(name, ids, 2);
 	}
 	struct ag_err err = {0};
 	char *out = ag_template_file_name(ro->file_template, rev, slug, when, &err);

@@ -831,11 +831,17 @@ static void track_blocks(struct reader *r, const struct ag_tok *t)
 void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 		    const struct ag_strv *helpers)
 {
+	ag_schema_read_kept(out, buf, len, helpers, NULL);
+}
+
+void ag_schema_read_kept(struct ag_schema_file *out, const char *buf, size_t len,
+			 const struct ag_strv *helpers, struct ag_toks *keep)
+{
 	struct reader r;
 	memset(&r, 0, sizeof r);
 	r.out = out;
 	r.helpers = helpers;
-	if (!ag_schemaread_tokenize(&r, buf, len))
+	if (!ag_schemaread_tokenize(&r, buf, len, keep))
 		return; /* script.c reports the parse-error */
 	out->tokenized = true;
 	struct ag_buf name = {0};

@@ -60,6 +60,8 @@
 
 #include "util.h"
 
+struct ag_toks; /* lib/pyscan.h */
+
 enum ag_type_family {
 	AG_TYPE_UNKNOWN = 0, /* not written, or not a type alembic-guard knows */
 	AG_TYPE_UUID,        /* a native UUID on PostgreSQL: postgresql.UUID, sa.Uuid, UUIDType */
@@ -167,6 +169,11 @@ struct ag_schema_file {
  */
 void ag_schema_read(struct ag_schema_file *out, const char *buf, size_t len,
 		    const struct ag_strv *helpers);
+/* The same from the tokens lib/pyparse kept while checking buf (keep:
+ * taken, and emptied, when it holds the whole file; else, or NULL, buf
+ * is scanned here), so that a file is not tokenized twice. */
+void ag_schema_read_kept(struct ag_schema_file *out, const char *buf, size_t len,
+			 const struct ag_strv *helpers, struct ag_toks *keep);
 void ag_schema_file_free(struct ag_schema_file *f);
 
 /* ---- the model ------------------------------------------------------- */

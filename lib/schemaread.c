@@ -626,9 +626,17 @@ static void match_brackets(struct reader *r)
 }
 
 /* Every token of buf into r->t, brackets matched; false (nothing kept)
- * when pyscan cannot read it. */
-bool ag_schemaread_tokenize(struct reader *r, const char *buf, size_t len)
+ * when pyscan cannot read it. The tokens another reader kept (keep: the
+ * whole file, under the limit) are taken instead of scanning again. */
+bool ag_schemaread_tokenize(struct reader *r, const char *buf, size_t len, struct ag_toks *keep)
 {
+	if (keep && keep->done && !keep->over && keep->n <= AG_SCHEMA_MAX_TOKENS + 1) {
+		r->t = keep->v;
+		r->n = keep->n;
+		memset(keep, 0, sizeof *keep);
+		match_brackets(r);
+		return true;
+	}
 	struct ag_pyscan s;
 	ag_pyscan_init(&s, buf, len);
 	/* Migrations run to about one token per five bytes: one allocation
@@ -755,7 +763,7 @@ static bool module_family(const char *dir, const char *mfile, const char *cls, i
 	struct ag_schema_file scratch = {0};
 	r.out = &scratch;
 	bool ok = false;
-	if (!ag_schemaread_tokenize(&r, buf, len))
+	if (!ag_schemaread_tokenize(&r, buf, len, NULL))
 		goto out;
 	size_t body = NONE;
 	for (size_t i = 0; i + 1 < r.n; i++) {

@@ -90,7 +90,7 @@ bool ag_schemaread_arg_none(const struct reader *r, const struct arg *a);
 size_t ag_schemaread_read_import(struct reader *r, size_t i);
 void ag_schemaread_read_assignment(struct reader *r, size_t i);
 const char *ag_schemaread_batch_table(const struct reader *r, const char *name);
-bool ag_schemaread_tokenize(struct reader *r, const char *buf, size_t len);
+bool ag_schemaread_tokenize(struct reader *r, const char *buf, size_t len, struct ag_toks *keep);
 bool ag_schemaread_class_family(const char *dir, const char *path, int depth, enum ag_type_family *fam);
 size_t ag_schemaread_dotted(const struct reader *r, size_t i, struct ag_buf *name, size_t *nparts);
 const char *ag_schemaread_last_part(const char *dotted);

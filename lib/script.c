@@ -54,9 +54,10 @@ static bool is_legacy_hex_name(const char *name)
 	return p > name && strcmp(p, ".py") == 0;
 }
 
-/* The module as Python reads it, from UTF-8 text. */
+/* The module as Python reads it, from UTF-8 text; the grammar's check
+ * keeps the tokens in keep (non-NULL) for the schema reader. */
 static void read_module(struct ag_script *sc, const char *buf, size_t len,
-			const struct ag_defines *defs)
+			const struct ag_defines *defs, struct ag_toks *keep)
 {
 	bool loads = ag_modexec_run(sc, buf, len, defs);
 	/* Any binding counts, `a = revision = "x"` too; `del revision` undoes it. */
@@ -66,7 +67,7 @@ static void read_module(struct ag_script *sc, const char *buf, size_t len,
 	/* The tokenizer found nothing: now the grammar, as CPython's parser
 	 * and compiler judge it (the app's Python, else the newest known). */
 	struct ag_pyparse_err perr;
-	if (!ag_pyparse(buf, len, sc->python ? 3 : 0, sc->python, &perr)) {
+	if (!ag_pyparse_keep(buf, len, sc->python ? 3 : 0, sc->python, &perr, keep)) {
 		struct ag_finding *f = ag_findings_add(
 			&sc->findings, AG_SEV_ERROR, "syntax-error", NULL, sc->path, perr.line,
 			"%s: SyntaxError: %s (line %d, column %d, as Python 3.%d reads it); Python, and so "
@@ -132,9 +133,13 @@ static void parse_file(struct ag_script *sc, const char *path, const char *buf, 
 	}
 	const char *text = dec > 0 ? (decoded.p ? decoded.p : "") : buf;
 	size_t tlen = dec > 0 ? decoded.len : len;
-	read_module(sc, text, tlen, defs);
+	/* Tokenized once for both readers, as far as the limit on what the
+	 * schema reader keeps (AG_SCHEMA_MAX_TOKENS) allows. */
+	struct ag_toks keep = {.max = AG_SCHEMA_MAX_TOKENS + 1};
+	read_module(sc, text, tlen, defs, helpers ? &keep : NULL);
 	if (helpers)
-		ag_schema_read(sc->schema, text, tlen, helpers);
+		ag_schema_read_kept(sc->schema, text, tlen, helpers, &keep);
+	ag_toks_free(&keep);
 	ag_buf_free(&decoded);
 }
 

@@ -426,6 +426,43 @@ void ag_template_format_date(time_t when, long usec, char *out, size_t n)
 		snprintf(out, n, "%s", base);
 }
 
+static bool looks_like_id(const char *s, size_t n)
+{
+	if (n < 6)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+char *ag_template_name_slug(const char *name, const char *const *ids, size_t nids)
+{
+	size_t n = strlen(name);
+	char *stem = ag_strndup(name, n > 3 && strcmp(name + n - 3, ".py") == 0 ? n - 3 : n);
+	const char *rest = stem;
+	bool cut = false;
+	for (size_t k = 0; k < nids && !cut; k++) {
+		size_t l = ids[k] ? strlen(ids[k]) : 0;
+		if (l && strncmp(stem, ids[k], l) == 0 && (stem[l] == '_' || !stem[l])) {
+			rest = stem + l;
+			cut = true;
+		}
+	}
+	const char *us = strchr(stem, '_');
+	if (!cut && us && looks_like_id(stem, (size_t)(us - stem))) {
+		rest = us;
+		cut = true;
+	}
+	/* The template's separator is not part of the slug ('_' is a word
+	 * character to Alembic's \w+, so it would be kept). */
+	if (cut && *rest == '_')
+		rest++;
+	char *slug = ag_template_slug(rest, 0);
+	free(stem);
+	return slug;
+}
+
 char *ag_template_from_toml(const char *value, const char *here)
 {
 	struct ag_buf b = {0};

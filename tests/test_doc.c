@@ -46,8 +46,10 @@ START_TEST(test_alembic_template)
 END_TEST
 
 /* The message is Alembic's Script.doc: the stripped docstring up to its
- * first blank line; none when that is the header (no -m), or "None"
- * (what the template writes for a message of None: the slug was empty). */
+ * first blank line; none when that is the header, or "empty message"
+ * (what `alembic revision` without -m writes, with an empty slug: seen
+ * with Debian's 1.8.1, and in 1.13.2's and 1.18.4's script/base.py), or
+ * "None". */
 START_TEST(test_message)
 {
 	static const char *const cases[][2] = {
@@ -55,6 +57,8 @@ START_TEST(test_message)
 	    {"\"\"\"\nRevision ID: x\nRevises:\n\"\"\"\n", NULL},
 	    {"\"\"\"None\n\nRevision ID: x\n\"\"\"\n", NULL},
 	    {"\"\"\"None of it\n\nRevision ID: x\n\"\"\"\n", "None of it"},
+	    {"\"\"\"empty message\n\nRevision ID: x\n\"\"\"\n", NULL},
+	    {"\"\"\"empty messages\n\nRevision ID: x\n\"\"\"\n", "empty messages"},
 	    {"\"\"\"   \n\n\"\"\"\n", NULL},
 	    /* a line of blanks is not a paragraph break (re.split("\n\n")) */
 	    {"'''a\n  \nb\n\nc'''\n", "a\n  \nb"},

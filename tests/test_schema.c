@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/pyparse.h"
+#include "lib/pyscan.h"
 #include "lib/schema.h"
 #include "tests/suites.h"
 
@@ -787,6 +789,103 @@ START_TEST(test_preflight_enum_opaque)
 }
 END_TEST
 
+/* Two readings of one file give the same operations. */
+static void same_ops(const struct ag_schema_file *a, const struct ag_schema_file *b)
+{
+	ck_assert_int_eq(a->tokenized, b->tokenized);
+	ck_assert_uint_eq(a->n, b->n);
+	ck_assert_uint_eq(a->nuses, b->nuses);
+	ck_assert_int_eq(a->calls_helper, b->calls_helper);
+	for (size_t i = 0; i < a->n; i++) {
+		ck_assert_int_eq(a->v[i].kind, b->v[i].kind);
+		ck_assert_str_eq(a->v[i].table, b->v[i].table);
+		ck_assert_int_eq(a->v[i].line, b->v[i].line);
+		ck_assert_int_eq(a->v[i].call_line, b->v[i].call_line);
+		ck_assert_int_eq(a->v[i].type.family, b->v[i].type.family);
+		ck_assert_int_eq(a->v[i].conditional, b->v[i].conditional);
+	}
+}
+
+/* The grammar's check keeps the scanner's tokens, and the schema reader
+ * takes them instead of scanning the file again: the same operations,
+ * and the list handed over (emptied). Kept in part (a limit, an error
+ * before the end), the file is scanned again, with the same result. */
+START_TEST(test_kept_tokens)
+{
+	const char *src = "\"\"\"m\n\nRevision ID: a\n\"\"\"\n"
+			  "from alembic import op\n"
+			  "import sqlalchemy as sa\n"
+			  "from app.types import get_uuid_type\n"
+			  "def upgrade():\n"
+			  "    op.create_table('t', sa.Column('id', get_uuid_type(), primary_key=True),\n"
+			  "                    sa.Column('u', sa.String(36), sa.ForeignKey('u.id')))\n"
+			  "    if flag:\n"
+			  "        op.add_column('t', sa.Column('x', sa.Integer()))\n"
+			  "    with op.batch_alter_table('t') as b:\n"
+			  "        b.drop_column('x')\n"
+			  "    op.create_index('ix', 't', ['u'], unique=True)\n";
+	size_t len = strlen(src);
+	if (!helpers.n)
+		ag_strv_push(&helpers, "app.types.get_uuid_type");
+	struct ag_schema_file scanned = {0}, kept = {0}, part = {0};
+	ag_schema_read(&scanned, src, len, &helpers);
+	ck_assert(scanned.n >= 5);
+
+	struct ag_toks keep = {0};
+	struct ag_pyparse_err e;
+	ck_assert(ag_pyparse_keep(src, len, 3, 11, &e, &keep));
+	ck_assert(keep.done && !keep.over);
+	ck_assert_int_eq(keep.v[keep.n - 1].kind, AG_TOK_EOF);
+	/* the very tokens a scan of its own gives */
+	struct ag_pyscan s;
+	ag_pyscan_init(&s, src, len);
+	for (size_t i = 0; i < keep.n; i++) {
+		struct ag_tok t;
+		ag_pyscan_next(&s, &t);
+		ck_assert_int_eq(t.kind, keep.v[i].kind);
+		ck_assert_ptr_eq(t.p, keep.v[i].p);
+		ck_assert_uint_eq(t.len, keep.v[i].len);
+	}
+	ag_schema_read_kept(&kept, src, len, &helpers, &keep);
+	ck_assert_ptr_null(keep.v); /* taken */
+	ck_assert_uint_eq(keep.n, 0);
+	same_ops(&scanned, &kept);
+
+	/* over the limit: not taken, scanned again */
+	struct ag_toks few = {.max = 10};
+	ck_assert(ag_pyparse_keep(src, len, 3, 11, &e, &few));
+	ck_assert(few.over && !few.done);
+	ck_assert_uint_eq(few.n, 10);
+	ag_schema_read_kept(&part, src, len, &helpers, &few);
+	ck_assert_ptr_nonnull(few.v); /* left to its owner */
+	same_ops(&scanned, &part);
+	ag_toks_free(&few);
+	ag_toks_free(&few);
+	ag_schema_file_free(&part);
+
+	/* a syntax error stops the parse before the end: scanned again */
+	const char *bad = "def upgrade():\n    op.drop_table('t')\nx = = 1\ny = 2\n";
+	struct ag_toks stop = {0};
+	ck_assert(!ag_pyparse_keep(bad, strlen(bad), 3, 11, &e, &stop));
+	ck_assert(!stop.done);
+	memset(&part, 0, sizeof part);
+	ag_schema_read_kept(&part, bad, strlen(bad), NULL, &stop);
+	ck_assert(part.tokenized);
+	ck_assert_uint_eq(part.n, 1);
+	ag_toks_free(&stop);
+
+	/* a scanner error is kept last and never handed over */
+	struct ag_toks err = {0};
+	ck_assert(!ag_pyparse_keep("x = (\n", 6, 3, 11, &e, &err));
+	ck_assert(err.over && !err.done);
+	ag_toks_free(&err);
+
+	ag_schema_file_free(&part);
+	ag_schema_file_free(&scanned);
+	ag_schema_file_free(&kept);
+}
+END_TEST
+
 static void teardown(void)
 {
 	ag_strv_free(&helpers);
@@ -812,6 +911,7 @@ Suite *schema_suite(void)
 	tcase_add_test(tc, test_helper_calls);
 	tcase_add_test(tc, test_preflight_fields);
 	tcase_add_test(tc, test_preflight_enum_opaque);
+	tcase_add_test(tc, test_kept_tokens);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, NULL, teardown);

@@ -37,6 +37,36 @@ START_TEST(test_slug)
 }
 END_TEST
 
+/* A file without a message: the slug is in its name, after the id and
+ * the template's '_' (which Alembic's \\w+ would keep as a word). */
+START_TEST(test_name_slug)
+{
+	static const char *const cases[][3] = {
+	    {"a1b2c3_add_users.py", "a1b2c3", "add_users"},
+	    {"a1b2c3_.py", "a1b2c3", ""},          /* alembic revision without -m */
+	    {"a1b2c3__private.py", "a1b2c3", "_private"}, /* -m _private */
+	    {"a1b2c3.py", "a1b2c3", ""},
+	    {"x_add_users.py", "x", "add_users"},
+	    {"xy_add.py", "x", "xy_add"},          /* an id is a whole word */
+	    {"0123abcd_old_name.py", "new", "old_name"}, /* looks like an id */
+	    {"0123_old_name.py", "new", "0123_old_name"}, /* too short to be one */
+	    {"Add Users.py", NULL, "add_users"},
+	};
+	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
+		const char *ids[2] = {NULL, cases[i][1]};
+		char *s = ag_template_name_slug(cases[i][0], ids, 2);
+		ck_assert_msg(strcmp(s, cases[i][2]) == 0, "name_slug(%s) = %s, want %s",
+			      cases[i][0], s, cases[i][2]);
+		free(s);
+	}
+	/* the first id that matches wins (an old id, then the new one) */
+	const char *ids[2] = {"abc", "abc_d"};
+	char *s = ag_template_name_slug("abc_d_e.py", ids, 2);
+	ck_assert_str_eq(s, "d_e");
+	free(s);
+}
+END_TEST
+
 START_TEST(test_file_name)
 {
 	struct ag_err err = {0};
@@ -267,6 +297,7 @@ Suite *template_suite(void)
 	tcase_add_test(tc0, test_dates);
 	tcase_add_test(tc0, test_unloadable);
 	tcase_add_test(tc0, test_slug);
+	tcase_add_test(tc0, test_name_slug);
 	tcase_add_test(tc0, test_file_name);
 	tcase_add_test(tc0, test_name_conforms);
 	tcase_add_test(tc0, test_escapes);

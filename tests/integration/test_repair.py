@@ -826,6 +826,41 @@ class TestRename(RepairCase):
         self.ok(r, 0)
         self.assertIn("nothing to rename", r.stdout)
 
+    def test_file_made_without_a_message(self):
+        """`alembic revision` without -m writes "empty message" and names the
+        file REV_.py (an empty slug): a new id gets the name Alembic would
+        give it, NEW_.py, as Alembic itself names one with --rev-id."""
+        def init(name):
+            root = os.path.join(self.tmp, name)
+            os.mkdir(root)
+            self.ok(subprocess.run([PY, "-m", "alembic", "init", "migrations"], cwd=root,
+                                   capture_output=True, text=True), 0, "alembic init")
+            return root, os.path.join(root, "migrations", "versions")
+        root, versions = init("nomsg")
+        alembic = [PY, "-m", "alembic"]
+        self.ok(subprocess.run(alembic + ["revision", "--rev-id", "aaaa1111"], cwd=root,
+                               capture_output=True, text=True), 0, "alembic revision")
+        self.assertEqual(os.listdir(versions), ["aaaa1111_.py"])
+        with open(os.path.join(versions, "aaaa1111_.py")) as f:
+            self.assertTrue(f.read().startswith('"""empty message'))
+        r = subprocess.run([guard_bin(), "rename", "--versions", versions, "--id", "aaaa1111",
+                            "bbbb2222", "--write"], cwd=root, capture_output=True, text=True)
+        self.ok(r, 0, "rename --id")
+        # What Alembic names the same revision made with that id.
+        other, other_versions = init("nomsg2")
+        self.ok(subprocess.run(alembic + ["revision", "--rev-id", "bbbb2222"], cwd=other,
+                               capture_output=True, text=True), 0)
+        want = os.listdir(other_versions)
+        self.assertEqual(want, ["bbbb2222_.py"])
+        self.assertEqual(sorted(f for f in os.listdir(versions) if f.endswith(".py")), want)
+        r = subprocess.run(alembic + ["heads"], cwd=root, capture_output=True, text=True)
+        self.ok(r, 0, "alembic heads after the rename")
+        self.assertIn("bbbb2222", r.stdout)
+        r = subprocess.run([guard_bin(), "lint", "--versions", versions], cwd=root,
+                           capture_output=True, text=True)
+        self.ok(r, 0, "lint after the rename")
+        self.assertNotIn("file-name-convention", r.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()
