@@ -157,10 +157,12 @@ void ag_doc_read(struct ag_doc *d, const char *text, size_t len)
 		d->off = (size_t)(first.p - text);
 		d->len = (size_t)(last.p + last.len - first.p);
 		d->line = first.line;
-		const char *q = first.p;
-		while (*q != '"' && *q != '\'')
+		/* The quote after the prefix (r, b, u...); a triple quote needs
+		 * six bytes, and the buffer need not end in a NUL. */
+		const char *q = first.p, *qe = first.p + first.len;
+		while (q < qe && *q != '"' && *q != '\'')
 			q++;
-		size_t nq = (q[0] == q[1] && q[1] == q[2]) ? 3 : 1;
+		size_t nq = qe - q >= 6 && q[0] == q[1] && q[1] == q[2] ? 3 : 1;
 		memcpy(d->quote, q, nq);
 		d->quote[nq] = '\0';
 		read_headers(d, b.p, segs, nsegs);

@@ -500,7 +500,7 @@ bool ag_tok_is(const struct ag_tok *tok, const char *text)
 
 void ag_toks_keep(struct ag_toks *k, const struct ag_tok *tok)
 {
-	if (k->done || k->over)
+	if (k->done || k->over || k->error)
 		return;
 	if (k->max && k->n >= k->max) {
 		k->over = true;
@@ -508,10 +508,10 @@ void ag_toks_keep(struct ag_toks *k, const struct ag_tok *tok)
 	}
 	ag_grow((void **)&k->v, &k->cap, k->n + 1, sizeof *k->v);
 	k->v[k->n++] = *tok;
-	if (tok->kind == AG_TOK_EOF || tok->kind == AG_TOK_ERROR)
-		k->done = tok->kind == AG_TOK_EOF;
+	if (tok->kind == AG_TOK_EOF)
+		k->done = true;
 	if (tok->kind == AG_TOK_ERROR)
-		k->over = true; /* not a whole file: nobody may read it as one */
+		k->error = true; /* not a whole file: nobody may read it as one */
 }
 
 void ag_toks_free(struct ag_toks *k)

@@ -78,13 +78,14 @@ enum ag_tok_kind ag_pyscan_next(struct ag_pyscan *s, struct ag_tok *tok);
  * next reader does not scan it again: lib/pyparse keeps them as it checks
  * the grammar, lib/schema reads the upgrade() bodies from them. At most
  * max are kept (0: no limit); over says there were more, done that the
- * EOF token was kept (the list is the whole file). The tokens point into
- * the scanned buffer. Owns v; ag_toks_free accepts a zeroed struct.
+ * EOF token was kept (the list is the whole file), error that the scanner
+ * stopped with an error token (kept last). The tokens point into the
+ * scanned buffer. Owns v; ag_toks_free accepts a zeroed struct.
  */
 struct ag_toks {
 	struct ag_tok *v;
 	size_t n, cap, max;
-	bool over, done;
+	bool over, done, error;
 };
 void ag_toks_keep(struct ag_toks *k, const struct ag_tok *tok);
 void ag_toks_free(struct ag_toks *k);

@@ -637,6 +637,15 @@ bool ag_schemaread_tokenize(struct reader *r, const char *buf, size_t len, struc
 		match_brackets(r);
 		return true;
 	}
+	if (keep) {
+		/* The scanner's own verdict, reached already: an error, or more
+		 * tokens than this reader keeps. Scanning again would end the
+		 * same way, holding a second list meanwhile. */
+		bool same_end = keep->error || (keep->over && keep->max >= AG_SCHEMA_MAX_TOKENS + 1);
+		ag_toks_free(keep); /* a part (the parse stopped early) is no use */
+		if (same_end)
+			return false;
+	}
 	struct ag_pyscan s;
 	ag_pyscan_init(&s, buf, len);
 	/* Migrations run to about one token per five bytes: one allocation

@@ -184,6 +184,31 @@ START_TEST(test_not_a_docstring)
 }
 END_TEST
 
+/* The buffer need not end in a NUL (files are read as bytes): the
+ * quote is looked at within the literal only (found by fuzzing; ASan in
+ * `make sanitize` sees a read past these exact-size copies). */
+START_TEST(test_unterminated_buffers)
+{
+	/* source, its opening quote ("" : not a docstring) */
+	static const char *const cases[][2] = {
+	    {"\"\"", "\""}, {"''", "'"}, {"r''", "'"}, {"'x'", "'"},
+	    {"\"\"\"\"\"\"", "\"\"\""}, {"b''", ""},
+	};
+	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
+		size_t n = strlen(cases[i][0]);
+		char *copy = malloc(n);
+		memcpy(copy, cases[i][0], n);
+		struct ag_doc d;
+		ag_doc_read(&d, copy, n);
+		ck_assert_msg(d.has == (cases[i][1][0] != '\0'), "case %zu", i);
+		if (d.has)
+			ck_assert_str_eq(d.quote, cases[i][1]);
+		ag_doc_free(&d);
+		free(copy);
+	}
+}
+END_TEST
+
 Suite *doc_suite(void)
 {
 	Suite *s = suite_create("doc");
@@ -193,6 +218,7 @@ Suite *doc_suite(void)
 	tcase_add_test(tc, test_headers);
 	tcase_add_test(tc, test_lines);
 	tcase_add_test(tc, test_not_a_docstring);
+	tcase_add_test(tc, test_unterminated_buffers);
 	suite_add_tcase(s, tc);
 	return s;
 }

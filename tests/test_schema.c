@@ -851,16 +851,23 @@ START_TEST(test_kept_tokens)
 	ck_assert_uint_eq(keep.n, 0);
 	same_ops(&scanned, &kept);
 
-	/* over the limit: not taken, scanned again */
+	/* over a smaller limit than the reader's: scanned again (the part
+	 * is freed) */
 	struct ag_toks few = {.max = 10};
 	ck_assert(ag_pyparse_keep(src, len, 3, 11, &e, &few));
 	ck_assert(few.over && !few.done);
 	ck_assert_uint_eq(few.n, 10);
 	ag_schema_read_kept(&part, src, len, &helpers, &few);
-	ck_assert_ptr_nonnull(few.v); /* left to its owner */
+	ck_assert_ptr_null(few.v);
 	same_ops(&scanned, &part);
 	ag_toks_free(&few);
-	ag_toks_free(&few);
+	ag_schema_file_free(&part);
+
+	/* over the reader's own limit: its verdict already, not scanned */
+	struct ag_toks many = {.max = AG_SCHEMA_MAX_TOKENS + 1, .over = true};
+	memset(&part, 0, sizeof part);
+	ag_schema_read_kept(&part, src, len, &helpers, &many);
+	ck_assert(!part.tokenized);
 	ag_schema_file_free(&part);
 
 	/* a syntax error stops the parse before the end: scanned again */
@@ -874,11 +881,17 @@ START_TEST(test_kept_tokens)
 	ck_assert_uint_eq(part.n, 1);
 	ag_toks_free(&stop);
 
-	/* a scanner error is kept last and never handed over */
+	/* a scanner error is kept last and never handed over: the reader
+	 * would meet it too */
 	struct ag_toks err = {0};
 	ck_assert(!ag_pyparse_keep("x = (\n", 6, 3, 11, &e, &err));
-	ck_assert(err.over && !err.done);
-	ag_toks_free(&err);
+	ck_assert(err.error && !err.done);
+	ck_assert_int_eq(err.v[err.n - 1].kind, AG_TOK_ERROR);
+	ag_schema_file_free(&part);
+	memset(&part, 0, sizeof part);
+	ag_schema_read_kept(&part, "x = (\n", 6, NULL, &err);
+	ck_assert(!part.tokenized);
+	ck_assert_ptr_null(err.v);
 
 	ag_schema_file_free(&part);
 	ag_schema_file_free(&scanned);

@@ -95,6 +95,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&f, 0, sizeof f);
 	ag_schema_read(&f, buf, size, NULL);
 	preflight(&f);
+	/* From the tokens the grammar's check kept (as lib/script reads a
+	 * file): the same operations as from a scan of its own. */
+	struct ag_toks keep = {.max = AG_SCHEMA_MAX_TOKENS + 1};
+	struct ag_pyparse_err kerr;
+	(void)ag_pyparse_keep(buf, size, 3, 13, &kerr, &keep);
+	struct ag_schema_file k;
+	memset(&k, 0, sizeof k);
+	ag_schema_read_kept(&k, buf, size, NULL, &keep);
+	if (k.tokenized != f.tokenized || k.n != f.n || k.nuses != f.nuses)
+		abort();
+	for (size_t i = 0; i < k.n; i++)
+		if (k.v[i].kind != f.v[i].kind || k.v[i].line != f.v[i].line ||
+		    strcmp(k.v[i].table, f.v[i].table) != 0)
+			abort();
+	ag_toks_free(&keep);
+	ag_schema_file_free(&k);
 	ag_schema_file_free(&f);
 	ag_strv_free(&helpers);
 
