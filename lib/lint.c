@@ -83,16 +83,6 @@ static char *template_shape(const char *tmpl, struct ag_err *err)
 	return shape;
 }
 
-/* The slug Alembic would give the file: from the docstring's message,
- * else from its name less the id it starts with. New. */
-static char *slug_for(const struct ag_script *sc)
-{
-	if (sc->doc.message && *sc->doc.message)
-		return ag_template_slug(sc->doc.message, 0);
-	const char *ids[1] = {sc->revision};
-	return ag_template_name_slug(sc->name, ids, 1);
-}
-
 /* The name file_template gives the file, or NULL when it cannot say (the
  * template has dates and the docstring no Create Date). New. */
 static char *template_name(const char *tmpl, const struct ag_script *sc)
@@ -104,7 +94,8 @@ static char *template_name(const char *tmpl, const struct ag_script *sc)
 	if (!has_date && ag_template_uses_date(base))
 		return NULL;
 	struct ag_err e = {0};
-	char *slug = slug_for(sc);
+	const char *ids[1] = {sc->revision};
+	char *slug = ag_template_file_slug(sc->doc.message, sc->name, ids, 1);
 	char *want = ag_template_file_name(base, sc->revision, slug, when, &e);
 	free(slug);
 	return want;

@@ -874,21 +874,9 @@ bool ag_modexec_run(struct ag_script *sc, const char *buf, size_t len,
 	memset(&p, 0, sizeof p);
 	p.sc = sc;
 	p.defs = defs;
-	ag_doc_free(&sc->doc);
-	ag_doc_read(&sc->doc, buf, len);
 	ag_pyscan_init(&p.s, buf, len);
 	ag_mv_advance(&p);
-	if (p.tok.kind == AG_TOK_STRING) {
-		/* A string statement first: the docstring (lib/doc read it), or
-		 * an expression that binds nothing. */
-		while (p.tok.kind == AG_TOK_STRING)
-			ag_mv_advance(&p);
-		ag_mv_skip_stmt(&p);
-		if (ag_tok_is(&p.tok, ";"))
-			ag_mv_advance(&p);
-		if (p.tok.kind == AG_TOK_NEWLINE)
-			ag_mv_advance(&p);
-	}
+	/* The docstring is a string statement like any (lib/doc reads it). */
 	while (!ag_mv_at_end(&p)) {
 		if (p.tok.kind == AG_TOK_NEWLINE) {
 			ag_mv_advance(&p);

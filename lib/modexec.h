@@ -1,8 +1,8 @@
 /*
  * modexec: runs a migration file's module-level statements as far as
  * their meaning is certain, to learn the values Alembic reads from the
- * module (revision, down_revision, branch_labels, depends_on) and the
- * module docstring's "Revision ID:"/"Revises:" header.
+ * module (revision, down_revision, branch_labels, depends_on). The
+ * docstring is lib/doc's.
  *
  * What runs: assignments (plain, annotated, chained, unpacking, augmented
  * `+=` of str, tuple and list), `del NAME`, `if`/`elif`/`else` and `while`

@@ -38,13 +38,8 @@ static char *expected_name(const struct ag_repair_opts *ro, const char *name, co
 	bool has_date = ag_template_parse_date(d->create_date, &when);
 	if (!has_date && ag_template_uses_date(ro->file_template))
 		return NULL;
-	char *slug;
-	if (d->message && *d->message) {
-		slug = ag_template_slug(d->message, 0);
-	} else {
-		const char *ids[2] = {hint, rev};
-		slug = ag_template_name_slug(name, ids, 2);
-	}
+	const char *ids[2] = {hint, rev};
+	char *slug = ag_template_file_slug(d->message, name, ids, 2);
 	struct ag_err err = {0};
 	char *out = ag_template_file_name(ro->file_template, rev, slug, when, &err);
 	free(slug);

@@ -59,6 +59,8 @@ static bool is_legacy_hex_name(const char *name)
 static void read_module(struct ag_script *sc, const char *buf, size_t len,
 			const struct ag_defines *defs, struct ag_toks *keep)
 {
+	ag_doc_free(&sc->doc);
+	ag_doc_read(&sc->doc, buf, len);
 	bool loads = ag_modexec_run(sc, buf, len, defs);
 	/* Any binding counts, `a = revision = "x"` too; `del revision` undoes it. */
 	bool has_revision = sc->revision_line != 0;

@@ -436,8 +436,11 @@ static bool looks_like_id(const char *s, size_t n)
 	return true;
 }
 
-char *ag_template_name_slug(const char *name, const char *const *ids, size_t nids)
+char *ag_template_file_slug(const char *message, const char *name, const char *const *ids,
+			    size_t nids)
 {
+	if (message && *message)
+		return ag_template_slug(message, 0);
 	size_t n = strlen(name);
 	char *stem = ag_strndup(name, n > 3 && strcmp(name + n - 3, ".py") == 0 ? n - 3 : n);
 	const char *rest = stem;

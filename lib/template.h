@@ -39,15 +39,17 @@
 char *ag_template_slug(const char *message, int truncate);
 
 /*
- * The slug a file's name carries, for a file whose docstring has no
- * message: name (a base name, ".py" dropped) less the id it starts with
- * (the first of ids[0..nids) it starts with, followed by '_' or the end;
- * NULL entries skipped) or, when none, less a first word that looks like
- * an id (6 or more lowercase hex digits), and less the one '_' the
- * template puts after the id. "a1b2c3_add_users.py" -> "add_users";
- * "a1b2c3_.py" (`alembic revision` without -m) -> "". New.
+ * The slug Alembic gave a file: from message, the docstring's (lib/doc;
+ * NULL or "" when it has none), else from the file's name (a base name,
+ * ".py" dropped) less the id it starts with (the first of ids[0..nids) it
+ * starts with, followed by '_' or the end; NULL entries skipped) or, when
+ * none, less a first word that looks like an id (6 or more lowercase hex
+ * digits), and less the one '_' the template puts after the id.
+ * "a1b2c3_add_users.py" -> "add_users"; "a1b2c3_.py" (`alembic revision`
+ * without -m) -> "". New.
  */
-char *ag_template_name_slug(const char *name, const char *const *ids, size_t nids);
+char *ag_template_file_slug(const char *message, const char *name, const char *const *ids,
+			    size_t nids);
 
 /*
  * The file name tmpl gives (NULL: the default) + ".py". when is the local

@@ -39,7 +39,7 @@ END_TEST
 
 /* A file without a message: the slug is in its name, after the id and
  * the template's '_' (which Alembic's \\w+ would keep as a word). */
-START_TEST(test_name_slug)
+START_TEST(test_file_slug)
 {
 	static const char *const cases[][3] = {
 	    {"a1b2c3_add_users.py", "a1b2c3", "add_users"},
@@ -54,14 +54,21 @@ START_TEST(test_name_slug)
 	};
 	for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
 		const char *ids[2] = {NULL, cases[i][1]};
-		char *s = ag_template_name_slug(cases[i][0], ids, 2);
-		ck_assert_msg(strcmp(s, cases[i][2]) == 0, "name_slug(%s) = %s, want %s",
+		char *s = ag_template_file_slug(NULL, cases[i][0], ids, 2);
+		ck_assert_msg(strcmp(s, cases[i][2]) == 0, "file_slug(%s) = %s, want %s",
 			      cases[i][0], s, cases[i][2]);
 		free(s);
 	}
 	/* the first id that matches wins (an old id, then the new one) */
 	const char *ids[2] = {"abc", "abc_d"};
-	char *s = ag_template_name_slug("abc_d_e.py", ids, 2);
+	char *s = ag_template_file_slug(NULL, "abc_d_e.py", ids, 2);
+	ck_assert_str_eq(s, "d_e");
+	free(s);
+	/* a message wins over the name; an empty one does not */
+	s = ag_template_file_slug("Add Votes!", "abc_d_e.py", ids, 2);
+	ck_assert_str_eq(s, "add_votes");
+	free(s);
+	s = ag_template_file_slug("", "abc_d_e.py", ids, 2);
 	ck_assert_str_eq(s, "d_e");
 	free(s);
 }
@@ -297,7 +304,7 @@ Suite *template_suite(void)
 	tcase_add_test(tc0, test_dates);
 	tcase_add_test(tc0, test_unloadable);
 	tcase_add_test(tc0, test_slug);
-	tcase_add_test(tc0, test_name_slug);
+	tcase_add_test(tc0, test_file_slug);
 	tcase_add_test(tc0, test_file_name);
 	tcase_add_test(tc0, test_name_conforms);
 	tcase_add_test(tc0, test_escapes);
